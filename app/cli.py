@@ -1,0 +1,136 @@
+"""`kinetria serve` and `kinetria db …`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Generator
+from contextlib import contextmanager
+
+from app.config import ConfigError, Environment, Settings, load_settings
+from app.logs import configure_logging
+from app.migrate import run_dbmate
+
+log = logging.getLogger("kinetria")
+
+
+@contextmanager
+def database(settings: Settings) -> Generator[str]:
+    """The configured database's URL, or a started embedded one (stopped on exit)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from app.embedded import EmbeddedPostgres
+
+    started = time.perf_counter()
+    embedded = EmbeddedPostgres(settings.home)
+    log.info(
+        "embedded database started",
+        extra={"duration_ms": round((time.perf_counter() - started) * 1000)},
+    )
+    try:
+        yield embedded.url
+    finally:
+        embedded.stop()
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    with database(settings) as url:
+        if settings.env != Environment.PRODUCTION:
+            run_dbmate(url, "up", capture=True)
+            log.info("migrations applied")
+        os.environ["DATABASE_URL"] = url
+        log.info("serving", extra={"host": host, "port": port, "workers": workers})
+        Granian(
+            "app.main:app_from_env",
+            factory=True,
+            address=host,
+            port=port,
+            workers=workers,
+            interface=Interfaces.ASGI,
+            loop=Loops.uvloop,
+            log_dictconfig=_granian_logging(settings.log_level),
+        ).serve()
+    log.info("stopped")
+
+
+def _granian_logging(level: str) -> dict[str, object]:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "app.logs.JsonFormatter"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "json"},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "_granian": {"handlers": ["console"], "level": level, "propagate": False},
+            "granian.access": {"handlers": ["console"], "level": level, "propagate": False},
+            "psycopg.pool": {"level": "ERROR"},
+        },
+    }
+
+
+def db_command(settings: Settings, args: argparse.Namespace) -> None:
+    with database(settings) as url:
+        match args.action:
+            case "url":
+                print(url)
+                if not settings.database_url:
+                    input("embedded database running; press Enter to stop it: ")
+            case "migrate":
+                run_dbmate(url, "up", dump_schema=True)
+            case "rollback":
+                run_dbmate(url, "rollback", dump_schema=True)
+            case "status":
+                run_dbmate(url, "status")
+            case "dump":
+                run_dbmate(url, "dump", dump_schema=True)
+            case _:
+                raise AssertionError(args.action)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="kinetria", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="migrate and serve the API")
+    serve_parser.add_argument("--host")
+    serve_parser.add_argument("--port", type=int)
+    serve_parser.add_argument("--workers", type=int)
+    db = commands.add_parser("db", help="database tasks")
+    db.add_argument("action", choices=["migrate", "rollback", "status", "url", "dump"])
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"kinetria: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings.log_level)
+    try:
+        if args.command == "serve":
+            serve(settings, args)
+        else:
+            db_command(settings, args)
+    except subprocess.CalledProcessError as exc:
+        print(f"kinetria: {exc.cmd[0]} failed: {exc.stderr or ''}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

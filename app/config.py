@@ -1,0 +1,122 @@
+"""Configuration: environment variables (and `.env`), parsed once into a frozen Struct."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from environs import Env, EnvValidationError
+from marshmallow.validate import OneOf, Range
+
+DEFAULT_JWT_SECRET = "dev-only-insecure-secret-change-me-in-production"
+MIN_SECRET_BYTES = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Environment = Environment.DEVELOPMENT
+    database_url: str | None = None
+    home: Path = Path(".kinetria")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "INFO"
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    pool_timeout_s: float = 5.0
+    db_connect_timeout_s: float = 5.0
+    db_startup_timeout_s: float = 30.0
+    statement_timeout_ms: int = 10_000
+    slow_query_ms: float = 500.0
+    max_body_bytes: int = 1_048_576
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    access_token_ttl_s: int = 900
+    refresh_token_idle_days: int = 30
+    login_max_failures: int = 5
+    login_window_s: int = 900
+    cors_origins: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
+
+
+class ConfigError(Exception):
+    """Raised with every bad variable named, so one run shows all that needs fixing."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration: " + "; ".join(problems))
+
+
+def load_settings(*, read_dotenv: bool = True) -> Settings:
+    """Read settings from the process environment (and `.env`); raise ConfigError naming
+    every bad variable at once."""
+    env = Env(eager=False)
+    if read_dotenv:
+        env.read_env(".env", recurse=False, override=False)
+    positive = Range(min=1)
+    values: dict[str, Any] = {
+        "env": env.str(
+            "KINETRIA_ENV", "development", validate=OneOf([e.value for e in Environment])
+        ),
+        "database_url": env.str("DATABASE_URL", "") or None,
+        "home": Path(env.str("KINETRIA_HOME", ".kinetria")),
+        "host": env.str("HOST", "127.0.0.1"),
+        "port": env.int("PORT", 8000, validate=Range(min=1, max=65535)),
+        "workers": env.int("WORKERS", 1, validate=Range(min=1, max=64)),
+        "log_level": env.str(
+            "LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+        ),
+        "pool_min_size": env.int("DB_POOL_MIN_SIZE", 2, validate=positive),
+        "pool_max_size": env.int("DB_POOL_MAX_SIZE", 10, validate=positive),
+        "pool_timeout_s": env.float("DB_POOL_TIMEOUT", 5.0, validate=Range(min=0.01)),
+        "db_connect_timeout_s": env.float("DB_CONNECT_TIMEOUT", 5.0, validate=Range(min=0.1)),
+        "db_startup_timeout_s": env.float("DB_STARTUP_TIMEOUT", 30.0, validate=Range(min=0)),
+        "statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", 10_000, validate=Range(min=0)),
+        "slow_query_ms": env.float("SLOW_QUERY_MS", 500.0, validate=Range(min=0)),
+        "max_body_bytes": env.int("MAX_BODY_BYTES", 1_048_576, validate=Range(min=1024)),
+        "jwt_secret": env.str("JWT_SECRET", DEFAULT_JWT_SECRET),
+        "access_token_ttl_s": env.int("ACCESS_TOKEN_TTL_S", 900, validate=Range(min=30, max=900)),
+        "refresh_token_idle_days": env.int(
+            "REFRESH_TOKEN_IDLE_DAYS", 30, validate=Range(min=1, max=365)
+        ),
+        "login_max_failures": env.int("LOGIN_MAX_FAILURES", 5, validate=positive),
+        "login_window_s": env.int("LOGIN_WINDOW_S", 900, validate=positive),
+        "cors_origins": tuple(env.list("CORS_ALLOWED_ORIGINS", [])),
+    }
+    problems: list[str] = []
+    try:
+        env.seal()
+    except EnvValidationError as exc:
+        errors: dict[str, Any] = exc.error_messages  # pyright: ignore[reportAssignmentType]
+        for name, messages in errors.items():
+            problems.append(f"{name}: {' '.join(str(m) for m in _flatten(messages))}")
+    if values["pool_min_size"] > values["pool_max_size"]:
+        problems.append("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
+    if values["env"] == Environment.PRODUCTION:
+        secret: str = values["jwt_secret"]
+        if secret == DEFAULT_JWT_SECRET:
+            problems.append("JWT_SECRET: must be set to a secret of your own in production")
+        elif len(secret.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes in production")
+        if not values["database_url"]:
+            problems.append("DATABASE_URL: required in production (no embedded database)")
+    if problems:
+        raise ConfigError(problems)
+    values["env"] = Environment(values["env"])
+    return Settings(**values)
+
+
+def _flatten(messages: Any) -> list[Any]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flatten(value)]  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(messages, list):
+        return [m for value in messages for m in _flatten(value)]  # pyright: ignore[reportUnknownVariableType]
+    return [messages]

@@ -1,0 +1,162 @@
+"""Database access: SQL files read once, a pool opened with retries, and small helpers that
+run one named SQL file and map its rows to msgspec Structs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from app.config import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+QUERIES_DIR = PROJECT_ROOT / "queries"
+MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
+
+log = logging.getLogger("kinetria.db")
+
+Queries = Mapping[str, bytes]
+T = TypeVar("T")
+
+
+class DatabaseUnavailable(Exception):
+    pass
+
+
+def load_queries(directory: Path = QUERIES_DIR) -> dict[str, bytes]:
+    """Every `queries/<resource>/<name>.sql`, keyed `"<resource>/<name>"`."""
+    return {
+        path.relative_to(directory).with_suffix("").as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*.sql"))
+    }
+
+
+def migration_versions(directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """The versions of the migrations this build ships, oldest first."""
+    return sorted(path.name.split("_", 1)[0] for path in directory.glob("*.sql"))
+
+
+class Db:
+    """One pooled connection for one request, with the SQL files it may run.
+
+    The connection is in autocommit mode: a read is one round trip; writes go inside
+    `async with db.transaction():`, which is one BEGIN … COMMIT.
+    """
+
+    __slots__ = ("conn", "queries", "slow_query_ms")
+
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], queries: Queries, slow_query_ms: float
+    ) -> None:
+        self.conn = conn
+        self.queries = queries
+        self.slow_query_ms = slow_query_ms
+
+    def transaction(self) -> AbstractAsyncContextManager[psycopg.AsyncTransaction]:
+        return self.conn.transaction()
+
+    async def _run(self, name: str, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
+        started = time.perf_counter()
+        cursor = self.conn.cursor(row_factory=dict_row)
+        await cursor.execute(self.queries[name], params)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if elapsed_ms >= self.slow_query_ms:
+            log.warning("slow query", extra={"query": name, "duration_ms": round(elapsed_ms, 1)})
+        return cursor
+
+    async def one(self, name: str, type_: type[T], **params: Any) -> T | None:
+        """The first row of `name` as `type_`, or None when it returns no row."""
+        cursor = await self._run(name, params)
+        row = await cursor.fetchone()
+        return None if row is None else msgspec.convert(row, type_)
+
+    async def many(self, name: str, type_: type[T], **params: Any) -> list[T]:
+        cursor = await self._run(name, params)
+        return msgspec.convert(await cursor.fetchall(), list[type_])
+
+    async def scalar(self, name: str, **params: Any) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        cursor = await self._run(name, params)
+        row = await cursor.fetchone()
+        return None if row is None else next(iter(row.values()))
+
+    async def execute(self, name: str, **params: Any) -> int:
+        """Run `name` for its effect; returns the number of rows it touched."""
+        cursor = await self._run(name, params)
+        return cursor.rowcount
+
+
+def connection_kwargs(settings: Settings) -> dict[str, Any]:
+    return {
+        "autocommit": True,
+        "prepare_threshold": 0,
+        "connect_timeout": max(1, round(settings.db_connect_timeout_s)),
+        "application_name": "kinetria",
+        "options": f"-c statement_timeout={settings.statement_timeout_ms}",
+    }
+
+
+async def wait_for_database(settings: Settings, url: str) -> None:
+    """Try to connect with exponential backoff until `db_startup_timeout_s` has passed."""
+    deadline = time.monotonic() + settings.db_startup_timeout_s
+    delay = 0.1
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            conn = await psycopg.AsyncConnection.connect(url, **connection_kwargs(settings))
+            await conn.close()
+            return
+        except psycopg.OperationalError as exc:
+            remaining = deadline - time.monotonic()
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if remaining <= 0:
+                raise DatabaseUnavailable(
+                    f"database not reachable after {attempt} attempts in "
+                    f"{settings.db_startup_timeout_s:g}s: {reason}"
+                ) from exc
+            log.warning(
+                "database not ready, retrying",
+                extra={
+                    "attempt": attempt,
+                    "retry_in_s": round(min(delay, remaining), 2),
+                    "reason": reason,
+                },
+            )
+            await asyncio.sleep(min(delay, remaining))
+            delay = min(delay * 2, 5.0)
+
+
+@asynccontextmanager
+async def open_pool(
+    settings: Settings, url: str
+) -> AsyncGenerator[AsyncConnectionPool[psycopg.AsyncConnection[Any]]]:
+    await wait_for_database(settings, url)
+    pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]](
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.pool_timeout_s,
+        kwargs=connection_kwargs(settings),
+        open=False,
+        name="kinetria",
+    )
+    await pool.open(wait=True, timeout=max(settings.db_connect_timeout_s, 1.0))
+    log.info(
+        "database pool open",
+        extra={"min_size": settings.pool_min_size, "max_size": settings.pool_max_size},
+    )
+    try:
+        yield pool
+    finally:
+        await pool.close(timeout=5.0)
+        log.info("database pool closed")

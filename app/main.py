@@ -1,0 +1,77 @@
+"""The application factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.types import ControllerRouterHandler
+
+from app import health, security
+from app.config import Settings, load_settings
+from app.db import Db, load_queries, migration_versions, open_pool
+from app.errors import exception_handlers
+from app.logs import configure_logging
+from app.request_log import with_request_context
+
+
+def route_handlers() -> list[ControllerRouterHandler]:
+    return [*health.routes]
+
+
+def create_app(settings: Settings) -> Litestar:
+    if not settings.database_url:
+        raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
+    database_url = settings.database_url
+    queries = load_queries()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None]:
+        async with open_pool(settings, database_url) as pool:
+            app.state.pool = pool
+            yield
+
+    async def provide_db(state: State) -> AsyncGenerator[Db]:
+        async with state.pool.connection() as conn:
+            yield Db(conn, queries, settings.slow_query_ms)
+
+    app = Litestar(
+        route_handlers=route_handlers(),
+        lifespan=[lifespan],
+        state=State(
+            {"settings": settings, "migration_versions": migration_versions(), "pool": None}
+        ),
+        dependencies={
+            "db": Provide(provide_db),
+            "current_user": Provide(security.provide_current_user, sync_to_thread=False),
+        },
+        guards=[security.require_access_token],
+        exception_handlers=exception_handlers,
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
+        if settings.cors_origins
+        else None,
+        openapi_config=OpenAPIConfig(
+            title="Kinetria API",
+            version=health.VERSION,
+            description="Plan workouts, log training sessions set by set, follow progress.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=False,
+    )
+    app.asgi_handler = with_request_context(app.asgi_handler)
+    return app
+
+
+def app_from_env() -> Litestar:
+    """Entry point for the ASGI server's workers (the CLI sets DATABASE_URL first)."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,116 @@
+"""Test fixtures: one PostgreSQL for the run (embedded, or TEST_DATABASE_URL), a migrated
+template database, and a fresh copy of it for every test that asks for one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from app.config import Environment, Settings
+from app.main import create_app
+from app.migrate import run_dbmate
+
+TEST_JWT_SECRET = "test-secret-of-more-than-thirty-two-bytes"
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` pointing at database `name` instead."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Iterator[str]:
+    """A URL of the server's maintenance database, for creating databases."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    from app.embedded import EmbeddedPostgres
+
+    home = Path(tempfile.mkdtemp(prefix="kinetria-test-"))
+    os.chmod(home, 0o755)  # the server runs as its own user when tests run as root
+    server = EmbeddedPostgres(home)
+    try:
+        yield server.admin_url
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+        conn.execute(sql.encode())
+    return with_database(admin_url, name)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+
+
+@pytest.fixture
+def scratch_database(admin_url: str) -> Iterator[str]:
+    """An empty database (no migrations applied) that is dropped afterwards."""
+    name = f"kinetria_scratch_{uuid.uuid4().hex[:12]}"
+    url = create_database(admin_url, name)
+    yield url
+    drop_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def template_database(admin_url: str) -> Iterator[str]:
+    """The name of a database with every migration applied, cloned for each test."""
+    name = f"kinetria_template_{uuid.uuid4().hex[:8]}"
+    url = create_database(admin_url, name)
+    run_dbmate(url, "up", capture=True)
+    yield name
+    drop_database(admin_url, name)
+
+
+@pytest.fixture
+def db_url(admin_url: str, template_database: str) -> Iterator[str]:
+    """A fresh, fully migrated database of this test's own."""
+    name = f"kinetria_test_{uuid.uuid4().hex[:12]}"
+    url = create_database(admin_url, name, template=template_database)
+    yield url
+    drop_database(admin_url, name)
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": Environment.TEST,
+        "database_url": database_url,
+        "pool_min_size": 1,
+        "pool_max_size": 4,
+        "jwt_secret": TEST_JWT_SECRET,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app) as test_client:
+        yield test_client
