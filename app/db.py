@@ -8,12 +8,14 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import AsyncConnectionPool
 
 from app.config import Settings
@@ -95,6 +97,11 @@ class Db:
         return cursor.rowcount
 
 
+async def configure_connection(conn: psycopg.AsyncConnection[Any]) -> None:
+    # psycopg dumps Python enums by member name; our StrEnums must go as their values
+    conn.adapters.register_dumper(StrEnum, StrDumperUnknown)
+
+
 def connection_kwargs(settings: Settings) -> dict[str, Any]:
     return {
         "autocommit": True,
@@ -147,6 +154,7 @@ async def open_pool(
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
         kwargs=connection_kwargs(settings),
+        configure=configure_connection,
         open=False,
         name="kinetria",
     )

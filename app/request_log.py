@@ -7,11 +7,14 @@ import logging
 import re
 import time
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("kinetria.access")
+
+current_request_id: ContextVar[str] = ContextVar("current_request_id", default="")
 
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -30,6 +33,7 @@ def with_request_context(app: ASGIApp) -> ASGIApp:
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         scope["state"]["request_id"] = request_id
+        token = current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
 
@@ -45,6 +49,7 @@ def with_request_context(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_request_id)
         finally:
+            current_request_id.reset(token)
             log.info(
                 "request",
                 extra={

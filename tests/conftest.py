@@ -7,8 +7,9 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -19,6 +20,7 @@ from litestar.testing import TestClient
 from app.config import Environment, Settings
 from app.main import create_app
 from app.migrate import run_dbmate
+from app.security import issue_access_token
 
 TEST_JWT_SECRET = "test-secret-of-more-than-thirty-two-bytes"
 
@@ -114,3 +116,31 @@ def app(settings: Settings) -> Litestar:
 def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+class TestUser(NamedTuple):
+    id: uuid.UUID
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_user(db_url: str, settings: Settings) -> Callable[..., TestUser]:
+    """Insert a user straight into the database and issue them an access token."""
+
+    def make(email: str | None = None, display_name: str = "Test User") -> TestUser:
+        user_id = uuid.uuid4()
+        email = email or f"user-{user_id.hex[:10]}@example.com"
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO users (id, email, password_hash, display_name)"
+                " VALUES (%s, %s, %s, %s)",
+                (user_id, email.lower(), "not-a-password-hash", display_name),
+            )
+        return TestUser(user_id, email, issue_access_token(settings, user_id))
+
+    return make
