@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -63,7 +63,9 @@ def create_app(settings: Settings) -> Litestar:
             description="Plan workouts, log training sessions set by set, follow progress.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            openapi_router=Router("/schema", route_handlers=[], opt={"public": True}),
         ),
+        logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,
     )
     app.asgi_handler = with_request_context(app.asgi_handler)

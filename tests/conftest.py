@@ -41,7 +41,6 @@ def admin_url() -> Iterator[str]:
     from app.embedded import EmbeddedPostgres
 
     home = Path(tempfile.mkdtemp(prefix="kinetria-test-"))
-    os.chmod(home, 0o755)  # the server runs as its own user when tests run as root
     server = EmbeddedPostgres(home)
     try:
         yield server.admin_url

@@ -60,9 +60,7 @@ def test_query_prepares_and_matches_its_struct(name: str, db_url: str) -> None:
     with psycopg.connect(db_url, autocommit=True) as conn:
         pgconn: Any = conn.pgconn
         result = pgconn.prepare(b"check", to_positional(sql))
-        assert result.status == psycopg.pq.ExecStatus.COMMAND_OK, (
-            result.error_message.decode()
-        )
+        assert result.status == psycopg.pq.ExecStatus.COMMAND_OK, result.error_message.decode()
         description = pgconn.describe_prepared(b"check")
         columns = [description.fname(i).decode() for i in range(description.nfields)]
     kind, struct_name, other = header.groups()
