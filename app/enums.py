@@ -1,0 +1,108 @@
+"""The closed sets of values of the domain.
+
+Each class mirrors a PostgreSQL ENUM type of db/migrations, member for member and in the
+same order (the database sorts ENUM values in that order). tests/test_schema.py checks
+that both agree; adding a value means a migration (``ALTER TYPE ... ADD VALUE``) and a
+member here.
+"""
+
+from enum import StrEnum
+
+__all__ = [
+    "AuditAction",
+    "ExerciseCategory",
+    "MuscleGroup",
+    "SessionStatus",
+    "SetType",
+    "WeightUnit",
+    "WorkoutStatus",
+]
+
+
+class WorkoutStatus(StrEnum):
+    """``workout_status``: the life cycle of a workout plan."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class SessionStatus(StrEnum):
+    """``session_status``: a performed session is running, finished or given up."""
+
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+
+
+class ExerciseCategory(StrEnum):
+    """``exercise_category``: the kind of training an exercise is."""
+
+    STRENGTH = "strength"
+    CARDIO = "cardio"
+    BODYWEIGHT = "bodyweight"
+    FLEXIBILITY = "flexibility"
+    PLYOMETRICS = "plyometrics"
+    OLYMPIC = "olympic"
+
+
+class MuscleGroup(StrEnum):
+    """``muscle_group``: what an exercise trains (``cardio`` is the cardiovascular system)."""
+
+    CHEST = "chest"
+    BACK = "back"
+    SHOULDERS = "shoulders"
+    BICEPS = "biceps"
+    TRICEPS = "triceps"
+    FOREARMS = "forearms"
+    ABS = "abs"
+    OBLIQUES = "obliques"
+    LOWER_BACK = "lower_back"
+    GLUTES = "glutes"
+    QUADRICEPS = "quadriceps"
+    HAMSTRINGS = "hamstrings"
+    CALVES = "calves"
+    HIP_FLEXORS = "hip_flexors"
+    ADDUCTORS = "adductors"
+    ABDUCTORS = "abductors"
+    TRAPS = "traps"
+    NECK = "neck"
+    FULL_BODY = "full_body"
+    CARDIO = "cardio"
+
+
+class AuditAction(StrEnum):
+    """``audit_action``: what an ``audit_log`` row records."""
+
+    REGISTER = "register"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    TOKEN_REFRESH = "token_refresh"  # noqa: S105 (an action name, not a secret)
+    TOKEN_REUSE_DETECTED = "token_reuse_detected"  # noqa: S105 (an action name, not a secret)
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 (an action name, not a secret)
+    ACCOUNT_DELETE = "account_delete"
+    LOGIN_REVOKE = "login_revoke"
+    PROFILE_UPDATE = "profile_update"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class SetType(StrEnum):
+    """``set_type``: the kind of a performed set."""
+
+    NORMAL = "normal"
+    WARMUP = "warmup"
+    DROPSET = "dropset"
+    FAILURE = "failure"
+
+
+class WeightUnit(StrEnum):
+    """``weight_unit``: a user's preferred unit, and the unit a weight was entered in.
+
+    Weights are always stored in kilograms; 1 lb is exactly 0.45359237 kg.
+    """
+
+    KG = "kg"
+    LB = "lb"

@@ -1,0 +1,829 @@
+\restrict dbmate
+
+-- Dumped from database version 18.6
+-- Dumped by pg_dump version 18.6
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET transaction_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: unaccent; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION unaccent; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
+
+
+--
+-- Name: audit_action; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.audit_action AS ENUM (
+    'register',
+    'login',
+    'login_failed',
+    'logout',
+    'token_refresh',
+    'token_reuse_detected',
+    'password_change',
+    'account_delete',
+    'login_revoke',
+    'profile_update',
+    'create',
+    'update',
+    'delete'
+);
+
+
+--
+-- Name: exercise_category; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.exercise_category AS ENUM (
+    'strength',
+    'cardio',
+    'bodyweight',
+    'flexibility',
+    'plyometrics',
+    'olympic'
+);
+
+
+--
+-- Name: muscle_group; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.muscle_group AS ENUM (
+    'chest',
+    'back',
+    'shoulders',
+    'biceps',
+    'triceps',
+    'forearms',
+    'abs',
+    'obliques',
+    'lower_back',
+    'glutes',
+    'quadriceps',
+    'hamstrings',
+    'calves',
+    'hip_flexors',
+    'adductors',
+    'abductors',
+    'traps',
+    'neck',
+    'full_body',
+    'cardio'
+);
+
+
+--
+-- Name: session_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.session_status AS ENUM (
+    'in_progress',
+    'completed',
+    'abandoned'
+);
+
+
+--
+-- Name: set_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.set_type AS ENUM (
+    'normal',
+    'warmup',
+    'dropset',
+    'failure'
+);
+
+
+--
+-- Name: weight_unit; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.weight_unit AS ENUM (
+    'kg',
+    'lb'
+);
+
+
+--
+-- Name: workout_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.workout_status AS ENUM (
+    'draft',
+    'active',
+    'archived'
+);
+
+
+--
+-- Name: delete_user_owned_rows(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.delete_user_owned_rows() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM sessions WHERE user_id = OLD.id;
+    DELETE FROM workouts WHERE user_id = OLD.id;
+    RETURN OLD;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION delete_user_owned_rows(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.delete_user_owned_rows() IS 'BEFORE DELETE on users: deletes the user''s sessions and workouts first, so the cascades to their custom exercises never meet a plan or set still using them.';
+
+
+--
+-- Name: immutable_unaccent(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.immutable_unaccent(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN public.unaccent('public.unaccent'::regdictionary, value);
+
+
+--
+-- Name: FUNCTION immutable_unaccent(value text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.immutable_unaccent(value text) IS 'unaccent() with a fixed dictionary, IMMUTABLE so generated columns and indexes can use it.';
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: audit_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_log (
+    id bigint NOT NULL,
+    user_id uuid,
+    action public.audit_action NOT NULL,
+    entity_type text DEFAULT ''::text NOT NULL,
+    entity_id uuid,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_id text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT audit_log_metadata_check CHECK ((jsonb_typeof(metadata) = 'object'::text))
+);
+
+
+--
+-- Name: TABLE audit_log; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.audit_log IS 'Who did what to which entity, when. Append-only; outlives the accounts it mentions.';
+
+
+--
+-- Name: audit_log_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: exercises; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.exercises (
+    id uuid NOT NULL,
+    user_id uuid,
+    name text NOT NULL,
+    category public.exercise_category NOT NULL,
+    primary_muscle public.muscle_group NOT NULL,
+    secondary_muscles public.muscle_group[] DEFAULT '{}'::public.muscle_group[] NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    search_name text GENERATED ALWAYS AS (lower(public.immutable_unaccent(name))) STORED,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT exercises_description_check CHECK ((char_length(description) <= 10000)),
+    CONSTRAINT exercises_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT exercises_secondary_muscles_check CHECK (((array_position(secondary_muscles, NULL::public.muscle_group) IS NULL) AND (NOT (primary_muscle = ANY (secondary_muscles))))),
+    CONSTRAINT exercises_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE exercises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.exercises IS 'The exercise catalogue: system exercises (user_id NULL, shipped by migrations) plus each user''s custom ones. Cannot be deleted while a set or a plan refers to it.';
+
+
+--
+-- Name: refresh_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refresh_tokens (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    family_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    device_label text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    retired_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT refresh_tokens_device_label_check CHECK ((char_length(device_label) <= 200))
+);
+
+
+--
+-- Name: TABLE refresh_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.refresh_tokens IS 'Hashed opaque refresh tokens, in rotation families. Usable while retired_at, revoked_at are NULL and expires_at is in the future.';
+
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.schema_migrations (
+    version character varying NOT NULL
+);
+
+
+--
+-- Name: session_exercises; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.session_exercises (
+    session_id uuid NOT NULL,
+    "position" smallint NOT NULL,
+    exercise_id uuid NOT NULL,
+    target_sets smallint,
+    target_reps smallint,
+    target_weight_kg numeric,
+    target_rest_s integer,
+    notes text DEFAULT ''::text NOT NULL,
+    CONSTRAINT session_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT session_exercises_position_check CHECK (("position" >= 0)),
+    CONSTRAINT session_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
+    CONSTRAINT session_exercises_target_rest_s_check CHECK (((target_rest_s >= 0) AND (target_rest_s <= 3600))),
+    CONSTRAINT session_exercises_target_sets_check CHECK (((target_sets >= 1) AND (target_sets <= 100))),
+    CONSTRAINT session_exercises_target_weight_kg_check CHECK (((target_weight_kg >= (0)::numeric) AND (target_weight_kg <= (1000)::numeric)))
+);
+
+
+--
+-- Name: TABLE session_exercises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.session_exercises IS 'The plan of a session (copied from its workout when it started), with targets (weights in kg).';
+
+
+--
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    workout_id uuid,
+    name text DEFAULT ''::text NOT NULL,
+    status public.session_status DEFAULT 'in_progress'::public.session_status NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone,
+    timezone text DEFAULT 'UTC'::text NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sessions_completed_has_end_check CHECK (((status <> 'completed'::public.session_status) OR (ended_at IS NOT NULL))),
+    CONSTRAINT sessions_ended_after_started_check CHECK ((ended_at >= started_at)),
+    CONSTRAINT sessions_in_progress_has_no_end_check CHECK (((status <> 'in_progress'::public.session_status) OR (ended_at IS NULL))),
+    CONSTRAINT sessions_name_check CHECK ((char_length(name) <= 100)),
+    CONSTRAINT sessions_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT sessions_timezone_check CHECK (((char_length(timezone) >= 1) AND (char_length(timezone) <= 64))),
+    CONSTRAINT sessions_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sessions IS 'Performed training sessions. At most one in_progress session per user.';
+
+
+--
+-- Name: set_records; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.set_records (
+    id uuid NOT NULL,
+    session_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    exercise_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    set_type public.set_type DEFAULT 'normal'::public.set_type NOT NULL,
+    reps integer,
+    weight_kg numeric,
+    weight_unit public.weight_unit DEFAULT 'kg'::public.weight_unit NOT NULL,
+    duration_s integer,
+    distance_m numeric,
+    rpe numeric(3,1),
+    performed_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT set_records_distance_m_check CHECK (((distance_m >= (0)::numeric) AND (distance_m <= (1000000)::numeric))),
+    CONSTRAINT set_records_duration_s_check CHECK (((duration_s >= 0) AND (duration_s <= 86400))),
+    CONSTRAINT set_records_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT set_records_position_check CHECK (("position" >= 0)),
+    CONSTRAINT set_records_reps_check CHECK (((reps >= 0) AND (reps <= 1000))),
+    CONSTRAINT set_records_rpe_check CHECK ((((rpe >= (1)::numeric) AND (rpe <= (10)::numeric)) AND ((rpe * (2)::numeric) = trunc((rpe * (2)::numeric))))),
+    CONSTRAINT set_records_version_check CHECK ((version >= 1)),
+    CONSTRAINT set_records_weight_kg_check CHECK (((weight_kg >= (0)::numeric) AND (weight_kg <= (1500)::numeric)))
+);
+
+
+--
+-- Name: TABLE set_records; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.set_records IS 'Performed sets. Weights in kg (weight_unit is the unit the user entered). Cascades with their session and user.';
+
+
+--
+-- Name: users; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.users (
+    id uuid NOT NULL,
+    email text NOT NULL,
+    password_hash text NOT NULL,
+    display_name text NOT NULL,
+    preferred_weight_unit public.weight_unit DEFAULT 'kg'::public.weight_unit NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT users_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100))),
+    CONSTRAINT users_email_check CHECK ((((char_length(email) >= 3) AND (char_length(email) <= 254)) AND (email ~~ '_%@_%'::text))),
+    CONSTRAINT users_password_hash_check CHECK ((password_hash <> ''::text)),
+    CONSTRAINT users_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE users; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.users IS 'Accounts. Deleting one deletes everything the user owns; their audit_log rows stay with user_id NULL.';
+
+
+--
+-- Name: workout_exercises; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.workout_exercises (
+    workout_id uuid NOT NULL,
+    "position" smallint NOT NULL,
+    exercise_id uuid NOT NULL,
+    target_sets smallint,
+    target_reps smallint,
+    target_weight_kg numeric,
+    target_rest_s integer,
+    notes text DEFAULT ''::text NOT NULL,
+    CONSTRAINT workout_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT workout_exercises_position_check CHECK (("position" >= 0)),
+    CONSTRAINT workout_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
+    CONSTRAINT workout_exercises_target_rest_s_check CHECK (((target_rest_s >= 0) AND (target_rest_s <= 3600))),
+    CONSTRAINT workout_exercises_target_sets_check CHECK (((target_sets >= 1) AND (target_sets <= 100))),
+    CONSTRAINT workout_exercises_target_weight_kg_check CHECK (((target_weight_kg >= (0)::numeric) AND (target_weight_kg <= (1000)::numeric)))
+);
+
+
+--
+-- Name: TABLE workout_exercises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.workout_exercises IS 'The ordered exercises of a workout plan, with their targets (weights in kg).';
+
+
+--
+-- Name: workouts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.workouts (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    status public.workout_status DEFAULT 'draft'::public.workout_status NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workouts_description_check CHECK ((char_length(description) <= 10000)),
+    CONSTRAINT workouts_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT workouts_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE workouts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.workouts IS 'A user''s workout plans (templates). Deleting one keeps the sessions performed from it.';
+
+
+--
+-- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: exercises exercises_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exercises
+    ADD CONSTRAINT exercises_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: refresh_tokens refresh_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: refresh_tokens refresh_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+
+--
+-- Name: session_exercises session_exercises_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_exercises
+    ADD CONSTRAINT session_exercises_pkey PRIMARY KEY (session_id, "position");
+
+
+--
+-- Name: sessions sessions_id_user_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_id_user_id_key UNIQUE (id, user_id);
+
+
+--
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: set_records set_records_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.set_records
+    ADD CONSTRAINT set_records_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: set_records set_records_session_id_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.set_records
+    ADD CONSTRAINT set_records_session_id_position_key UNIQUE (session_id, "position");
+
+
+--
+-- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: workout_exercises workout_exercises_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.workout_exercises
+    ADD CONSTRAINT workout_exercises_pkey PRIMARY KEY (workout_id, "position");
+
+
+--
+-- Name: workouts workouts_id_user_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.workouts
+    ADD CONSTRAINT workouts_id_user_id_key UNIQUE (id, user_id);
+
+
+--
+-- Name: workouts workouts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.workouts
+    ADD CONSTRAINT workouts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: audit_log_metadata_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_metadata_idx ON public.audit_log USING gin (metadata);
+
+
+--
+-- Name: audit_log_user_id_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_log_user_id_id_idx ON public.audit_log USING btree (user_id, id DESC);
+
+
+--
+-- Name: exercises_system_name_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX exercises_system_name_key ON public.exercises USING btree (lower(name)) WHERE (user_id IS NULL);
+
+
+--
+-- Name: exercises_user_id_name_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exercises_user_id_name_id_idx ON public.exercises USING btree (user_id, name, id);
+
+
+--
+-- Name: exercises_user_id_name_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX exercises_user_id_name_key ON public.exercises USING btree (user_id, lower(name)) WHERE (user_id IS NOT NULL);
+
+
+--
+-- Name: refresh_tokens_family_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refresh_tokens_family_id_idx ON public.refresh_tokens USING btree (family_id);
+
+
+--
+-- Name: refresh_tokens_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refresh_tokens_user_id_idx ON public.refresh_tokens USING btree (user_id);
+
+
+--
+-- Name: session_exercises_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX session_exercises_exercise_id_idx ON public.session_exercises USING btree (exercise_id);
+
+
+--
+-- Name: sessions_one_in_progress_per_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX sessions_one_in_progress_per_user ON public.sessions USING btree (user_id) WHERE (status = 'in_progress'::public.session_status);
+
+
+--
+-- Name: sessions_user_id_started_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sessions_user_id_started_at_id_idx ON public.sessions USING btree (user_id, started_at DESC, id DESC);
+
+
+--
+-- Name: sessions_workout_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sessions_workout_id_idx ON public.sessions USING btree (workout_id) WHERE (workout_id IS NOT NULL);
+
+
+--
+-- Name: set_records_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX set_records_exercise_id_idx ON public.set_records USING btree (exercise_id);
+
+
+--
+-- Name: set_records_user_exercise_performed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX set_records_user_exercise_performed_at_idx ON public.set_records USING btree (user_id, exercise_id, performed_at DESC, id DESC);
+
+
+--
+-- Name: users_email_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
+
+
+--
+-- Name: workout_exercises_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX workout_exercises_exercise_id_idx ON public.workout_exercises USING btree (exercise_id);
+
+
+--
+-- Name: workouts_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX workouts_user_id_created_at_id_idx ON public.workouts USING btree (user_id, created_at DESC, id DESC);
+
+
+--
+-- Name: workouts_user_id_status_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX workouts_user_id_status_created_at_id_idx ON public.workouts USING btree (user_id, status, created_at DESC, id DESC);
+
+
+--
+-- Name: users users_delete_owned_rows; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_delete_owned_rows BEFORE DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION public.delete_user_owned_rows();
+
+
+--
+-- Name: audit_log audit_log_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+
+--
+-- Name: exercises exercises_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exercises
+    ADD CONSTRAINT exercises_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: refresh_tokens refresh_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: session_exercises session_exercises_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_exercises
+    ADD CONSTRAINT session_exercises_exercise_id_fkey FOREIGN KEY (exercise_id) REFERENCES public.exercises(id);
+
+
+--
+-- Name: session_exercises session_exercises_session_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_exercises
+    ADD CONSTRAINT session_exercises_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.sessions(id) ON DELETE CASCADE;
+
+
+--
+-- Name: sessions sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: sessions sessions_workout_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_workout_fkey FOREIGN KEY (workout_id, user_id) REFERENCES public.workouts(id, user_id) ON DELETE SET NULL (workout_id);
+
+
+--
+-- Name: set_records set_records_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.set_records
+    ADD CONSTRAINT set_records_exercise_id_fkey FOREIGN KEY (exercise_id) REFERENCES public.exercises(id);
+
+
+--
+-- Name: set_records set_records_session_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.set_records
+    ADD CONSTRAINT set_records_session_fkey FOREIGN KEY (session_id, user_id) REFERENCES public.sessions(id, user_id) ON DELETE CASCADE;
+
+
+--
+-- Name: set_records set_records_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.set_records
+    ADD CONSTRAINT set_records_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: workout_exercises workout_exercises_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.workout_exercises
+    ADD CONSTRAINT workout_exercises_exercise_id_fkey FOREIGN KEY (exercise_id) REFERENCES public.exercises(id);
+
+
+--
+-- Name: workout_exercises workout_exercises_workout_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.workout_exercises
+    ADD CONSTRAINT workout_exercises_workout_id_fkey FOREIGN KEY (workout_id) REFERENCES public.workouts(id) ON DELETE CASCADE;
+
+
+--
+-- Name: workouts workouts_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.workouts
+    ADD CONSTRAINT workouts_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict dbmate
+
+
+--
+-- Dbmate schema migrations
+--
+
+INSERT INTO public.schema_migrations (version) VALUES
+    ('20261126000100'),
+    ('20261126000200'),
+    ('20261126000300'),
+    ('20261126000400'),
+    ('20261126000500'),
+    ('20261126000600'),
+    ('20261126000700');
