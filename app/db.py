@@ -66,34 +66,34 @@ class Db:
     def transaction(self) -> AbstractAsyncContextManager[psycopg.AsyncTransaction]:
         return self.conn.transaction()
 
-    async def _run(self, name: str, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
+    async def _run(self, query: str, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
         started = time.perf_counter()
         cursor = self.conn.cursor(row_factory=dict_row)
-        await cursor.execute(self.queries[name], params)
+        await cursor.execute(self.queries[query], params)
         elapsed_ms = (time.perf_counter() - started) * 1000
         if elapsed_ms >= self.slow_query_ms:
-            log.warning("slow query", extra={"query": name, "duration_ms": round(elapsed_ms, 1)})
+            log.warning("slow query", extra={"query": query, "duration_ms": round(elapsed_ms, 1)})
         return cursor
 
-    async def one(self, name: str, type_: type[T], **params: Any) -> T | None:
-        """The first row of `name` as `type_`, or None when it returns no row."""
-        cursor = await self._run(name, params)
+    async def one(self, query: str, type_: type[T], /, **params: Any) -> T | None:
+        """The first row of `query` as `type_`, or None when it returns no row."""
+        cursor = await self._run(query, params)
         row = await cursor.fetchone()
         return None if row is None else msgspec.convert(row, type_)
 
-    async def many(self, name: str, type_: type[T], **params: Any) -> list[T]:
-        cursor = await self._run(name, params)
+    async def many(self, query: str, type_: type[T], /, **params: Any) -> list[T]:
+        cursor = await self._run(query, params)
         return msgspec.convert(await cursor.fetchall(), list[type_])
 
-    async def scalar(self, name: str, **params: Any) -> Any:
+    async def scalar(self, query: str, /, **params: Any) -> Any:
         """The first column of the first row (None when there is no row)."""
-        cursor = await self._run(name, params)
+        cursor = await self._run(query, params)
         row = await cursor.fetchone()
         return None if row is None else next(iter(row.values()))
 
-    async def execute(self, name: str, **params: Any) -> int:
-        """Run `name` for its effect; returns the number of rows it touched."""
-        cursor = await self._run(name, params)
+    async def execute(self, query: str, /, **params: Any) -> int:
+        """Run `query` for its effect; returns the number of rows it touched."""
+        cursor = await self._run(query, params)
         return cursor.rowcount
 
 
