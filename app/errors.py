@@ -158,7 +158,7 @@ def _database_error(request: Request[Any, Any, Any], exc: psycopg.Error) -> Resp
     if isinstance(exc, pg.UniqueViolation):
         return error_response(request, 409, "conflict", "That already exists", details)
     if isinstance(exc, pg.ForeignKeyViolation):
-        if exc.diag.message_primary and "still referenced" in exc.diag.message_primary:
+        if "still referenced" in (exc.diag.message_detail or ""):
             return error_response(request, 409, "in_use", "Other records still use it", details)
         return error_response(
             request, 422, "invalid_reference", "A referenced record does not exist", details
