@@ -51,6 +51,8 @@ def run_dbmate(
     tools = bin_dir()
     path = os.environ.get("PATH", "")
     env = {**os.environ, "PATH": f"{tools}{os.pathsep}{path}" if tools else path}
+    if dump_schema:  # wins over DBMATE_NO_DUMP_SCHEMA from .env
+        env["DBMATE_NO_DUMP_SCHEMA"] = "false"
     return subprocess.run(  # noqa: S603 - fixed executable, arguments are ours
         [*command, *args], env=env, check=True, text=True, capture_output=capture
     )
