@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
-from app import health, security
+from app import auth, health, me, passwords, security
 from app.config import Settings, load_settings
 from app.db import Db, load_queries, migration_versions, open_pool
 from app.errors import exception_handlers
@@ -22,7 +22,7 @@ from app.request_log import with_request_context
 
 
 def route_handlers() -> list[ControllerRouterHandler]:
-    return [*health.routes]
+    return [*health.routes, *auth.routes, *me.routes]
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -44,6 +44,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers(),
         lifespan=[lifespan],
+        on_startup=[passwords.on_startup],
         state=State(
             {"settings": settings, "migration_versions": migration_versions(), "pool": None}
         ),
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> Litestar:
             "current_user": Provide(security.provide_current_user, sync_to_thread=False),
         },
         guards=[security.require_access_token],
+        before_send=[security.add_security_headers],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))

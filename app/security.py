@@ -1,5 +1,10 @@
-"""Access tokens and the deny-by-default guard: every route needs a valid access token
-unless its handler is marked `opt={"public": True}`."""
+"""Access tokens, the deny-by-default guard and the security headers.
+
+Every route needs a valid access token unless its handler is marked `opt={"public": True}`.
+Access tokens are short-lived HS256 JWTs (OWASP JWT cheat sheet): the algorithm is pinned,
+and `iss`, `aud`, `sub`, `exp`, `iat`, `jti` and the token type `typ` are all required and
+checked. `sid` names the login (refresh-token family) the token was issued for.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import jwt
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Message, Scope
 
 from app.config import Settings
 from app.errors import Unauthorized
@@ -21,15 +27,18 @@ AUDIENCE = "kinetria-api"
 ACCESS_TOKEN_TYPE = "access"
 ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "typ"]
+_INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 class CurrentUser(msgspec.Struct, frozen=True):
     id: UUID
+    # The login (refresh-token family) the access token was issued for, when it has one.
+    login_id: UUID | None = None
 
 
-def issue_access_token(settings: Settings, user_id: UUID) -> str:
+def issue_access_token(settings: Settings, user_id: UUID, login_id: UUID | None = None) -> str:
     now = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "iss": ISSUER,
         "aud": AUDIENCE,
         "sub": str(user_id),
@@ -38,6 +47,8 @@ def issue_access_token(settings: Settings, user_id: UUID) -> str:
         "jti": uuid.uuid4().hex,
         "typ": ACCESS_TOKEN_TYPE,
     }
+    if login_id is not None:
+        claims["sid"] = str(login_id)
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
@@ -53,11 +64,21 @@ def decode_access_token(settings: Settings, token: str) -> CurrentUser:
         )
         if claims.get("typ") != ACCESS_TOKEN_TYPE:
             raise jwt.InvalidTokenError("not an access token")
-        return CurrentUser(id=UUID(str(claims["sub"])))
+        for name in ("sub", "jti"):
+            if not isinstance(claims[name], str):
+                raise jwt.InvalidTokenError(f"{name} is not a string")
+        sid = claims.get("sid")
+        if sid is not None and not isinstance(sid, str):
+            raise jwt.InvalidTokenError("sid is not a string")
+        return CurrentUser(id=UUID(claims["sub"]), login_id=UUID(sid) if sid else None)
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("token_expired", "The access token has expired") from None
-    except (jwt.InvalidTokenError, ValueError):
-        raise Unauthorized("invalid_token", "The access token is not valid") from None
+        raise Unauthorized(
+            "token_expired", "The access token has expired", headers=_INVALID
+        ) from None
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        raise Unauthorized(
+            "invalid_token", "The access token is not valid", headers=_INVALID
+        ) from None
 
 
 def require_access_token(
@@ -79,3 +100,40 @@ def require_access_token(
 
 def provide_current_user(request: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
     return request.scope["state"]["user"]
+
+
+# The OWASP REST Security and HTTP Headers cheat sheets' headers for an API. The
+# interactive API docs under the OpenAPI path load their script from a CDN, so they get
+# only `frame-ancestors` from the content security policy.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+)
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+DOCS_CSP = b"frame-ancestors 'none'"
+NO_STORE = b"no-store"
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """`before_send` hook: the security headers on every HTTP response, errors included.
+    Headers a handler set itself (e.g. `Cache-Control` next to an ETag) are kept."""
+    if message["type"] != "http.response.start":
+        return
+    headers: list[Any] = list(message.get("headers", ()))
+    present = {bytes(name).lower() for name, _ in headers}
+    for name, value in SECURITY_HEADERS:
+        if name not in present:
+            headers.append((name, value))
+    if b"content-security-policy" not in present:
+        openapi = getattr(scope.get("app"), "openapi_config", None)
+        docs_path = getattr(openapi, "path", None) or "/schema"
+        path: str = scope.get("path", "")
+        is_docs = path == docs_path or path.startswith(docs_path.rstrip("/") + "/")
+        headers.append((b"content-security-policy", DOCS_CSP if is_docs else API_CSP))
+    if b"cache-control" not in present:
+        headers.append((b"cache-control", NO_STORE))
+    message["headers"] = headers

@@ -247,6 +247,27 @@ COMMENT ON TABLE public.exercises IS 'The exercise catalogue: system exercises (
 
 
 --
+-- Name: login_throttle; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.login_throttle (
+    email_hash bytea NOT NULL,
+    attempts integer NOT NULL,
+    window_started_at timestamp with time zone NOT NULL,
+    locked_until timestamp with time zone,
+    CONSTRAINT login_throttle_attempts_check CHECK ((attempts >= 1)),
+    CONSTRAINT login_throttle_email_hash_check CHECK ((octet_length(email_hash) = 32))
+);
+
+
+--
+-- Name: TABLE login_throttle; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.login_throttle IS 'Login attempts per account (keyed by sha256 of the lower-cased email) in the current window; locked_until set once the limit is passed.';
+
+
+--
 -- Name: refresh_tokens; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -483,6 +504,14 @@ ALTER TABLE ONLY public.exercises
 
 
 --
+-- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.login_throttle
+    ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (email_hash);
+
+
+--
 -- Name: refresh_tokens refresh_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -611,6 +640,20 @@ CREATE INDEX exercises_user_id_name_id_idx ON public.exercises USING btree (user
 --
 
 CREATE UNIQUE INDEX exercises_user_id_name_key ON public.exercises USING btree (user_id, lower(name)) WHERE (user_id IS NOT NULL);
+
+
+--
+-- Name: login_throttle_window_started_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX login_throttle_window_started_at_idx ON public.login_throttle USING btree (window_started_at);
+
+
+--
+-- Name: refresh_tokens_active_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refresh_tokens_active_user_id_idx ON public.refresh_tokens USING btree (user_id, created_at DESC, family_id DESC) WHERE ((retired_at IS NULL) AND (revoked_at IS NULL));
 
 
 --
@@ -826,4 +869,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261126000400'),
     ('20261126000500'),
     ('20261126000600'),
-    ('20261126000700');
+    ('20261126000700'),
+    ('20261126100000'),
+    ('20261126100100');
