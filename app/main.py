@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
-from app import auth, health, me, passwords, security
+from app import auth, exercises, health, me, passwords, security, sessions, sets, workouts
 from app.config import Settings, load_settings
 from app.db import Db, load_queries, migration_versions, open_pool
 from app.errors import exception_handlers
@@ -22,7 +22,15 @@ from app.request_log import with_request_context
 
 
 def route_handlers() -> list[ControllerRouterHandler]:
-    return [*health.routes, *auth.routes, *me.routes]
+    return [
+        *health.routes,
+        *auth.routes,
+        *me.routes,
+        *exercises.routes,
+        *workouts.routes,
+        *sessions.routes,
+        *sets.routes,
+    ]
 
 
 def create_app(settings: Settings) -> Litestar:

@@ -174,6 +174,38 @@ CREATE FUNCTION public.immutable_unaccent(value text) RETURNS text
 COMMENT ON FUNCTION public.immutable_unaccent(value text) IS 'unaccent() with a fixed dictionary, IMMUTABLE so generated columns and indexes can use it.';
 
 
+--
+-- Name: weight_from_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.weight_from_kg(weight_kg numeric, unit public.weight_unit) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE unit WHEN 'lb'::public.weight_unit THEN round((weight_kg / 0.45359237), 3) ELSE weight_kg END;
+
+
+--
+-- Name: FUNCTION weight_from_kg(weight_kg numeric, unit public.weight_unit); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.weight_from_kg(weight_kg numeric, unit public.weight_unit) IS 'A weight in kilograms, shown in unit (pounds rounded to 3 decimals, the precision the API accepts).';
+
+
+--
+-- Name: weight_to_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE unit WHEN 'lb'::public.weight_unit THEN (weight * 0.45359237) ELSE weight END;
+
+
+--
+-- Name: FUNCTION weight_to_kg(weight numeric, unit public.weight_unit); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit) IS 'A weight entered in unit, in kilograms (exact).';
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -348,10 +380,12 @@ CREATE TABLE public.sessions (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    next_set_position integer DEFAULT 0 NOT NULL,
     CONSTRAINT sessions_completed_has_end_check CHECK (((status <> 'completed'::public.session_status) OR (ended_at IS NOT NULL))),
     CONSTRAINT sessions_ended_after_started_check CHECK ((ended_at >= started_at)),
     CONSTRAINT sessions_in_progress_has_no_end_check CHECK (((status <> 'in_progress'::public.session_status) OR (ended_at IS NULL))),
     CONSTRAINT sessions_name_check CHECK ((char_length(name) <= 100)),
+    CONSTRAINT sessions_next_set_position_check CHECK ((next_set_position >= 0)),
     CONSTRAINT sessions_notes_check CHECK ((char_length(notes) <= 10000)),
     CONSTRAINT sessions_timezone_check CHECK (((char_length(timezone) >= 1) AND (char_length(timezone) <= 64))),
     CONSTRAINT sessions_version_check CHECK ((version >= 1))
@@ -363,6 +397,13 @@ CREATE TABLE public.sessions (
 --
 
 COMMENT ON TABLE public.sessions IS 'Performed training sessions. At most one in_progress session per user.';
+
+
+--
+-- Name: COLUMN sessions.next_set_position; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.sessions.next_set_position IS 'Position of the next set logged on this session (greater than every position used so far).';
 
 
 --
@@ -871,4 +912,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261126000600'),
     ('20261126000700'),
     ('20261126100000'),
-    ('20261126100100');
+    ('20261126100100'),
+    ('20261126200000');

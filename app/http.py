@@ -1,0 +1,366 @@
+"""HTTP conventions shared by the training resources (exercises, workouts, sessions, sets).
+
+* **ETags.** A single resource's ETag is its row `version`, quoted (`"3"`). Every change of
+  the resource bumps the version, so the ETag changes with the representation.
+* **If-None-Match** on a GET: a matching ETag (weak comparison, `*` matches) gives 304 with
+  no body.
+* **If-Match** on a write: the write happens only when the stored version is one of the
+  listed ETags (strong comparison; `*` matches any existing resource), else 412
+  `etag_mismatch` with the current ETag in the response. The check is part of the UPDATE or
+  DELETE statement itself (`version = ANY(%(if_match)s)`), so nothing can change in between.
+* **Idempotent creates.** A create may carry the client's own `id` (a UUID; the server makes
+  a UUIDv7 when absent). Replaying a create whose id is already stored returns the stored
+  resource with **200** (nothing was created this time; 201 means "created by this
+  request"), provided the stored content matches the request; otherwise 409 `id_conflict`
+  naming the differing fields.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+import msgspec
+import psycopg
+from litestar import Request, Response, Router
+from litestar.datastructures import ResponseHeader
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter
+from litestar.types import ExceptionHandlersMap
+from psycopg.types.json import Jsonb
+
+from app.errors import (
+    ApiError,
+    Conflict,
+    ErrorBody,
+    PreconditionFailed,
+    Unprocessable,
+    error_response,
+    exception_handlers,
+)
+
+T = TypeVar("T")
+
+
+def new_id() -> UUID:
+    """A UUIDv7 (RFC 9562): time-ordered, so new rows land at the end of the indexes."""
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76  # version 7
+    value |= ((rand >> 64) & 0xFFF) << 64
+    value |= 0b10 << 62  # RFC 9562 variant
+    value |= rand & ((1 << 62) - 1)
+    return UUID(int=value)
+
+
+# --- ETags and conditional requests ---------------------------------------------------------
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        description='Only write if the resource still has this ETag (e.g. `"3"`); 412 otherwise.',
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-None-Match",
+        required=False,
+        description="304 with no body if the resource still has this ETag.",
+    ),
+]
+
+ETAG_HEADER = [
+    ResponseHeader(
+        name="ETag",
+        description="The version of the resource, for If-Match and If-None-Match.",
+        documentation_only=True,
+    )
+]
+
+
+def _etag_versions(header: str, *, weak: bool) -> list[int]:
+    versions: list[int] = []
+    for raw in header.split(","):
+        tag = raw.strip()
+        if tag.startswith("W/"):
+            if not weak:
+                continue  # If-Match uses the strong comparison: a weak tag never matches
+            tag = tag[2:]
+        if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+            versions.append(int(tag[1:-1]))
+    return versions
+
+
+def if_match_versions(header: str | None) -> list[int] | None:
+    """The versions an If-Match header accepts: None for no condition (absent, or `*`:
+    any existing resource); otherwise a list, empty when no listed tag can match."""
+    if header is None or header.strip() == "*":
+        return None
+    return _etag_versions(header, weak=False)
+
+
+def none_match(header: str | None, version: int) -> bool:
+    """True when If-None-Match names the current version (so a GET answers 304)."""
+    if header is None:
+        return False
+    if header.strip() == "*":
+        return True
+    return version in _etag_versions(header, weak=True)
+
+
+def stale(if_match: list[int] | None, version: int) -> PreconditionFailed | None:
+    """The 412 to answer when If-Match does not accept the stored `version`, else None."""
+    if if_match is None or version in if_match:
+        return None
+    return PreconditionFailed(
+        "etag_mismatch",
+        "The resource has changed since you read it; fetch it again and retry",
+        details=[{"current_etag": etag(version)}],
+        headers={"ETag": etag(version)},
+    )
+
+
+def unset_to_none(value: T | msgspec.UnsetType) -> T | None:
+    """A PATCH field as a query parameter: NULL (keep the stored value) when not sent."""
+    return None if isinstance(value, msgspec.UnsetType) else value
+
+
+def sent_fields(patch: msgspec.Struct) -> list[str]:
+    """The fields a PATCH body sets."""
+    return [f for f in patch.__struct_fields__ if getattr(patch, f) is not msgspec.UNSET]
+
+
+def with_etag(body: T, version: int, *, status_code: int = 200) -> Response[T]:
+    return Response(body, status_code=status_code, headers={"ETag": etag(version)})
+
+
+def conditional_get(body: T, version: int, if_none_match: str | None) -> Response[T]:
+    """The body with its ETag, or 304 Not Modified when the client already has it."""
+    if none_match(if_none_match, version):
+        return Response(
+            content=None,  # type: ignore[arg-type]
+            status_code=304,
+            headers={"ETag": etag(version)},
+        )
+    return with_etag(body, version)
+
+
+def created(body: T, version: int, location: str, *, replayed: bool) -> Response[T]:
+    """201 with Location for a new resource; 200 when an idempotent create was replayed."""
+    headers = {"ETag": etag(version), "Location": location}
+    return Response(body, status_code=200 if replayed else 201, headers=headers)
+
+
+# --- request validation (raised from __post_init__, answered as 400 with the location) ----
+
+
+def clean_name(name: str) -> str:
+    """Inner whitespace collapsed, ends trimmed; blank is refused."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise ValueError("`name` must not be blank")
+    return cleaned
+
+
+def decimals_at_most(value: float | None, places: int, field: str) -> None:
+    """Refuse more decimals than stored exactly (JSON numbers print shortest-exact)."""
+    if value is None:
+        return
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        raise ValueError(f"`{field}` has more than {places} decimals")
+
+
+# --- idempotent creates ---------------------------------------------------------------------
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value)).normalize()
+    if isinstance(value, Decimal):
+        return value.normalize()
+    if isinstance(value, list | tuple):
+        return [_comparable(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return value
+
+
+def differing_fields(request: msgspec.Struct, stored: object, fields: Iterable[str]) -> list[str]:
+    """The fields the request sets (UNSET ones are skipped) whose value differs from the
+    stored resource's."""
+    differing: list[str] = []
+    for field in fields:
+        wanted = getattr(request, field)
+        if wanted is msgspec.UNSET:
+            continue
+        if _comparable(wanted) != _comparable(getattr(stored, field)):
+            differing.append(field)
+    return differing
+
+
+def replayed_or_conflict(
+    stored: T | None, request: msgspec.Struct, fields: Iterable[str], what: str
+) -> T:
+    """The stored resource when `request` replays the create that made it; else 409."""
+    if stored is None:
+        raise Conflict("id_conflict", f"This id is already used by another record than a {what}")
+    differing = differing_fields(request, stored, fields)
+    if differing:
+        raise Conflict(
+            "id_conflict",
+            f"A {what} with this id already exists with different content",
+            details=[
+                {"field": field, "message": "differs from the stored value"} for field in differing
+            ],
+        )
+    return stored
+
+
+# --- constraint violations ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Violation:
+    """How a named constraint violation is told to the client."""
+
+    error: type[ApiError]
+    code: str
+    message: str
+    field: str | None = None
+
+    def exception(self) -> ApiError:
+        details = [{"field": self.field, "message": self.message}] if self.field else None
+        return self.error(self.code, self.message, details=details)
+
+
+def translate(exc: psycopg.Error, known: Mapping[str, Violation]) -> Exception:
+    """The client-facing error for a known constraint, else the database error unchanged
+    (the generic handler then answers 409/422)."""
+    constraint = exc.diag.constraint_name
+    if constraint and constraint in known:
+        return known[constraint].exception()
+    return exc
+
+
+def out_of_range(field: str, message: str) -> Violation:
+    return Violation(Unprocessable, "out_of_range", message, field)
+
+
+# --- validation errors ----------------------------------------------------------------------
+
+_AT_PATH = re.compile(r"^(?P<message>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
+_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<field>\w+)`$")
+
+
+def _validation_error(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[ErrorBody]:
+    """The one error shape, with the exact location of the bad value: Litestar keeps only
+    the first key of a path, which says nothing for a JSON array body (`[3].reps`)."""
+    cause = exc.__cause__
+    match = _AT_PATH.match(str(cause)) if isinstance(cause, msgspec.ValidationError) else None
+    if match is None:
+        return exception_handlers[HTTPException](request, exc)
+    message, path = match["message"], match["path"]
+    named = _NAMED_FIELD.search(message)  # a missing or unknown field is named, not located
+    if named:
+        path = f"{path}.{named['field']}"
+    detail: dict[str, Any] = {"message": message}
+    if path.startswith(".data"):
+        detail["field"] = path.removeprefix(".data").removeprefix(".") or "body"
+        detail["source"] = "body"
+    elif path.startswith("."):
+        detail["field"] = path[1:]
+    return error_response(
+        request, 400, "validation_error", "The request is not valid", [detail], exc.headers
+    )
+
+
+VALIDATION_ERRORS: ExceptionHandlersMap = {ValidationException: _validation_error}
+
+
+def resource_router(*handlers: HTTPRouteHandler) -> Router:
+    """A resource's routes, with validation errors that point at the bad value."""
+    return Router(path="/", route_handlers=list(handlers), exception_handlers=VALIDATION_ERRORS)
+
+
+# --- OpenAPI --------------------------------------------------------------------------------
+
+_REASONS = {
+    304: "Not modified: the client's copy (If-None-Match) is current",
+    400: "The request is malformed (wrong type, missing or unknown field, bad parameter)",
+    401: "Missing or invalid access token",
+    403: "Forbidden",
+    404: "Not found (or not yours)",
+    409: "Conflict",
+    412: "If-Match names a stale ETag",
+    413: "The request body is too large",
+    422: "The request is well-formed but not acceptable",
+}
+
+
+def responses(
+    *status_codes: int, codes: Mapping[int, str] | None = None
+) -> dict[int, ResponseSpec]:
+    """OpenAPI declarations of a route's error responses, naming the `error_code`s each
+    status can carry (`codes`); 400 (validation) and 401 (token) are always included."""
+    codes = codes or {}
+    specs: dict[int, ResponseSpec] = {}
+    for status in sorted({400, 401, *status_codes, *codes}):
+        if status == 304:
+            specs[status] = ResponseSpec(data_container=None, description=_REASONS[304])
+            continue
+        description = _REASONS.get(status, "Error")
+        named = codes.get(status)
+        if status == 400:
+            named = ", ".join(filter(None, ["validation_error", named]))
+        elif status == 401:
+            named = "missing_token, invalid_token, token_expired"
+        elif status == 412:
+            named = "etag_mismatch"
+        elif status == 413:
+            named = "payload_too_large"
+        if named:
+            description = f"{description}. error_code: {named}"
+        specs[status] = ResponseSpec(data_container=ErrorBody, description=description)
+    return specs
+
+
+def replay_response(container: type[Any]) -> dict[int, ResponseSpec]:
+    return {
+        200: ResponseSpec(
+            data_container=container,
+            description="A replay of an earlier create with the same id and content: "
+            "the stored resource, nothing new created",
+        )
+    }
+
+
+# --- JSON parameters ------------------------------------------------------------------------
+
+_JSON = msgspec.json.Encoder(decimal_format="number")
+
+
+def json_param(value: Any) -> Jsonb:
+    """`value` (Structs, lists, Decimals as exact numbers) as a jsonb query parameter, for
+    statements that unpack a whole list at once (jsonb_to_recordset, jsonb_array_elements)."""
+    return Jsonb(value, dumps=lambda obj: _JSON.encode(obj).decode())

@@ -1,0 +1,21 @@
+-- One page of the caller's sessions, newest start first, keyset on (started_at, id), with
+-- how many sets each holds. from_date/to_date (inclusive) are calendar days in each
+-- session's own time zone; the UTC bounds a day wider on each side let the index
+-- (user_id, started_at DESC, id DESC) narrow the scan before the exact local-day test.
+-- returns: many SessionSummary
+SELECT s.id, s.workout_id, s.name, s.status, s.started_at, s.ended_at, s.timezone, s.notes,
+       (SELECT count(*) FROM set_records r WHERE r.session_id = s.id)::integer AS set_count,
+       s.version, s.created_at, s.updated_at
+FROM sessions s
+WHERE s.user_id = %(user_id)s
+  AND (%(status)s::session_status IS NULL OR s.status = %(status)s::session_status)
+  AND (%(from_date)s::date IS NULL
+       OR (s.started_at >= (%(from_date)s::date - 1)::timestamp AT TIME ZONE 'UTC'
+           AND (s.started_at AT TIME ZONE s.timezone)::date >= %(from_date)s::date))
+  AND (%(to_date)s::date IS NULL
+       OR (s.started_at < (%(to_date)s::date + 2)::timestamp AT TIME ZONE 'UTC'
+           AND (s.started_at AT TIME ZONE s.timezone)::date <= %(to_date)s::date))
+  AND (%(after_started_at)s::timestamptz IS NULL
+       OR (s.started_at, s.id) < (%(after_started_at)s::timestamptz, %(after_id)s::uuid))
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT %(limit)s;

@@ -1,0 +1,143 @@
+-- Log a batch of sets (one or more) on one of the caller's sessions in progress: all of
+-- them or none, in this one statement, which is its own transaction with its audit rows.
+--
+-- * The session row is updated first (status still in_progress, re-checked after any
+--   lock wait): that locks it, bumps its version (its document includes its sets) and
+--   reserves positions next_set_position .. + n - 1 for the new sets, so batches sent to
+--   one session at the same time queue up and never collide.
+-- * A set whose id is already stored is a replay when it is the caller's, in this session,
+--   with the same content; it is shown as stored and not inserted again. Any other stored
+--   id is a clash, and so is an exercise the caller cannot use: then nothing is written
+--   and the outcome lists the offending indexes (0-based, in request order).
+-- * Weights arrive in the unit entered (default: the user's preferred unit) and are stored
+--   in kg; sets are shown back in the unit entered.
+-- returns: one SetLogOutcome
+WITH input AS (
+    SELECT item.ord::integer - 1 AS idx, x.id, x.exercise_id,
+           coalesce(x.set_type, 'normal') AS set_type, x.reps, x.weight,
+           coalesce(x.weight_unit,
+                    (SELECT u.preferred_weight_unit FROM users u WHERE u.id = %(user_id)s),
+                    'kg') AS weight_unit,
+           x.duration_s, x.distance_m, x.rpe, x.performed_at, coalesce(x.notes, '') AS notes
+    FROM jsonb_array_elements(%(sets)s::jsonb) WITH ORDINALITY AS item(doc, ord)
+    CROSS JOIN LATERAL jsonb_to_record(item.doc) AS x(
+        id uuid, exercise_id uuid, set_type set_type, reps integer, weight numeric,
+        weight_unit weight_unit, duration_s integer, distance_m numeric, rpe numeric,
+        performed_at timestamptz, notes text)
+),
+target AS (
+    SELECT s.status, s.version
+    FROM sessions s
+    WHERE s.id = %(session_id)s AND s.user_id = %(user_id)s
+),
+stored AS (
+    SELECT i.idx, r.id,
+           coalesce(r.user_id = %(user_id)s
+                    AND r.session_id = %(session_id)s
+                    AND r.exercise_id = i.exercise_id
+                    AND r.set_type = i.set_type
+                    AND r.reps IS NOT DISTINCT FROM i.reps
+                    AND r.weight_kg IS NOT DISTINCT FROM weight_to_kg(i.weight, i.weight_unit)
+                    AND (i.weight IS NULL OR r.weight_unit = i.weight_unit)
+                    AND r.duration_s IS NOT DISTINCT FROM i.duration_s
+                    AND r.distance_m IS NOT DISTINCT FROM i.distance_m
+                    AND r.rpe IS NOT DISTINCT FROM i.rpe
+                    AND (i.performed_at IS NULL OR r.performed_at = i.performed_at)
+                    AND r.notes = i.notes, false) AS same
+    FROM input i
+    JOIN set_records r ON r.id = i.id
+),
+fresh AS (
+    SELECT i.*
+    FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM stored st WHERE st.idx = i.idx)
+),
+unknown_exercise AS (
+    SELECT f.idx
+    FROM fresh f
+    WHERE NOT EXISTS (
+        SELECT 1 FROM exercises e
+        WHERE e.id = f.exercise_id AND (e.user_id IS NULL OR e.user_id = %(user_id)s)
+    )
+),
+reserved AS (
+    UPDATE sessions s
+    SET next_set_position = s.next_set_position + (SELECT count(*) FROM fresh),
+        version = s.version + 1,
+        updated_at = now()
+    WHERE s.id = %(session_id)s AND s.user_id = %(user_id)s AND s.status = 'in_progress'
+      AND EXISTS (SELECT 1 FROM fresh)
+      AND NOT EXISTS (SELECT 1 FROM unknown_exercise)
+      AND NOT EXISTS (SELECT 1 FROM stored st WHERE NOT st.same)
+    RETURNING s.id, s.next_set_position - (SELECT count(*) FROM fresh) AS first_position,
+              s.version
+),
+inserted AS (
+    INSERT INTO set_records AS r
+        (id, session_id, user_id, exercise_id, position, set_type, reps, weight_kg,
+         weight_unit, duration_s, distance_m, rpe, performed_at, notes)
+    SELECT f.id, rs.id, %(user_id)s, f.exercise_id,
+           rs.first_position + row_number() OVER (ORDER BY f.idx) - 1,
+           f.set_type, f.reps, weight_to_kg(f.weight, f.weight_unit), f.weight_unit,
+           f.duration_s, f.distance_m, f.rpe, coalesce(f.performed_at, now()), f.notes
+    FROM fresh f
+    CROSS JOIN reserved rs
+    RETURNING r.id, r.session_id, r.exercise_id, r.position, r.set_type, r.reps, r.weight_kg,
+              r.weight_unit, r.duration_s, r.distance_m, r.rpe, r.performed_at, r.notes,
+              r.version, r.created_at, r.updated_at
+),
+audited AS (
+    INSERT INTO audit_log (user_id, action, entity_type, entity_id, metadata, request_id)
+    SELECT %(user_id)s, 'create', 'set_records', n.id,
+           jsonb_build_object('session_id', n.session_id, 'exercise_id', n.exercise_id,
+                              'position', n.position),
+           %(request_id)s
+    FROM inserted n
+),
+shown AS (
+    SELECT f.idx, n.id, n.session_id, n.exercise_id, n.position, n.set_type, n.reps,
+           n.weight_kg, n.weight_unit, n.duration_s, n.distance_m, n.rpe, n.performed_at,
+           n.notes, n.version, n.created_at, n.updated_at
+    FROM inserted n
+    JOIN fresh f ON f.id = n.id
+    UNION ALL
+    SELECT st.idx, r.id, r.session_id, r.exercise_id, r.position, r.set_type, r.reps,
+           r.weight_kg, r.weight_unit, r.duration_s, r.distance_m, r.rpe, r.performed_at,
+           r.notes, r.version, r.created_at, r.updated_at
+    FROM stored st
+    JOIN set_records r ON r.id = st.id
+    WHERE st.same
+)
+SELECT EXISTS (SELECT 1 FROM target) AS session_found,
+       (SELECT t.status FROM target t) AS session_status,
+       coalesce((SELECT rs.version FROM reserved rs), (SELECT t.version FROM target t))
+           AS session_version,
+       (SELECT count(*) FROM fresh)::integer AS fresh,
+       (SELECT count(*) FROM inserted)::integer AS created,
+       coalesce((SELECT array_agg(st.idx ORDER BY st.idx) FROM stored st WHERE NOT st.same),
+                '{}') AS id_conflicts,
+       coalesce((SELECT array_agg(u.idx ORDER BY u.idx) FROM unknown_exercise u), '{}')
+           AS unknown_exercises,
+       coalesce((
+           SELECT json_agg(json_build_object(
+                      'id', sh.id,
+                      'session_id', sh.session_id,
+                      'exercise_id', sh.exercise_id,
+                      'exercise_name', e.name,
+                      'position', sh.position,
+                      'set_type', sh.set_type,
+                      'reps', sh.reps,
+                      'weight', weight_from_kg(sh.weight_kg, sh.weight_unit),
+                      'weight_unit', sh.weight_unit,
+                      'duration_s', sh.duration_s,
+                      'distance_m', sh.distance_m,
+                      'rpe', sh.rpe,
+                      'performed_at', sh.performed_at,
+                      'notes', sh.notes,
+                      'version', sh.version,
+                      'created_at', sh.created_at,
+                      'updated_at', sh.updated_at)
+                  ORDER BY sh.idx)
+           FROM shown sh
+           JOIN exercises e ON e.id = sh.exercise_id
+       ), '[]') AS sets;
