@@ -470,17 +470,25 @@ async def finish_session(
     "/v1/sessions/{session_id:uuid}/abandon",
     operation_id="abandonSession",
     summary="Abandon a session",
-    description="in_progress -> abandoned (ended now). Its sets are kept but frozen. "
-    "Abandoning again changes nothing; a completed session cannot be abandoned (409).",
+    description="in_progress -> abandoned, ending at `ended_at` (default now). Its sets are "
+    "kept but frozen. Abandoning again changes nothing; a completed session cannot be "
+    "abandoned (409).",
     tags=["sessions"],
     status_code=200,
     response_headers=ETAG_HEADER,
-    responses=responses(404, 409, 412, codes={404: "session_not_found", 409: "illegal_transition"}),
+    responses=responses(
+        404,
+        409,
+        412,
+        422,
+        codes={404: "session_not_found", 409: "illegal_transition", 422: "invalid_times"},
+    ),
 )
 async def abandon_session(
     db: NamedDependency[Db],
     current_user: NamedDependency[CurrentUser],
     session_id: FromPath[UUID],
+    data: JSONBody[SessionEnd | None] = None,
     if_match: IfMatch = None,
 ) -> Response[Session]:
     return await _end_session(
@@ -488,7 +496,7 @@ async def abandon_session(
         user_id=current_user.id,
         session_id=session_id,
         status=SessionStatus.ABANDONED,
-        ended_at=None,
+        ended_at=data.ended_at if data else None,
         if_match=if_match,
     )
 

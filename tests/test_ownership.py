@@ -1,0 +1,257 @@
+"""Checks built from the registered routes (app.routes), so a new route cannot skip them:
+
+* another user's id is 404 on every route and method that takes an id, and nothing of the
+  owner's data changes;
+* no list shows anything of another user's;
+* every training route with a body refuses unknown fields (400, naming the field);
+* every training route is documented well enough to generate a client from.
+
+A new route whose path names an id this file does not know, or a new training route with
+a body and no example here, fails the tests until it is added below.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import TestClient
+
+from tests.conftest import TestUser
+
+Client = TestClient[Litestar]
+
+BENCH_PRESS = "98deeb59-ce8c-54d5-9c3d-d332bd13d955"
+PARAM = re.compile(r"\{(\w+):\w+\}")
+TRAINING = re.compile(r"^/v1/(exercises|workouts|sessions)(/|$)")
+WRITES = {"POST", "PUT", "PATCH"}
+
+# A valid body for every route that takes one (None: the body is optional), so that only
+# the id can make the request fail.
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/v1/exercises"): {
+        "name": "Matrix Lift",
+        "category": "strength",
+        "primary_muscle": "back",
+    },
+    ("PATCH", "/v1/exercises/{exercise_id:uuid}"): {"name": "Taken over"},
+    ("POST", "/v1/workouts"): {"name": "Matrix plan"},
+    ("PATCH", "/v1/workouts/{workout_id:uuid}"): {"name": "Taken over"},
+    ("PUT", "/v1/workouts/{workout_id:uuid}/exercises"): [{"exercise_id": BENCH_PRESS}],
+    ("POST", "/v1/sessions"): {"timezone": "UTC"},
+    ("PATCH", "/v1/sessions/{session_id:uuid}"): {"notes": "taken over"},
+    ("POST", "/v1/sessions/{session_id:uuid}/finish"): None,
+    ("POST", "/v1/sessions/{session_id:uuid}/abandon"): None,
+    ("POST", "/v1/sessions/{session_id:uuid}/sets"): {"exercise_id": BENCH_PRESS, "reps": 5},
+    ("PATCH", "/v1/sessions/{session_id:uuid}/sets/{set_id:uuid}"): {"reps": 1},
+}
+
+
+def routes(app: Litestar) -> Iterator[tuple[str, str]]:
+    """(method, path template) of every registered HTTP route, HEAD and OPTIONS aside."""
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+                yield method, route.path
+
+
+def owned_resources(client: Client, user: TestUser) -> dict[str, str]:
+    """One of each kind of resource an id can name, all owned by `user`."""
+    h = user.headers
+    exercise = client.post(
+        "/v1/exercises",
+        json={"name": "Owned Row", "category": "strength", "primary_muscle": "back"},
+        headers=h,
+    ).json()
+    workout = client.post("/v1/workouts", json={"name": "Owned plan"}, headers=h).json()
+    client.put(
+        f"/v1/workouts/{workout['id']}/exercises",
+        json=[{"exercise_id": exercise["id"]}],
+        headers=h,
+    )
+    session = client.post("/v1/sessions", json={"workout_id": workout["id"]}, headers=h).json()
+    logged = client.post(
+        f"/v1/sessions/{session['id']}/sets",
+        json={"exercise_id": exercise["id"], "reps": 8, "weight": 70},
+        headers=h,
+    ).json()
+    return {
+        "exercise_id": exercise["id"],
+        "workout_id": workout["id"],
+        "session_id": session["id"],
+        "set_id": logged["sets"][0]["id"],
+    }
+
+
+def registered_login(client: Client) -> tuple[dict[str, str], str]:
+    """A user registered through the API (auth headers) and the id of their login."""
+    email = f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    response = client.post(
+        "/v1/auth/register",
+        json={"email": email, "password": "correct horse battery staple", "display_name": "O"},
+    )
+    assert response.status_code == 201, response.text
+    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    logins = client.get("/v1/me/logins", headers=headers).json()["items"]
+    return headers, logins[0]["id"]
+
+
+def snapshot(client: Client, headers: dict[str, str], ids: dict[str, str]) -> list[Any]:
+    """What the owner sees of their resources."""
+    return [
+        client.get(f"/v1/exercises/{ids['exercise_id']}", headers=headers).json(),
+        client.get(f"/v1/workouts/{ids['workout_id']}", headers=headers).json(),
+        client.get(f"/v1/sessions/{ids['session_id']}", headers=headers).json(),
+    ]
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    return PARAM.sub(lambda match: ids[match.group(1)], path)
+
+
+def test_another_users_ids_are_404_on_every_route_and_method(
+    app: Litestar, client: Client, make_user: Callable[..., TestUser]
+) -> None:
+    ann, bob = make_user(), make_user()
+    anns = owned_resources(client, ann)
+    bobs = owned_resources(client, bob)
+    ann_headers, anns["login_id"] = registered_login(client)
+    bobs["login_id"] = str(uuid.uuid4())  # only used as a parent: logins have no children
+    before = snapshot(client, ann.headers, anns)
+
+    checked: list[tuple[str, str]] = []
+    for method, path in routes(app):
+        params = PARAM.findall(path)
+        if not params or not path.startswith("/v1/"):
+            continue
+        unknown = set(params) - anns.keys()
+        assert not unknown, f"{method} {path}: teach this test how to make a {unknown}"
+        if method in WRITES:
+            assert (method, path) in BODIES or not TRAINING.match(path), (
+                f"{method} {path}: add a valid body to BODIES"
+            )
+        body = BODIES.get((method, path))
+        # all ids another user's; then, for nested routes, the caller's own parent with
+        # another user's child
+        variants = [anns]
+        for split in range(1, len(params)):
+            variants.append({**anns, **{p: bobs[p] for p in params[:split]}})
+        for ids in variants:
+            url = fill(path, ids)
+            response = client.request(method, url, json=body, headers=bob.headers)
+            assert response.status_code == 404, f"{method} {url}: {response.text}"
+            assert response.json()["error_code"].endswith("not_found"), response.text
+        checked.append((method, path))
+
+    assert snapshot(client, ann.headers, anns) == before
+    assert (
+        client.get("/v1/me/logins", headers=ann_headers).json()["items"][0]["id"]
+        == anns["login_id"]
+    )
+    # the matrix really covered the training API
+    assert {path for _, path in checked} >= {
+        "/v1/exercises/{exercise_id:uuid}",
+        "/v1/workouts/{workout_id:uuid}",
+        "/v1/workouts/{workout_id:uuid}/exercises",
+        "/v1/sessions/{session_id:uuid}",
+        "/v1/sessions/{session_id:uuid}/finish",
+        "/v1/sessions/{session_id:uuid}/abandon",
+        "/v1/sessions/{session_id:uuid}/sets",
+        "/v1/sessions/{session_id:uuid}/sets/{set_id:uuid}",
+    }
+    assert len(checked) >= 14
+
+
+def test_no_list_shows_another_users_data(
+    app: Litestar, client: Client, make_user: Callable[..., TestUser]
+) -> None:
+    ann, bob = make_user(), make_user()
+    anns = owned_resources(client, ann)
+    client.post(f"/v1/sessions/{anns['session_id']}/finish", headers=ann.headers)
+    owned_resources(client, bob)
+    lists = [
+        path
+        for method, path in routes(app)
+        if method == "GET" and path.startswith("/v1/") and not PARAM.search(path)
+    ]
+    assert {"/v1/exercises", "/v1/workouts", "/v1/sessions"} <= set(lists)
+    for path in lists:
+        for query in ("", "?mine=true", "?status=completed", "?status=draft"):
+            response = client.get(path + query, headers=bob.headers)
+            if response.status_code != 200:
+                continue  # a filter this list does not take
+            for name, value in anns.items():
+                assert value not in response.text, f"{path}{query} shows Ann's {name}"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(BODIES))
+def test_every_body_refuses_unknown_fields(
+    client: Client, make_user: Callable[..., TestUser], method: str, path: str
+) -> None:
+    ann = make_user()
+    ids = owned_resources(client, ann)
+    body = BODIES[(method, path)]
+    if body is None:
+        body, field = {"unexpected": 1}, "unexpected"
+    elif isinstance(body, list):
+        body, field = [{**body[0], "unexpected": 1}], "[0].unexpected"
+    else:
+        body, field = {**body, "unexpected": 1}, "unexpected"
+    if path == "/v1/sessions":
+        client.post(f"/v1/sessions/{ids['session_id']}/abandon", headers=ann.headers)
+    response = client.request(method, fill(path, ids), json=body, headers=ann.headers)
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["error_code"] == "validation_error"
+    assert error["details"][0]["field"] == field
+    assert "unknown field" in error["details"][0]["message"]
+
+
+def test_every_training_route_with_a_body_has_an_example_here(app: Litestar) -> None:
+    for method, path in routes(app):
+        if TRAINING.match(path) and method in WRITES:
+            assert (method, path) in BODIES, f"{method} {path}: add a valid body to BODIES"
+
+
+def test_every_training_route_is_documented(client: Client) -> None:
+    document = client.get("/schema/openapi.json").json()
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        if TRAINING.match(path)
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) >= 18
+    operation_ids = [operation["operationId"] for _, _, operation in operations]
+    assert len(operation_ids) == len(set(operation_ids))
+    for path, method, operation in operations:
+        where = f"{method.upper()} {path}"
+        assert operation.get("summary"), where
+        assert operation.get("description"), where
+        responses = operation["responses"]
+        assert any(code.startswith("2") for code in responses), where
+        assert {"400", "401"} <= responses.keys(), where
+        if "{" in path:
+            assert "404" in responses, where
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        if "If-Match" in headers:
+            assert "412" in responses, where
+        if "If-None-Match" in headers:
+            assert "304" in responses, where
+        for code, response in responses.items():
+            if code[0] in "45":
+                assert "error_code" in response["description"], f"{where} {code}"
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, where
+        if method in {"post", "put", "patch"}:
+            assert operation["requestBody"]["content"]["application/json"]["schema"], where
+    # single resources document their ETag and conditional headers
+    get_workout = document["paths"]["/v1/workouts/{workout_id}"]["get"]
+    assert "ETag" in get_workout["responses"]["200"]["headers"]
+    assert "If-None-Match" in {p["name"] for p in get_workout["parameters"]}
