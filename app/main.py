@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
-from app import auth, exercises, health, me, passwords, security, sessions, sets, workouts
+from app import auth, exercises, health, me, passwords, security, sessions, sets, stats, workouts
 from app.config import Settings, load_settings
 from app.db import Db, load_queries, migration_versions, open_pool
 from app.errors import exception_handlers
@@ -30,6 +30,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         *workouts.routes,
         *sessions.routes,
         *sets.routes,
+        *stats.routes,
     ]
 
 

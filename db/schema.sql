@@ -747,10 +747,10 @@ CREATE INDEX set_records_exercise_id_idx ON public.set_records USING btree (exer
 
 
 --
--- Name: set_records_user_exercise_performed_at_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: set_records_user_exercise_stats_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX set_records_user_exercise_performed_at_idx ON public.set_records USING btree (user_id, exercise_id, performed_at DESC, id DESC);
+CREATE INDEX set_records_user_exercise_stats_idx ON public.set_records USING btree (user_id, exercise_id, performed_at DESC, id DESC) INCLUDE (session_id, set_type, reps, weight_kg);
 
 
 --
@@ -913,4 +913,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261126000700'),
     ('20261126100000'),
     ('20261126100100'),
-    ('20261126200000');
+    ('20261126200000'),
+    ('20261126300000'),
+    ('20261126300100');
