@@ -56,7 +56,7 @@ def audit_rows(db_url: str, entity_id: str) -> list[tuple[str, str, dict]]:
 
 
 def test_catalogue_lists_system_exercises_and_only_your_own(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., TestUser], db_url: str
 ) -> None:
     ann, bob = make_user(), make_user()
     mine = new_exercise(client, ann, name="Ann's Press")
@@ -68,7 +68,13 @@ def test_catalogue_lists_system_exercises_and_only_your_own(
     assert "Ann's Press" in names
     assert "Bob's Press" not in names
     assert len(items) > 100  # the whole system catalogue
-    assert names == sorted(names)  # by name
+    with psycopg.connect(db_url, autocommit=True) as conn:  # by name, in the database's collation
+        expected = conn.execute(
+            "SELECT id::text FROM exercises WHERE user_id IS NULL OR user_id = %s"
+            " ORDER BY name, id",
+            (ann.id,),
+        ).fetchall()
+    assert [item["id"] for item in items] == [row[0] for row in expected]
     by_name = {item["name"]: item for item in items}
     assert by_name["Ann's Press"]["custom"] is True
     assert by_name["Barbell Bench Press"]["custom"] is False

@@ -212,6 +212,32 @@ def test_every_body_refuses_unknown_fields(
     assert "unknown field" in error["details"][0]["message"]
 
 
+def test_every_training_list_pages_with_bounded_limits(
+    app: Litestar, client: Client, make_user: Callable[..., TestUser]
+) -> None:
+    ann = make_user()
+    lists = [
+        path
+        for method, path in routes(app)
+        if method == "GET" and TRAINING.match(path) and not PARAM.search(path)
+    ]
+    assert len(lists) >= 3
+    for path in lists:
+        first = client.get(f"{path}?limit=1", headers=ann.headers)
+        assert first.status_code == 200, path
+        assert set(first.json()) == {"items", "next_cursor"}, path
+        for query, code in (
+            ("limit=0", "validation_error"),
+            ("limit=101", "validation_error"),
+            ("limit=many", "validation_error"),
+            ("cursor=bm90LWEta2V5", "invalid_cursor"),
+        ):
+            response = client.get(f"{path}?{query}", headers=ann.headers)
+            assert response.status_code == 400, f"{path}?{query}"
+            assert response.json()["error_code"] == code, f"{path}?{query}"
+        assert client.get(f"{path}?limit=100", headers=ann.headers).status_code == 200
+
+
 def test_every_training_route_with_a_body_has_an_example_here(app: Litestar) -> None:
     for method, path in routes(app):
         if TRAINING.match(path) and method in WRITES:

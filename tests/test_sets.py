@@ -294,6 +294,13 @@ def test_exercises_you_cannot_use_refuse_the_batch(
     assert error["error_code"] == "unknown_exercise"
     assert [d["field"] for d in error["details"]] == ["[1].exercise_id", "[3].exercise_id"]
     assert stored_sets(db_url, session_id) == []
+    with psycopg.connect(db_url, autocommit=True) as conn:  # nor any audit row
+        audited = conn.execute(
+            "SELECT count(*) FROM audit_log WHERE user_id = %s AND entity_type = 'set_records'",
+            (ann.id,),
+        ).fetchone()
+    assert audited == (0,)
+    assert session_doc(client, ann, session_id)["version"] == 1
     single = log(client, ann, session_id, {"exercise_id": bobs["id"], "reps": 1})
     assert single.json()["details"][0]["field"] == "exercise_id"
     ok = log(client, ann, session_id, batch[0])  # your own custom exercise is fine

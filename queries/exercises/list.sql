@@ -10,6 +10,8 @@ WHERE (e.user_id = %(user_id)s OR (e.user_id IS NULL AND NOT %(mine)s::boolean))
   AND (%(muscle_group)s::muscle_group IS NULL OR e.primary_muscle = %(muscle_group)s::muscle_group)
   AND (%(q)s::text IS NULL
        OR e.search_name LIKE '%%' || lower(immutable_unaccent(%(q)s::text)) || '%%')
-  AND (%(after_name)s::text IS NULL OR (e.name, e.id) > (%(after_name)s::text, %(after_id)s::uuid))
+  -- the first page starts before the smallest possible key (names are never empty)
+  AND (e.name, e.id) > (coalesce(%(after_name)s::text, ''),
+                        coalesce(%(after_id)s::uuid, '00000000-0000-0000-0000-000000000000'))
 ORDER BY e.name, e.id
 LIMIT %(limit)s;

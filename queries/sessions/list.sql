@@ -15,7 +15,9 @@ WHERE s.user_id = %(user_id)s
   AND (%(to_date)s::date IS NULL
        OR (s.started_at < (%(to_date)s::date + 2)::timestamp AT TIME ZONE 'UTC'
            AND (s.started_at AT TIME ZONE s.timezone)::date <= %(to_date)s::date))
-  AND (%(after_started_at)s::timestamptz IS NULL
-       OR (s.started_at, s.id) < (%(after_started_at)s::timestamptz, %(after_id)s::uuid))
+  -- the first page starts after the largest possible key, so this is always an index
+  -- condition, also in a generic plan of the prepared statement
+  AND (s.started_at, s.id) < (coalesce(%(after_started_at)s::timestamptz, 'infinity'),
+                              coalesce(%(after_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
 ORDER BY s.started_at DESC, s.id DESC
 LIMIT %(limit)s;

@@ -21,7 +21,9 @@ SELECT w.id, w.name, w.description, w.status,
 FROM workouts w
 WHERE w.user_id = %(user_id)s
   AND w.status = ANY(%(statuses)s::workout_status[])
-  AND (%(after_created_at)s::timestamptz IS NULL
-       OR (w.created_at, w.id) < (%(after_created_at)s::timestamptz, %(after_id)s::uuid))
+  -- the first page starts after the largest possible key, so this is always an index
+  -- condition, also in a generic plan of the prepared statement
+  AND (w.created_at, w.id) < (coalesce(%(after_created_at)s::timestamptz, 'infinity'),
+                              coalesce(%(after_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
 ORDER BY w.created_at DESC, w.id DESC
 LIMIT %(limit)s;
