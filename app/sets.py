@@ -56,6 +56,7 @@ from app.http import (
 )
 from app.request_log import current_request_id
 from app.security import CurrentUser
+from app.stats import NewRecord, new_records
 
 ENTITY = "set_records"
 MAX_BATCH = 500
@@ -106,6 +107,8 @@ class LoggedSets(msgspec.Struct):
 
     sets: list[SetRecord]
     session_version: int  # the session's new version (its ETag), now that it holds them
+    # the personal records these sets set, decided in the transaction that logged them
+    records: list[NewRecord]
 
 
 class SetLogOutcome(msgspec.Struct):
@@ -212,7 +215,9 @@ def _field(index: int, name: str, *, batch: bool) -> str:
     "session in progress, in one transaction: all or nothing. Sets are appended in request "
     "order. Each set may carry its own `id`: replaying sets already stored (same id, same "
     "content) shows them as stored instead of adding them twice, and a batch made only of "
-    "replays answers 200. A weight without `weight_unit` is in your preferred unit.",
+    "replays answers 200. A weight without `weight_unit` is in your preferred unit. "
+    "`records` lists the personal records the sets set (see GET /v1/stats/records): per "
+    "set and kind, the new value and the one it beat.",
     tags=["sessions"],
     status_code=201,
     responses={
@@ -271,15 +276,24 @@ async def log_sets(
         "sets": json_param(sets),
         "request_id": current_request_id.get(),
     }
+
+    async def log() -> tuple[SetLogOutcome | None, list[NewRecord]]:
+        async with db.transaction():
+            outcome = await db.one("sets/log", SetLogOutcome, **params)
+            if outcome is None or len(outcome.sets) != len(sets):
+                return outcome, []  # not logged: the checks below say why
+            ids = [record.id for record in outcome.sets]
+            return outcome, await new_records(db, user_id=current_user.id, set_ids=ids)
+
     try:
         try:
-            outcome = await db.one("sets/log", SetLogOutcome, **params)
+            outcome, records = await log()
         except pg.UniqueViolation as exc:
             if exc.diag.constraint_name != "set_records_pkey":
                 raise
             # the same set was logged concurrently (a retry racing the original): once it
             # is committed, running again sees it as a replay
-            outcome = await db.one("sets/log", SetLogOutcome, **params)
+            outcome, records = await log()
     except pg.IntegrityError as exc:
         raise translate(exc, _CONSTRAINTS) from None
     assert outcome is not None  # the statement always returns its one outcome row
@@ -314,7 +328,7 @@ async def log_sets(
             "session_not_in_progress", "The session ended while these sets were being logged"
         )
     assert outcome.session_version is not None
-    body = LoggedSets(sets=outcome.sets, session_version=outcome.session_version)
+    body = LoggedSets(sets=outcome.sets, session_version=outcome.session_version, records=records)
     return Response(body, status_code=201 if outcome.created else 200)
 
 

@@ -829,3 +829,94 @@ def test_new_records_of_nothing(
         assert await new_records(db, user_id=user.id, set_ids=[uuid.uuid4()]) == []
 
     run_db(body)
+
+
+def test_logging_sets_tells_which_records_they_set(
+    client: Client, make_user: Callable[..., TestUser]
+) -> None:
+    user = make_user()
+    started = client.post("/v1/sessions", json={}, headers=user.headers)
+    assert started.status_code == 201, started.text
+    url = f"/v1/sessions/{started.json()['id']}/sets"
+    first = client.post(
+        url,
+        json=[
+            {
+                "exercise_id": str(BENCH),
+                "set_type": "warmup",
+                "reps": 10,
+                "weight": 40,
+                "weight_unit": "kg",
+            },
+            {"exercise_id": str(BENCH), "reps": 5, "weight": 80, "weight_unit": "kg"},
+        ],
+        headers=user.headers,
+    )
+    assert first.status_code == 201, first.text
+    _warmup, working = first.json()["sets"]
+    # the first working bench press ever holds every record; the warmup none
+    assert first.json()["records"] == [
+        {
+            "set_id": working["id"],
+            "exercise_id": str(BENCH),
+            "kind": kind,
+            "value": value,
+            "previous": None,
+        }
+        for kind, value in [
+            ("heaviest_weight", 80),
+            ("most_reps", 5),
+            ("best_one_rep_max", 93.33),
+            ("best_volume", 400),
+        ]
+    ]
+
+    # 225 lb = 102.05828325 kg, 3 reps: heavier and a better 1RM, not more reps or volume
+    heavier = client.post(
+        url,
+        json={"exercise_id": str(BENCH), "reps": 3, "weight": 225, "weight_unit": "lb"},
+        headers=user.headers,
+    )
+    assert heavier.status_code == 201, heavier.text
+    [logged] = heavier.json()["sets"]
+    assert heavier.json()["records"] == [
+        {
+            "set_id": logged["id"],
+            "exercise_id": str(BENCH),
+            "kind": "heaviest_weight",
+            "value": 102.05828325,
+            "previous": 80,
+        },
+        {
+            "set_id": logged["id"],
+            "exercise_id": str(BENCH),
+            "kind": "best_one_rep_max",
+            "value": 112.26,
+            "previous": 93.33,
+        },
+    ]
+
+    # replaying the same request logs nothing new and tells the same
+    replay = client.post(
+        url,
+        json={
+            "id": logged["id"],
+            "exercise_id": str(BENCH),
+            "reps": 3,
+            "weight": 225,
+            "weight_unit": "lb",
+        },
+        headers=user.headers,
+    )
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["records"] == heavier.json()["records"]
+
+    # a set that beats nothing: no records; and the records endpoint agrees
+    nothing = client.post(
+        url, json={"exercise_id": str(BENCH), "reps": 2, "weight": 60}, headers=user.headers
+    )
+    assert nothing.status_code == 201, nothing.text
+    assert nothing.json()["records"] == []
+    [item] = client.get("/v1/stats/records", headers=user.headers).json()["items"]
+    assert item["heaviest_weight"]["set_id"] == logged["id"]
+    assert item["best_volume"]["set_id"] == working["id"]
