@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Generator
 from contextlib import contextmanager
+from datetime import date
 
 from app.config import ConfigError, Environment, Settings, load_settings
 from app.logs import configure_logging
@@ -82,6 +83,15 @@ def _granian_logging(level: str) -> dict[str, object]:
 
 
 def db_command(settings: Settings, args: argparse.Namespace) -> None:
+    if args.action == "seed":
+        problem = None
+        if settings.env == Environment.PRODUCTION:
+            problem = "db seed refuses to run in production (KINETRIA_ENV=production)"
+        elif args.users is None:
+            problem = "db seed needs --users N"
+        if problem:
+            print(f"kinetria: {problem}", file=sys.stderr)
+            raise SystemExit(2)
     with database(settings) as url:
         match args.action:
             case "url":
@@ -96,8 +106,26 @@ def db_command(settings: Settings, args: argparse.Namespace) -> None:
                 run_dbmate(url, "status")
             case "dump":
                 run_dbmate(url, "dump", dump_schema=True)
+            case "seed":
+                seed(url, args)
             case _:
                 raise AssertionError(args.action)
+
+
+def seed(url: str, args: argparse.Namespace) -> None:
+    """Apply pending migrations, then fill the (empty) database with demo data."""
+    from app.seed import SeedError, SeedOptions, seed_database
+
+    run_dbmate(url, "up", capture=True)
+    options = SeedOptions(
+        users=args.users, seed=args.seed, end_date=args.end_date, sets_per_user=args.sets_per_user
+    )
+    try:
+        report = seed_database(url, options, progress=True)
+    except SeedError as exc:
+        print(f"kinetria: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(report.summary())
 
 
 def parser() -> argparse.ArgumentParser:
@@ -108,8 +136,29 @@ def parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int)
     serve_parser.add_argument("--workers", type=int)
     db = commands.add_parser("db", help="database tasks")
-    db.add_argument("action", choices=["migrate", "rollback", "status", "url", "dump"])
+    db.add_argument("action", choices=["migrate", "rollback", "status", "url", "dump", "seed"])
+    seeding = db.add_argument_group("seed", "options of `db seed` (demo data, README: Demo data)")
+    seeding.add_argument("--users", type=_positive, help="users to create")
+    seeding.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    seeding.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        help="YYYY-MM-DD: the history ends at 00:00 UTC that day (default today)",
+    )
+    seeding.add_argument(
+        "--sets-per-user",
+        type=_positive,
+        default=1000,
+        help="average set records per user (default 1000)",
+    )
     return root
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> None:
