@@ -1,0 +1,412 @@
+"""The benchmark: the real server as it runs in production, driven by wrk.
+
+    uv run python -m bench.run            # see docs/benchmarks.md
+
+It prepares a seeded database (embedded, under --home, seeded once and reused), starts
+`kinetria serve` with one worker pinned to core 0 (PostgreSQL and wrk on core 1), and runs
+several interleaved rounds of each scenario, plus the driver ceiling: the same SQL through
+the same pool with no HTTP. It prints JSON: medians and spread of requests/s, p50/p99 latency,
+non-2xx responses and the app's CPU microseconds per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import psycopg
+
+from app.seed import DEMO_PASSWORD
+
+APP_CORE = 0
+LOAD_CORE = 1  # PostgreSQL and wrk
+JWT_SECRET = "benchmark-secret-of-at-least-thirty-two-bytes"
+RESULTS = Path(__file__).parent / "results"
+
+
+def set_batch(exercise_id: str, size: int = 10) -> list[dict[str, Any]]:
+    return [
+        {
+            "exercise_id": exercise_id,
+            "set_type": "normal",
+            "reps": 5 + i % 5,
+            "weight": 60 + 2.5 * i,
+            "weight_unit": "kg",
+            "rpe": 8,
+        }
+        for i in range(size)
+    ]
+
+
+# ---- processes --------------------------------------------------------------------------
+
+
+def pin(pid: int, core: int) -> None:
+    """Pin a process and its children (existing and, through inheritance, future)."""
+    process = psutil.Process(pid)
+    for member in [process, *process.children(recursive=True)]:
+        with suppress(psutil.NoSuchProcess):
+            member.cpu_affinity([core])
+
+
+def cpu_seconds(pid: int) -> float:
+    process = psutil.Process(pid)
+    total = 0.0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            times = member.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def embedded_database(home: Path) -> Iterator[str]:
+    from app.embedded import EmbeddedPostgres
+
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o755)  # the server runs as its own OS user when we are root
+    server = EmbeddedPostgres(home)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def postmaster_pid(home: Path) -> int:
+    return int((home / "pgdata" / "postmaster.pid").read_text().split()[0])
+
+
+def prepare(url: str, users: int, seed: int) -> None:
+    from app.migrate import run_dbmate
+
+    run_dbmate(url, "up", capture=True)
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM users").fetchone()
+    if row and row[0] > 0:
+        print(f"reusing the seeded database ({row[0]} users)", file=sys.stderr)
+        return
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "db", "seed", "--users", str(users), "--seed", str(seed)],
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+    )
+
+
+@contextmanager
+def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "KINETRIA_ENV": "production",
+        "JWT_SECRET": JWT_SECRET,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "LOGIN_MAX_FAILURES": "1000",
+    }
+    process = subprocess.Popen(
+        [
+            "taskset",
+            "-c",
+            str(APP_CORE),
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.2)
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+# ---- the scenarios ----------------------------------------------------------------------
+
+
+class Fixture:
+    """A seeded user's token and ids to request."""
+
+    def __init__(self, base: str, url: str) -> None:
+        with psycopg.connect(url) as conn:
+            row = conn.execute(
+                "SELECT u.email, u.id, w.id FROM users u JOIN workouts w ON w.user_id = u.id"
+                " ORDER BY u.email LIMIT 1"
+            ).fetchone()
+            assert row is not None, "the seeded database has no workouts"
+            self.email, self.user_id, self.workout_id = row[0], row[1], row[2]
+            exercise = conn.execute(
+                "SELECT id FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1"
+            ).fetchone()
+            assert exercise is not None
+            self.exercise_id = str(exercise[0])
+        login = httpx.post(
+            f"{base}/v1/auth/login", json={"email": self.email, "password": DEMO_PASSWORD}
+        )
+        login.raise_for_status()
+        self.token = login.json()["access_token"]
+        headers = {"Authorization": f"Bearer {self.token}"}
+        # a session in progress to log sets into (the seeded one, or a new one)
+        sessions = httpx.get(f"{base}/v1/sessions?status=in_progress&limit=1", headers=headers)
+        sessions.raise_for_status()
+        items = sessions.json()["items"]
+        if items:
+            self.session_id = items[0]["id"]
+        else:
+            created = httpx.post(f"{base}/v1/sessions", json={}, headers=headers)
+            created.raise_for_status()
+            self.session_id = created.json()["id"]
+
+    def scenarios(self) -> dict[str, dict[str, Any]]:
+        return {
+            "health": {"method": "GET", "path": "/health"},
+            "get_workout": {"method": "GET", "path": f"/v1/workouts/{self.workout_id}"},
+            "list_sessions": {"method": "GET", "path": "/v1/sessions?limit=20"},
+            "stats_records": {"method": "GET", "path": "/v1/stats/records"},
+            "log_10_sets": {
+                "method": "POST",
+                "path": f"/v1/sessions/{self.session_id}/sets",
+                "body": json.dumps(set_batch(self.exercise_id)),
+            },
+        }
+
+
+WRK_SCRIPT = """
+wrk.method = {method}
+wrk.headers["Authorization"] = {auth}
+wrk.headers["Content-Type"] = "application/json"
+{body}
+"""
+
+
+def lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run_wrk(
+    base: str, scenario: dict[str, Any], token: str, seconds: int, connections: int, server_pid: int
+) -> dict[str, float]:
+    body = f"wrk.body = {lua_string(scenario['body'])}" if "body" in scenario else ""
+    script = WRK_SCRIPT.format(
+        method=lua_string(scenario["method"]), auth=lua_string(f"Bearer {token}"), body=body
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        cpu_before = cpu_seconds(server_pid)
+        output = subprocess.run(
+            [
+                "taskset",
+                "-c",
+                str(LOAD_CORE),
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                file.name,
+                base + scenario["path"],
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        cpu_used = cpu_seconds(server_pid) - cpu_before
+    finally:
+        os.unlink(file.name)
+    return parse_wrk(output, cpu_used)
+
+
+def _duration_ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str, cpu_used: float) -> dict[str, float]:
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: .*?timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _duration_ms(re.search(r"^\s+50%\s+(\S+)$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        "p99_ms": _duration_ms(re.search(r"^\s+99%\s+(\S+)$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
+        "timeouts": float(errors.group(1)) if errors else 0.0,
+        "requests": float(requests),
+        "cpu_us_per_request": round(cpu_used / max(requests, 1) * 1e6, 1),
+    }
+
+
+# ---- the driver ceiling -----------------------------------------------------------------
+
+
+def driver_ceiling(url: str, fixture: Fixture, seconds: float, concurrency: int) -> float:
+    """GET /v1/workouts/{id}'s SQL through the same pool settings, without HTTP: per second."""
+    output = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            str(APP_CORE),
+            sys.executable,
+            "-m",
+            "bench.driver",
+            url,
+            str(fixture.workout_id),
+            str(fixture.user_id),
+            "--seconds",
+            str(seconds),
+            "--concurrency",
+            str(concurrency),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return float(output.strip())
+
+
+# ---- the run ----------------------------------------------------------------------------
+
+
+def summarize(samples: list[float]) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(samples), 2),
+        "min": round(min(samples), 2),
+        "max": round(max(samples), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=Path(".kinetria-bench"),
+        help="where the seeded embedded database lives (reused between runs)",
+    )
+    parser.add_argument("--database-url", help="use this seeded database instead")
+    parser.add_argument(
+        "--users", type=int, default=10_000, help="users to seed (~1,000 sets each)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10, help="per scenario per round")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None or shutil.which("taskset") is None:
+        sys.exit("bench.run needs wrk and taskset: apt-get install wrk util-linux")
+
+    with (
+        embedded_database(args.home.resolve())
+        if not args.database_url
+        else _given(args.database_url) as url
+    ):
+        prepare(url, args.users, args.seed)
+        if not args.database_url:
+            pin(postmaster_pid(args.home.resolve()), LOAD_CORE)
+        with server(url, args.workers) as (base, pid):
+            fixture = Fixture(base, url)
+            scenarios = fixture.scenarios()
+            samples: dict[str, list[dict[str, float]]] = {name: [] for name in scenarios}
+            ceilings: list[float] = []
+            for round_number in range(args.rounds):
+                print(f"round {round_number + 1}/{args.rounds}", file=sys.stderr)
+                for name, scenario in scenarios.items():
+                    samples[name].append(
+                        run_wrk(base, scenario, fixture.token, args.seconds, args.connections, pid)
+                    )
+                ceilings.append(driver_ceiling(url, fixture, args.seconds, args.connections))
+    report = build_report(samples, ceilings, args)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+@contextmanager
+def _given(url: str) -> Iterator[str]:
+    yield url
+
+
+def build_report(
+    samples: dict[str, list[dict[str, float]]], ceilings: list[float], args: argparse.Namespace
+) -> dict[str, Any]:
+    endpoints = {
+        name: {metric: summarize([run[metric] for run in runs]) for metric in runs[0]}
+        for name, runs in samples.items()
+    }
+    workout_rps = endpoints["get_workout"]["rps"]["median"]
+    ceiling = statistics.median(ceilings)
+    health_rps = endpoints["health"]["rps"]["median"]
+    return {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "settings": {
+            "rounds": args.rounds,
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "workers": args.workers,
+        },
+        "endpoints": endpoints,
+        "driver_ceiling_get_workout_rps": summarize(ceilings),
+        "ratios": {
+            "get_workout_vs_driver": round(workout_rps / ceiling, 3),
+            "get_workout_vs_health": round(workout_rps / health_rps, 3),
+        },
+        "targets": {
+            "get_workout_at_least_50pct_of_driver": workout_rps >= 0.5 * ceiling,
+            "get_workout_at_least_40pct_of_health": workout_rps >= 0.4 * health_rps,
+            "no_non_2xx": all(e["non_2xx"]["max"] == 0 for e in endpoints.values()),
+            "p99_under_4x_p50": all(
+                e["p99_ms"]["median"] < 4 * e["p50_ms"]["median"] for e in endpoints.values()
+            ),
+        },
+    }
+
+
+if __name__ == "__main__":
+    main()
