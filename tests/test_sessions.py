@@ -319,6 +319,7 @@ def test_patch_times_notes_and_time_zone(
         ({"timezone": "Europe/Paris; DROP TABLE sessions"}, 400),
         ({"started_at": "2026-01-01T10:00:00"}, 400),  # no offset: ambiguous
         ({"started_at": {"date": "2026-01-01"}}, 400),
+        ({"started_at": 1700000000}, 400),  # no number of seconds for a time
         ({"workout_id": "push-day"}, 400),
         ({"name": "x" * 101}, 400),
         ({"status": "completed"}, 400),

@@ -178,6 +178,8 @@ def test_weight_without_unit_is_in_the_preferred_unit(
         ({"reps": -1}, "[1].reps"),
         ({"reps": 1001}, "[1].reps"),
         ({"reps": "many"}, "[1].reps"),
+        ({"reps": "5"}, "[1].reps"),  # a number in a string is a wrong type too
+        ({"weight": "100"}, "[1].weight"),
         ({"reps": True}, "[1].reps"),
         ({"weight": -5}, "[1].weight"),
         ({"weight": 3307}, "[1].weight"),

@@ -207,6 +207,7 @@ def test_put_honours_if_match(client: Client, make_user: Callable[..., TestUser]
         [{"exercise_id": BENCH_PRESS, "target_weight_kg": 20.0001}],
         [{"exercise_id": BENCH_PRESS, "target_rest_s": 3601}],
         [{"exercise_id": BENCH_PRESS, "target_sets": "three"}],
+        [{"exercise_id": BENCH_PRESS, "target_sets": "3"}],
         [{"exercise_id": "bench"}],
         [{"target_sets": 3}],
         [{"exercise_id": BENCH_PRESS, "position": 4}],
