@@ -97,6 +97,9 @@ ETAG_HEADER = [
 ]
 
 
+_MAX_VERSION = 2**31 - 1  # versions are integer columns
+
+
 def _etag_versions(header: str, *, weak: bool) -> list[int]:
     versions: list[int] = []
     for raw in header.split(","):
@@ -105,8 +108,16 @@ def _etag_versions(header: str, *, weak: bool) -> list[int]:
             if not weak:
                 continue  # If-Match uses the strong comparison: a weak tag never matches
             tag = tag[2:]
-        if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-            versions.append(int(tag[1:-1]))
+        digits = tag[1:-1]
+        if (
+            len(tag) >= 3
+            and tag[0] == tag[-1] == '"'
+            and digits.isascii()
+            and digits.isdigit()
+            and len(digits) <= 10
+            and int(digits) <= _MAX_VERSION
+        ):
+            versions.append(int(digits))
     return versions
 
 
@@ -223,7 +234,7 @@ def replayed_or_conflict(
 ) -> T:
     """The stored resource when `request` replays the create that made it; else 409."""
     if stored is None:
-        raise Conflict("id_conflict", f"This id is already used by another record than a {what}")
+        raise Conflict("id_conflict", f"This id is already taken by a record other than a {what}")
     differing = differing_fields(request, stored, fields)
     if differing:
         raise Conflict(
