@@ -82,8 +82,11 @@ def _tag_versions(header: str, *, weak: bool) -> list[int]:
             if not weak:
                 continue  # If-Match compares strongly: a weak tag never matches
             tag = tag[2:]
-        if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-            versions.append(int(tag[1:-1]))
+        value = tag[1:-1]
+        quoted = len(tag) >= 3 and tag[0] == tag[-1] == '"'
+        # a version is a (32-bit) integer column: anything else never matches
+        if quoted and value.isascii() and value.isdigit() and len(value) <= 10:
+            versions.append(int(value))
     return versions
 
 
@@ -343,18 +346,21 @@ async def delete_me(
 ) -> None:
     versions = if_match_versions(if_match)
     async with db.transaction():
+        user = await db.one("users/get", User, user_id=current_user.id)
+        if user is None:
+            raise _account_gone()
+        if problem := stale(versions, user.version):
+            raise problem
+        # recorded first: the row must reference the account while it still exists (the
+        # delete then sets its user_id to NULL like every other row of the account)
         await audit.record(
             db,
             user_id=current_user.id,
             action=AuditAction.ACCOUNT_DELETE,
             metadata=client_context(request),
         )
-        deleted = await db.execute("users/delete", user_id=current_user.id, versions=versions)
-        if not deleted:
-            user = await db.one("users/get", User, user_id=current_user.id)
-            if user is None:
-                raise _account_gone()
-            raise stale(versions, user.version) or Conflict(
+        if not await db.execute("users/delete", user_id=current_user.id, versions=[user.version]):
+            raise Conflict(
                 "concurrent_update", "The account changed while this request ran; try again"
             )
 

@@ -2,12 +2,13 @@
 
 Hashing is CPU- and memory-heavy by design, so it runs in worker threads, at most a few at
 a time (each hash holds `memory_cost` KiB while it runs). One `Passwords` object is built
-per app at startup; it also computes the dummy hash that logins for unknown emails are
-checked against, so they take as long as logins with a wrong password.
+per app at startup, with the dummy hash that logins for unknown emails are checked against,
+so they take as long as logins with a wrong password.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import unicodedata
 from typing import Any
@@ -49,21 +50,27 @@ def normalize(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+def make_dummy_hash(hasher: PasswordHasher) -> str:
+    """An Argon2id hash with `hasher`'s parameters of no known password: a random salt and a
+    random digest. Checking a password against it costs exactly one hash computation and
+    fails (a match would be a 256-bit preimage), so it needs no hashing to make."""
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode("ascii").rstrip("=")
+
+    return (
+        f"$argon2id$v=19$m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+        f"${b64(os.urandom(hasher.salt_len))}${b64(os.urandom(hasher.hash_len))}"
+    )
+
+
 class Passwords:
     """Hashes and verifies passwords off the event loop."""
 
-    def __init__(self, hasher: PasswordHasher, dummy_hash: str, concurrency: int) -> None:
+    def __init__(self, hasher: PasswordHasher, concurrency: int | None = None) -> None:
         self.hasher = hasher
-        self.dummy_hash = dummy_hash
-        self.limiter = CapacityLimiter(concurrency)
-
-    @classmethod
-    async def create(
-        cls, hasher: PasswordHasher | None = None, concurrency: int | None = None
-    ) -> Passwords:
-        hasher = hasher or default_hasher()
-        dummy = await anyio.to_thread.run_sync(hasher.hash, os.urandom(32).hex())
-        return cls(hasher, dummy, concurrency or max(1, os.cpu_count() or 1))
+        self.dummy_hash = make_dummy_hash(hasher)
+        self.limiter = CapacityLimiter(concurrency or max(1, os.cpu_count() or 1))
 
     async def hash(self, password: str) -> str:
         return await anyio.to_thread.run_sync(
@@ -94,9 +101,9 @@ class Passwords:
             return True
 
 
-async def on_startup(app: Litestar) -> None:
-    """Build the app's `Passwords` (and its dummy hash) before it serves."""
-    app.state.passwords = await Passwords.create()
+def on_startup(app: Litestar) -> None:
+    """Give the app its `Passwords` (with its own dummy hash)."""
+    app.state.passwords = Passwords(default_hasher())
 
 
 def provide_passwords(state: State) -> Passwords:

@@ -1,0 +1,253 @@
+"""The audit log: written with the change it records, shown to its user, never holding a
+secret; and no secret in any log line or response body either."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from app.logs import JsonFormatter
+from app.main import create_app
+from tests.conftest import make_settings
+from tests.test_auth import PASSWORD, assert_error, audit_rows, bearer, login, register
+
+Client = TestClient[Litestar]
+
+
+def actions(client: Client, tokens: dict[str, Any], **params: Any) -> list[str]:
+    response = client.get("/v1/me/audit", params=params, headers=bearer(tokens))
+    assert response.status_code == 200
+    return [item["action"] for item in response.json()["items"]]
+
+
+def test_a_user_sees_their_own_history_newest_first(client: Client) -> None:
+    first = register(client, "ann@example.com", user_agent="phone")
+    assert login(client, "ann@example.com", "wrong password!").status_code == 401
+    laptop = login(client, "ann@example.com", user_agent="laptop").json()
+    rotated = client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
+    client.post(
+        "/v1/auth/logout",
+        json={"refresh_token": rotated.json()["refresh_token"]},
+        headers=bearer(first),
+    )
+    client.patch("/v1/me", json={"display_name": "Ann"}, headers=bearer(first))
+    response = client.get("/v1/me/audit", headers=bearer(first))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["next_cursor"] is None
+    assert [item["action"] for item in body["items"]] == [
+        "profile_update",
+        "logout",
+        "token_refresh",
+        "login",
+        "login_failed",
+        "register",
+    ]
+    newest = body["items"][0]
+    assert set(newest) == {
+        "id", "action", "entity_type", "entity_id", "metadata", "request_id", "created_at",
+    }  # fmt: skip
+    assert newest["metadata"]["fields"] == ["display_name"]
+    assert newest["metadata"]["user_agent"] == "testclient"
+    assert body["items"][4]["metadata"]["reason"] == "wrong_password"
+    assert body["items"][1]["metadata"]["login_id"] == body["items"][3]["metadata"]["login_id"]
+
+
+def test_the_audit_history_is_paginated(client: Client) -> None:
+    tokens = register(client, "ann@example.com")
+    for _ in range(4):
+        client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        tokens = {**tokens, **login(client, "ann@example.com").json()}
+    everything = actions(client, tokens, limit=100)
+    assert len(everything) == 9
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 4, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/v1/me/audit", params=params, headers=bearer(tokens)).json()
+        assert len(page["items"]) <= 4
+        seen += [item["action"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == everything
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "limit=-1", "limit=x", "cursor=%%%", "cursor=WyJ4Il0"]
+)
+def test_the_audit_history_rejects_bad_paging_parameters(client: Client, query: str) -> None:
+    tokens = register(client)
+    response = client.get(f"/v1/me/audit?{query}", headers=bearer(tokens))
+    assert response.status_code == 400
+    assert response.json()["error_code"] in {"validation_error", "invalid_cursor"}
+
+
+def test_nobody_sees_anyone_elses_history(client: Client) -> None:
+    ann = register(client, "ann@example.com")
+    bob = register(client, "bob@example.com")
+    login(client, "ann@example.com", "wrong password!")
+    login(client, "nobody@example.com", "wrong password!")  # no account: no one's history
+    assert actions(client, ann) == ["login_failed", "register"]
+    assert actions(client, bob) == ["register"]
+    assert_error(client.get("/v1/me/audit"), 401, "missing_token")
+
+
+def test_account_events_are_recorded_with_the_change(client: Client, db_url: str) -> None:
+    """If the change fails, its audit row is not written either: both are one transaction."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            """
+            CREATE FUNCTION fail_token_insert() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'refusing tokens today'; END; $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON refresh_tokens
+                FOR EACH ROW EXECUTE FUNCTION fail_token_insert();
+            """
+        )
+    response = client.post(
+        "/v1/auth/register",
+        json={"email": "ann@example.com", "password": PASSWORD, "display_name": "Ann"},
+    )
+    assert_error(response, 500, "internal_error")
+    assert "refusing" not in response.text
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
+        conn.execute("DROP TRIGGER refuse ON refresh_tokens")
+    assert audit_rows(db_url) == []
+
+    tokens = register(client, "ann@example.com")
+    stale = client.patch(
+        "/v1/me", json={"display_name": "X"}, headers={**bearer(tokens), "If-Match": '"4"'}
+    )
+    assert stale.status_code == 412
+    gone = client.delete("/v1/me", headers={**bearer(tokens), "If-Match": '"4"'})
+    assert gone.status_code == 412
+    assert [r["action"] for r in audit_rows(db_url)] == ["register"]
+
+
+# --- no secret anywhere ----------------------------------------------------------------------
+
+
+class Recorder:
+    """Every response of a test client, kept for inspection."""
+
+    def __init__(self) -> None:
+        self.responses: list[httpx.Response] = []
+
+    def __call__(self, response: httpx.Response) -> None:
+        response.read()
+        self.responses.append(response)
+
+
+@pytest.fixture
+def recorded(db_url: str) -> Iterator[tuple[Client, Recorder]]:
+    app = create_app(make_settings(db_url, login_max_failures=3))
+    recorder = Recorder()
+    with TestClient(app) as client:
+        client.event_hooks["response"] = [recorder]
+        yield client, recorder
+
+
+def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
+    recorded: tuple[Client, Recorder], db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, recorder = recorded
+    first_password = "Secret-Passphrase-One-7391"
+    second_password = "Secret-Passphrase-Two-8402"
+    wrong_password = "Wrong-Guess-Passphrase-5517"
+    typed_in_email = "Mistyped-Into-Email-6628"
+    issued: list[tuple[str, httpx.Response]] = []
+
+    def keep(response: httpx.Response) -> dict[str, Any]:
+        body = response.json()
+        for name in ("access_token", "refresh_token"):
+            issued.append((body[name], response))
+        return body
+
+    with caplog.at_level(logging.DEBUG):
+        # register, log in on a second device, refresh, reuse a retired token
+        ann = keep(
+            client.post(
+                "/v1/auth/register",
+                json={"email": "ann@example.com", "password": first_password, "display_name": "A"},
+                headers={"User-Agent": "phone"},
+            )
+        )
+        laptop = keep(login(client, "ann@example.com", first_password))
+        rotated = keep(
+            client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
+        )
+        client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
+        # failures: a wrong password, a password typed into the email field, bad bodies
+        login(client, "ann@example.com", wrong_password)
+        login(client, typed_in_email, first_password)
+        client.post("/v1/auth/login", json={"email": "ann@example.com", "password": 1})
+        client.post(
+            "/v1/auth/register",
+            json={"email": "ann@example.com", "password": wrong_password, "display_name": "A"},
+        )
+        client.post("/v1/auth/register", json={"email": "x@y.zz", "password": "short"})
+        client.get("/v1/me", headers={"Authorization": f"Bearer {rotated['refresh_token']}"})
+        # the account: profile, a wrong and a right password change, logins, audit
+        client.get("/v1/me", headers=bearer(ann))
+        client.patch(
+            "/v1/me",
+            json={"new_password": second_password, "current_password": wrong_password},
+            headers=bearer(ann),
+        )
+        changed = client.patch(
+            "/v1/me",
+            json={"new_password": second_password, "current_password": first_password},
+            headers=bearer(ann),
+        )
+        assert changed.status_code == 200
+        again = keep(login(client, "ann@example.com", second_password))
+        client.get("/v1/me/logins", headers=bearer(again))
+        client.post(
+            "/v1/auth/logout", json={"refresh_token": again["refresh_token"]}, headers=bearer(ann)
+        )
+        for _ in range(4):  # into the lock
+            login(client, "ann@example.com", wrong_password)
+        audit_page = client.get("/v1/me/audit?limit=100", headers=bearer(ann))
+        assert audit_page.status_code == 200
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            row = conn.execute("SELECT password_hash FROM users").fetchone()
+            assert row is not None
+            token_hashes = [r[0] for r in conn.execute("SELECT token_hash FROM refresh_tokens")]
+            audit_text = "\n".join(
+                str(r[0]) for r in conn.execute("SELECT row_to_json(a)::text FROM audit_log a")
+            )
+        deleted = client.delete("/v1/me", headers=bearer(ann))
+        assert deleted.status_code == 204
+
+    password_hash: str = row[0]
+    passwords = [first_password, second_password, wrong_password, typed_in_email]
+    hashes = [password_hash, password_hash.rsplit("$", 1)[1]]  # the PHC string and its digest
+    for token_hash in token_hashes:
+        hashes += [token_hash.hex(), base64.b64encode(token_hash).decode()]
+    tokens = [token for token, _ in issued]
+    assert len(tokens) == 8
+    assert len(token_hashes) == 4
+
+    formatter = JsonFormatter()
+    logs = "\n".join(formatter.format(record) for record in caplog.records)
+    assert "request" in logs  # the access log was captured
+    assert len(recorder.responses) > 20
+    assert "login_failed" in audit_text
+    for secret in [*passwords, *hashes, *tokens]:
+        assert secret not in logs, "a secret in the logs"
+        assert secret not in audit_text, "a secret in the audit log"
+        for response in recorder.responses:
+            issuing = [r for token, r in issued if token == secret]
+            if issuing and response is issuing[0]:
+                continue  # the one response that hands the token out
+            assert secret not in response.text, f"a secret in {response.request.url}"
+            assert secret not in str(response.headers), f"a secret in {response.request.url}"

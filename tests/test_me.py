@@ -1,0 +1,487 @@
+"""The caller's own account: profile, password change, deletion, logins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from app.main import create_app
+from app.security import issue_access_token
+from tests.conftest import make_settings
+from tests.test_auth import PASSWORD, assert_error, audit_rows, bearer, login, register
+
+Client = TestClient[Litestar]
+NEW_PASSWORD = "a brand new passphrase"
+
+
+# --- GET /v1/me ----------------------------------------------------------------------------
+
+
+def test_get_me_has_an_etag_and_answers_304_when_unchanged(client: Client) -> None:
+    tokens = register(client, "ann@example.com", display_name="Ann")
+    response = client.get("/v1/me", headers=bearer(tokens))
+    assert response.status_code == 200
+    assert response.json() == tokens["user"]
+    assert response.headers["etag"] == '"1"'
+    assert response.headers["cache-control"] == "no-store"
+    cached = client.get("/v1/me", headers={**bearer(tokens), "If-None-Match": '"1"'})
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert cached.headers["etag"] == '"1"'
+    for tag in ('W/"1"', '"7", "1"', "*"):
+        assert (
+            client.get("/v1/me", headers={**bearer(tokens), "If-None-Match": tag}).status_code
+            == 304
+        )
+    assert (
+        client.get("/v1/me", headers={**bearer(tokens), "If-None-Match": '"2"'}).status_code == 200
+    )
+
+
+def test_each_user_sees_only_their_own_account(client: Client) -> None:
+    ann = register(client, "ann@example.com")
+    bob = register(client, "bob@example.com")
+    assert client.get("/v1/me", headers=bearer(ann)).json()["email"] == "ann@example.com"
+    assert client.get("/v1/me", headers=bearer(bob)).json()["email"] == "bob@example.com"
+
+
+# --- PATCH /v1/me: profile ---------------------------------------------------------------------
+
+
+def test_patch_me_changes_the_profile(client: Client, db_url: str) -> None:
+    tokens = register(client)
+    response = client.patch(
+        "/v1/me",
+        json={"display_name": "  Ann B. ", "preferred_weight_unit": "lb"},
+        headers=bearer(tokens),
+    )
+    assert response.status_code == 200
+    user = response.json()
+    assert user["display_name"] == "Ann B."
+    assert user["preferred_weight_unit"] == "lb"
+    assert user["version"] == 2
+    assert user["updated_at"] > user["created_at"]
+    assert response.headers["etag"] == '"2"'
+    assert client.get("/v1/me", headers=bearer(tokens)).json() == user
+    only_unit = client.patch("/v1/me", json={"preferred_weight_unit": "kg"}, headers=bearer(tokens))
+    assert only_unit.json()["display_name"] == "Ann B."
+    assert only_unit.json()["version"] == 3
+    rows = audit_rows(db_url, "profile_update")
+    assert [r["metadata"]["fields"] for r in rows] == [
+        ["display_name", "preferred_weight_unit"],
+        ["preferred_weight_unit"],
+    ]
+
+
+def test_an_empty_patch_changes_nothing(client: Client, db_url: str) -> None:
+    tokens = register(client)
+    response = client.patch("/v1/me", json={}, headers=bearer(tokens))
+    assert response.status_code == 200
+    assert response.json() == tokens["user"]
+    assert audit_rows(db_url, "profile_update") == []
+
+
+def test_patch_me_with_if_match(client: Client) -> None:
+    tokens = register(client)
+    stale = client.patch(
+        "/v1/me", json={"display_name": "Late"}, headers={**bearer(tokens), "If-Match": '"9"'}
+    )
+    body = assert_error(stale, 412, "etag_mismatch")
+    assert body["details"] == [{"current_etag": '"1"'}]
+    assert stale.headers["etag"] == '"1"'
+    weak = client.patch(
+        "/v1/me", json={"display_name": "Weak"}, headers={**bearer(tokens), "If-Match": 'W/"1"'}
+    )
+    assert_error(weak, 412, "etag_mismatch")
+    fresh = client.patch(
+        "/v1/me", json={"display_name": "Fresh"}, headers={**bearer(tokens), "If-Match": '"1"'}
+    )
+    assert fresh.status_code == 200
+    assert fresh.json()["display_name"] == "Fresh"
+    assert client.get("/v1/me", headers=bearer(tokens)).json()["display_name"] == "Fresh"
+
+
+@pytest.mark.parametrize("tag", ['"\u00b2"', '"1x"', "1", '"' + "9" * 5000 + '"', '""', "W/", ","])
+def test_odd_etags_never_match_and_never_fail(client: Client, tag: str) -> None:
+    tokens = register(client)
+    raw = tag.encode("latin-1")
+    headers: Any = {**bearer(tokens), "If-None-Match": raw}
+    response = client.get("/v1/me", headers=headers)
+    assert response.status_code == 200
+    headers = {**bearer(tokens), "If-Match": raw}
+    response = client.patch("/v1/me", json={"display_name": "X"}, headers=headers)
+    assert_error(response, 412, "etag_mismatch")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"display_name": 5}, "Expected `str`, got `int`"),
+        ({"display_name": None}, "Expected `str`, got `null`"),
+        ({"display_name": ""}, "Expected `str` of length >= 1"),
+        ({"display_name": "x" * 101}, "Expected `str` of length <= 100"),
+        ({"preferred_weight_unit": "stone"}, "Invalid enum value 'stone'"),
+        ({"email": "new@example.com"}, "Object contains unknown field `email`"),
+        ({"version": 5}, "Object contains unknown field `version`"),
+        ({"new_password": 1234567890}, "Expected `str`, got `int`"),
+    ],
+)
+def test_patch_me_rejects_malformed_bodies(
+    client: Client, body: dict[str, Any], message: str
+) -> None:
+    tokens = register(client)
+    error = assert_error(
+        client.patch("/v1/me", json=body, headers=bearer(tokens)), 400, "validation_error"
+    )
+    assert error["details"][0]["message"] == message
+    assert client.get("/v1/me", headers=bearer(tokens)).json() == tokens["user"]
+
+
+def test_patch_me_rejects_a_blank_display_name(client: Client) -> None:
+    tokens = register(client)
+    response = client.patch("/v1/me", json={"display_name": "   "}, headers=bearer(tokens))
+    assert_error(response, 422, "invalid_display_name")
+
+
+def test_patch_me_needs_a_token(client: Client) -> None:
+    assert_error(client.patch("/v1/me", json={"display_name": "x"}), 401, "missing_token")
+
+
+def test_patch_me_has_a_small_body_limit(client: Client) -> None:
+    tokens = register(client)
+    response = client.patch("/v1/me", json={"display_name": "x" * 20_000}, headers=bearer(tokens))
+    assert_error(response, 413, "payload_too_large")
+
+
+# --- PATCH /v1/me: password --------------------------------------------------------------------
+
+
+def test_changing_the_password_ends_every_other_login(client: Client, db_url: str) -> None:
+    phone = register(client, "ann@example.com", user_agent="phone")
+    laptop = login(client, "ann@example.com", user_agent="laptop").json()
+    tablet = login(client, "ann@example.com", user_agent="tablet").json()
+    response = client.patch(
+        "/v1/me",
+        json={"new_password": NEW_PASSWORD, "current_password": PASSWORD},
+        headers=bearer(phone),
+    )
+    assert response.status_code == 200
+    assert response.json()["version"] == 2
+    # the other devices must log in again; this one keeps going
+    for other in (laptop, tablet):
+        refresh = client.post("/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+        assert_error(refresh, 401, "invalid_refresh_token")
+    kept = client.post("/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
+    assert kept.status_code == 200
+    labels = [
+        x["device_label"]
+        for x in client.get("/v1/me/logins", headers=bearer(phone)).json()["items"]
+    ]
+    assert labels == ["phone"]
+    assert_error(login(client, "ann@example.com", PASSWORD), 401, "invalid_credentials")
+    assert login(client, "ann@example.com", NEW_PASSWORD).status_code == 200
+    [row] = audit_rows(db_url, "password_change")
+    assert row["metadata"]["ended_logins"] == 2
+    assert audit_rows(db_url, "profile_update") == []
+
+
+def test_a_password_change_with_a_token_of_no_login_ends_all_logins(client: Client) -> None:
+    """An access token that names no login (as tokens issued outside a login do) keeps
+    none: every login ends."""
+    tokens = register(client, "ann@example.com")
+    settings = client.app.state.settings
+    token = issue_access_token(settings, uuid.UUID(tokens["user"]["id"]))
+    response = client.patch(
+        "/v1/me",
+        json={"new_password": NEW_PASSWORD, "current_password": PASSWORD},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200
+    refresh = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refresh.status_code == 401
+
+
+def test_password_change_together_with_profile_fields(client: Client, db_url: str) -> None:
+    tokens = register(client)
+    response = client.patch(
+        "/v1/me",
+        json={"display_name": "New", "new_password": NEW_PASSWORD, "current_password": PASSWORD},
+        headers=bearer(tokens),
+    )
+    assert response.status_code == 200
+    assert response.json()["display_name"] == "New"
+    assert response.json()["version"] == 2
+    assert len(audit_rows(db_url, "password_change")) == 1
+    assert [r["metadata"]["fields"] for r in audit_rows(db_url, "profile_update")] == [
+        ["display_name"]
+    ]
+
+
+def test_password_change_needs_the_current_password(client: Client) -> None:
+    tokens = register(client)
+    response = client.patch("/v1/me", json={"new_password": NEW_PASSWORD}, headers=bearer(tokens))
+    body = assert_error(response, 422, "current_password_required")
+    assert body["details"] == [
+        {"field": "current_password", "message": "is required with new_password"}
+    ]
+    only_current = client.patch(
+        "/v1/me", json={"current_password": PASSWORD}, headers=bearer(tokens)
+    )
+    assert_error(only_current, 422, "new_password_required")
+
+
+def test_password_change_with_a_wrong_current_password_is_403(client: Client, db_url: str) -> None:
+    tokens = register(client)
+    response = client.patch(
+        "/v1/me",
+        json={
+            "new_password": NEW_PASSWORD,
+            "current_password": "not the password",
+            "display_name": "X",
+        },
+        headers=bearer(tokens),
+    )
+    body = assert_error(response, 403, "wrong_password")
+    assert body["details"] == [{"field": "current_password", "message": "is not correct"}]
+    # nothing changed
+    assert client.get("/v1/me", headers=bearer(tokens)).json() == tokens["user"]
+    assert login(client, tokens["user"]["email"], PASSWORD).status_code == 200
+    [row] = audit_rows(db_url, "login_failed")
+    assert row["metadata"]["reason"] == "wrong_current_password"
+
+
+@pytest.mark.parametrize(
+    ("new_password", "message"),
+    [
+        ("too short", "must be at least 10 characters long"),
+        ("x" * 1025, "must be at most 1024 bytes (UTF-8)"),
+        (PASSWORD, "must differ from the current one"),
+    ],
+)
+def test_password_change_enforces_the_policy(
+    client: Client, new_password: str, message: str
+) -> None:
+    tokens = register(client)
+    response = client.patch(
+        "/v1/me",
+        json={"new_password": new_password, "current_password": PASSWORD},
+        headers=bearer(tokens),
+    )
+    body = assert_error(response, 422, "weak_password")
+    assert {"field": "new_password", "message": message} in body["details"]
+    assert login(client, tokens["user"]["email"], PASSWORD).status_code == 200
+
+
+def test_guessing_the_current_password_is_throttled(db_url: str) -> None:
+    app = create_app(make_settings(db_url, login_max_failures=3))
+    with TestClient(app) as client:
+        tokens = register(client, "ann@example.com")
+        for _ in range(3):
+            wrong = client.patch(
+                "/v1/me",
+                json={"new_password": NEW_PASSWORD, "current_password": "a wrong guess"},
+                headers=bearer(tokens),
+            )
+            assert wrong.status_code == 403
+        locked = client.patch(
+            "/v1/me",
+            json={"new_password": NEW_PASSWORD, "current_password": PASSWORD},
+            headers=bearer(tokens),
+        )
+        assert_error(locked, 429, "too_many_attempts")
+        assert int(locked.headers["retry-after"]) > 0
+        # the same account lock applies to logging in
+        assert login(client, "ann@example.com").status_code == 429
+
+
+# --- DELETE /v1/me ---------------------------------------------------------------------------
+
+
+def insert_training_data(db_url: str, user_id: str) -> None:
+    """A custom exercise, a workout using it and a session with a set, straight in SQL."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        exercise_id, workout_id, session_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        conn.execute(
+            "INSERT INTO exercises (id, user_id, name, category, primary_muscle)"
+            " VALUES (%s, %s, 'My press', 'strength', 'chest')",
+            (exercise_id, user_id),
+        )
+        conn.execute(
+            "INSERT INTO workouts (id, user_id, name) VALUES (%s, %s, 'Push day')",
+            (workout_id, user_id),
+        )
+        conn.execute(
+            "INSERT INTO workout_exercises (workout_id, position, exercise_id) VALUES (%s, 0, %s)",
+            (workout_id, exercise_id),
+        )
+        conn.execute(
+            "INSERT INTO sessions (id, user_id, workout_id, started_at) VALUES (%s, %s, %s, now())",
+            (session_id, user_id, workout_id),
+        )
+
+
+def count_rows(db_url: str, table: str, user_id: str) -> int:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        column = "id" if table == "users" else "user_id"
+        row = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE {column} = %s".encode(),  # noqa: S608
+            (user_id,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_delete_me_removes_everything_but_the_audit_history(client: Client, db_url: str) -> None:
+    ann = register(client, "ann@example.com")
+    bob = register(client, "bob@example.com")
+    ann_id, bob_id = ann["user"]["id"], bob["user"]["id"]
+    insert_training_data(db_url, ann_id)
+    insert_training_data(db_url, bob_id)
+    client.patch("/v1/me", json={"display_name": "Ann 2"}, headers=bearer(ann))
+    history_before = len(audit_rows(db_url))
+
+    response = client.delete("/v1/me", headers=bearer(ann))
+    assert response.status_code == 204
+    for table in ("users", "refresh_tokens", "exercises", "workouts", "sessions"):
+        assert count_rows(db_url, table, ann_id) == 0, table
+        assert count_rows(db_url, table, bob_id) == 1 or table == "refresh_tokens", table
+    # the audit rows stay, none of them with the user id any more
+    rows = audit_rows(db_url)
+    assert len(rows) == history_before + 1
+    assert rows[-1]["action"] == "account_delete"
+    assert all(str(r["user_id"]) != ann_id for r in rows)
+    assert ann_id not in str(rows)
+    assert [r["action"] for r in rows if str(r["user_id"]) == bob_id] == ["register"]
+    # the account is gone for every client
+    assert_error(client.get("/v1/me", headers=bearer(ann)), 401, "invalid_token")
+    assert_error(login(client, "ann@example.com"), 401, "invalid_credentials")
+    refresh = client.post("/v1/auth/refresh", json={"refresh_token": ann["refresh_token"]})
+    assert_error(refresh, 401, "invalid_refresh_token")
+    assert_error(client.delete("/v1/me", headers=bearer(ann)), 401, "invalid_token")
+    # Bob is untouched, and the email can be used again
+    assert client.get("/v1/me", headers=bearer(bob)).status_code == 200
+    register(client, "ann@example.com")
+
+
+def test_delete_me_with_a_stale_if_match_is_412(client: Client) -> None:
+    tokens = register(client)
+    response = client.delete("/v1/me", headers={**bearer(tokens), "If-Match": '"5"'})
+    assert_error(response, 412, "etag_mismatch")
+    assert client.get("/v1/me", headers=bearer(tokens)).status_code == 200
+    ok = client.delete("/v1/me", headers={**bearer(tokens), "If-Match": '"1"'})
+    assert ok.status_code == 204
+
+
+def test_delete_me_needs_a_token(client: Client) -> None:
+    assert_error(client.delete("/v1/me"), 401, "missing_token")
+
+
+# --- logins ------------------------------------------------------------------------------------
+
+
+def test_logins_lists_active_devices_newest_first(client: Client) -> None:
+    phone = register(client, "ann@example.com", user_agent="phone")
+    login(client, "ann@example.com", user_agent="laptop")
+    tablet = login(client, "ann@example.com", user_agent="tablet").json()
+    client.post(
+        "/v1/auth/logout", json={"refresh_token": tablet["refresh_token"]}, headers=bearer(tablet)
+    )
+    response = client.get("/v1/me/logins", headers=bearer(phone))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["next_cursor"] is None
+    assert [(x["device_label"], x["current"]) for x in body["items"]] == [
+        ("laptop", False),
+        ("phone", True),
+    ]
+    item = body["items"][0]
+    assert set(item) == {
+        "id",
+        "device_label",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "current",
+    }
+    assert "token" not in response.text
+
+
+def test_logins_are_paginated(client: Client) -> None:
+    tokens = register(client, "ann@example.com", user_agent="device 0")
+    for i in range(1, 5):
+        login(client, "ann@example.com", user_agent=f"device {i}")
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/v1/me/logins", params=params, headers=bearer(tokens)).json()
+        seen += [x["device_label"] for x in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"device {i}" for i in range(4, -1, -1)]
+    assert pages == 3
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "limit=abc", "cursor=not-a-cursor", "cursor=WzVd"]
+)
+def test_logins_reject_bad_paging_parameters(client: Client, query: str) -> None:
+    tokens = register(client)
+    response = client.get(f"/v1/me/logins?{query}", headers=bearer(tokens))
+    assert response.status_code == 400
+    assert response.json()["error_code"] in {"validation_error", "invalid_cursor"}
+
+
+def test_ending_a_login(client: Client, db_url: str) -> None:
+    phone = register(client, "ann@example.com", user_agent="phone")
+    laptop = login(client, "ann@example.com", user_agent="laptop").json()
+    items = client.get("/v1/me/logins", headers=bearer(phone)).json()["items"]
+    laptop_id = next(x["id"] for x in items if x["device_label"] == "laptop")
+    response = client.delete(f"/v1/me/logins/{laptop_id}", headers=bearer(phone))
+    assert response.status_code == 204
+    refresh = client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
+    assert_error(refresh, 401, "invalid_refresh_token")
+    assert [
+        x["device_label"]
+        for x in client.get("/v1/me/logins", headers=bearer(phone)).json()["items"]
+    ] == ["phone"]
+    [row] = audit_rows(db_url, "login_revoke")
+    assert row["metadata"]["login_id"] == laptop_id
+    # ending it again: it is not an active login any more
+    again = client.delete(f"/v1/me/logins/{laptop_id}", headers=bearer(phone))
+    assert_error(again, 404, "login_not_found")
+
+
+def test_ending_the_current_login(client: Client) -> None:
+    phone = register(client)
+    [item] = client.get("/v1/me/logins", headers=bearer(phone)).json()["items"]
+    assert client.delete(f"/v1/me/logins/{item['id']}", headers=bearer(phone)).status_code == 204
+    refresh = client.post("/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
+    assert refresh.status_code == 401
+
+
+def test_another_users_login_is_404(client: Client) -> None:
+    ann = register(client)
+    bob = register(client)
+    [ann_login] = client.get("/v1/me/logins", headers=bearer(ann)).json()["items"]
+    response = client.delete(f"/v1/me/logins/{ann_login['id']}", headers=bearer(bob))
+    assert_error(response, 404, "login_not_found")
+    refresh = client.post("/v1/auth/refresh", json={"refresh_token": ann["refresh_token"]})
+    assert refresh.status_code == 200
+    unknown = client.delete(f"/v1/me/logins/{uuid.uuid4()}", headers=bearer(bob))
+    assert_error(unknown, 404, "login_not_found")
+
+
+def test_a_login_id_must_be_a_uuid(client: Client) -> None:
+    tokens = register(client)
+    response = client.delete("/v1/me/logins/not-a-uuid", headers=bearer(tokens))
+    assert response.status_code in (400, 404)
+    assert response.json()["status_code"] == response.status_code
