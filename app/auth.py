@@ -340,7 +340,11 @@ async def _reuse_detected(
             db,
             user_id=stored.user_id,
             action=AuditAction.TOKEN_REUSE_DETECTED,
-            metadata={"login_id": str(stored.family_id), "revoked_tokens": revoked, **context},
+            metadata={
+                "login_id": str(stored.family_id),
+                "login_ended": revoked > 0,  # False when it had ended before
+                **context,
+            },
         )
 
 

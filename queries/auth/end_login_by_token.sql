@@ -1,21 +1,18 @@
--- Log out: revoke the family of one of the user's refresh tokens (in any state); the id of
--- the login ended, or no row when there was nothing of the user's to end.
+-- Log out: revoke the live token of the family of one of the user's refresh tokens (the
+-- token given may be live or retired); the id of the login ended, or no row when there was
+-- nothing of the user's left to end.
 -- returns: value
 WITH login AS (
     SELECT family_id
     FROM refresh_tokens
     WHERE token_hash = %(token_hash)s
         AND user_id = %(user_id)s
-),
-ended AS (
-    UPDATE refresh_tokens t
-    SET revoked_at = now()
-    FROM login
-    WHERE t.family_id = login.family_id
-        AND t.user_id = %(user_id)s
-        AND t.revoked_at IS NULL
-    RETURNING t.family_id
 )
-SELECT family_id
-FROM ended
-LIMIT 1;
+UPDATE refresh_tokens t
+SET revoked_at = now()
+FROM login
+WHERE t.family_id = login.family_id
+    AND t.user_id = %(user_id)s
+    AND t.retired_at IS NULL
+    AND t.revoked_at IS NULL
+RETURNING t.family_id;
