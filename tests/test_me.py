@@ -303,7 +303,8 @@ def test_guessing_the_current_password_is_throttled(db_url: str) -> None:
 
 
 def insert_training_data(db_url: str, user_id: str) -> None:
-    """A custom exercise, a workout using it and a session with a set, straight in SQL."""
+    """A custom exercise, a workout using it and a session from it with a set of it,
+    straight in SQL."""
     with psycopg.connect(db_url, autocommit=True) as conn:
         exercise_id, workout_id, session_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         conn.execute(
@@ -322,6 +323,11 @@ def insert_training_data(db_url: str, user_id: str) -> None:
         conn.execute(
             "INSERT INTO sessions (id, user_id, workout_id, started_at) VALUES (%s, %s, %s, now())",
             (session_id, user_id, workout_id),
+        )
+        conn.execute(
+            "INSERT INTO set_records (id, session_id, user_id, exercise_id, position, reps)"
+            " VALUES (%s, %s, %s, %s, 0, 5)",
+            (uuid.uuid4(), session_id, user_id, exercise_id),
         )
 
 
@@ -347,7 +353,7 @@ def test_delete_me_removes_everything_but_the_audit_history(client: Client, db_u
 
     response = client.delete("/v1/me", headers=bearer(ann))
     assert response.status_code == 204
-    for table in ("users", "refresh_tokens", "exercises", "workouts", "sessions"):
+    for table in ("users", "refresh_tokens", "exercises", "workouts", "sessions", "set_records"):
         assert count_rows(db_url, table, ann_id) == 0, table
         assert count_rows(db_url, table, bob_id) == 1 or table == "refresh_tokens", table
     # the audit rows stay, none of them with the user id any more
