@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import msgspec
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_loads
 from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import AsyncConnectionPool
 
@@ -100,6 +101,7 @@ class Db:
 async def configure_connection(conn: psycopg.AsyncConnection[Any]) -> None:
     # psycopg dumps Python enums by member name; our StrEnums must go as their values
     conn.adapters.register_dumper(StrEnum, StrDumperUnknown)
+    set_json_loads(msgspec.json.decode, conn)  # nested documents built in SQL
 
 
 def connection_kwargs(settings: Settings) -> dict[str, Any]:

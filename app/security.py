@@ -81,9 +81,10 @@ def decode_access_token(settings: Settings, token: str) -> CurrentUser:
         ) from None
 
 
-def require_access_token(
+async def require_access_token(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
+    # async on purpose: Litestar runs a sync guard in a worker thread, per request
     if handler.opt.get("public"):
         return
     authorization = connection.headers.get("authorization", "")
