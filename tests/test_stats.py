@@ -196,6 +196,17 @@ def test_a_tied_record_stays_with_the_earliest_set(
     assert item["most_reps"]["set_id"] == str(twins[0])
     assert item["best_volume"]["set_id"] == str(twins[0])  # 20 x 20 = 400 > 330 > 110
 
+    # estimates compare rounded to 0.01 kg: 110.83 x 1 first, then 95 x (1 + 5/30) =
+    # 110.8333…, also 110.83: the single keeps the record
+    squat_single = log.set(
+        s1, SQUAT, reps=1, weight_kg="110.83", performed_at=at("2026-03-02T10:20:00+00:00")
+    )
+    log.set(s2, SQUAT, reps=5, weight_kg=95, performed_at=at("2026-03-09T10:20:00+00:00"))
+    response = client.get(f"/v1/stats/records?exercise_id={SQUAT}", headers=user.headers)
+    [squat] = response.json()["items"]
+    assert squat["best_one_rep_max"]["set_id"] == str(squat_single)
+    assert squat["best_one_rep_max"]["one_rep_max_kg"] == 110.83
+
 
 def test_records_never_count_other_users_sets(
     client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]

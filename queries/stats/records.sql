@@ -8,16 +8,28 @@
 -- Each record is the set that holds it: the earliest (performed_at, then id) to reach it.
 -- The 1RM and volume need reps >= 1 and a weight above 0.
 --
--- Cost follows the caller's data: one index-only range scan of their rows of
+-- Cost follows the caller's data: one index-only range scan of their entries in
 -- set_records_user_exercise_stats_idx, grouped into distinct (exercise, reps, weight)
--- combinations (a few hundred per exercise, however many sets), the records found among
--- those, then four index-only probes per exercise, at the (exercise, performed_at) where
--- each record was reached, for the set that holds it. The BETWEEN keeps exercise_id an index bound in a
--- generic plan, whether or not it is NULL.
+-- combinations (people repeat weights and rep counts: far fewer than sets), the records
+-- found among those, then one index-only probe per exercise, at the instants the records
+-- were reached, for the sets that hold them. The BETWEEN keeps exercise_id an index bound
+-- in a generic plan, NULL or not.
 -- returns: many ExerciseRecords
-WITH combos AS MATERIALIZED (
-    SELECT sr.exercise_id, sr.reps, sr.weight_kg, count(*) AS sets,
-           min(sr.performed_at) AS first_at, max(sr.performed_at) AS last_at
+WITH valued AS MATERIALIZED (
+    -- each distinct (exercise, reps, weight) of the caller's working sets, with how many sets
+    -- and when, and its value for each record kind (NULL: it cannot hold that record); for
+    -- the 1RM, weight x (30 + reps) (x 30 for a single), the estimate x 30, which orders like
+    -- the estimate without a division
+    SELECT sr.exercise_id, count(*) AS sets,
+           min(sr.performed_at) AS first_at, max(sr.performed_at) AS last_at,
+           CASE WHEN sr.weight_kg > 0 AND sr.reps IS DISTINCT FROM 0 THEN sr.weight_kg END
+               AS weight_kg,
+           CASE WHEN sr.reps > 0 THEN sr.reps END AS reps,
+           CASE WHEN sr.weight_kg > 0 AND sr.reps >= 1
+                THEN sr.weight_kg * CASE WHEN sr.reps = 1 THEN 30 ELSE 30 + sr.reps END
+           END AS one_rep_max_x30,
+           CASE WHEN sr.weight_kg > 0 AND sr.reps >= 1 THEN sr.weight_kg * sr.reps END
+               AS volume_kg
     FROM set_records sr
     WHERE sr.user_id = %(user_id)s
       AND sr.exercise_id
@@ -26,38 +38,34 @@ WITH combos AS MATERIALIZED (
       AND sr.set_type <> 'warmup'
     GROUP BY sr.exercise_id, sr.reps, sr.weight_kg
 ),
-valued AS MATERIALIZED (
-    -- each combination's value for each record kind (NULL: it cannot hold that record)
-    SELECT c.exercise_id, c.sets, c.first_at, c.last_at,
-           CASE WHEN c.weight_kg > 0 AND c.reps IS DISTINCT FROM 0 THEN c.weight_kg END
-               AS weight_kg,
-           CASE WHEN c.reps > 0 THEN c.reps END AS reps,
-           CASE WHEN c.weight_kg > 0 AND c.reps >= 1 THEN round(
-               CASE WHEN c.reps = 1 THEN c.weight_kg ELSE c.weight_kg * (30 + c.reps) / 30 END,
-               2) END AS one_rep_max_kg,
-           CASE WHEN c.weight_kg > 0 AND c.reps >= 1 THEN c.weight_kg * c.reps END AS volume_kg
-    FROM combos c
-),
-best AS (
+best AS MATERIALIZED (
     SELECT v.exercise_id, sum(v.sets)::bigint AS sets, max(v.last_at) AS last_performed_at,
            max(v.weight_kg) AS weight_kg, max(v.reps) AS reps,
-           max(v.one_rep_max_kg) AS one_rep_max_kg, max(v.volume_kg) AS volume_kg
+           round(max(v.one_rep_max_x30) / 30, 2) AS one_rep_max_kg,
+           -- an estimate rounds to the best one, B, exactly when it is at least B - 0.005
+           -- (none is above the best): when its x30 value is at least (B - 0.005) x 30
+           (round(max(v.one_rep_max_x30) / 30, 2) - 0.005) * 30 AS one_rep_max_x30_from,
+           max(v.volume_kg) AS volume_kg
     FROM valued v
     GROUP BY v.exercise_id
 ),
-reached AS (
+reached_at AS (
     -- when each record was first reached
-    SELECT b.exercise_id, b.sets, b.last_performed_at,
-           b.weight_kg, min(v.first_at) FILTER (WHERE v.weight_kg = b.weight_kg) AS weight_at,
-           b.reps, min(v.first_at) FILTER (WHERE v.reps = b.reps) AS reps_at,
-           b.one_rep_max_kg,
-           min(v.first_at) FILTER (WHERE v.one_rep_max_kg = b.one_rep_max_kg)
+    SELECT v.exercise_id,
+           min(v.first_at) FILTER (WHERE v.weight_kg = b.weight_kg) AS weight_at,
+           min(v.first_at) FILTER (WHERE v.reps = b.reps) AS reps_at,
+           min(v.first_at) FILTER (WHERE v.one_rep_max_x30 >= b.one_rep_max_x30_from)
                AS one_rep_max_at,
-           b.volume_kg, min(v.first_at) FILTER (WHERE v.volume_kg = b.volume_kg) AS volume_at
+           min(v.first_at) FILTER (WHERE v.volume_kg = b.volume_kg) AS volume_at
+    FROM valued v
+    JOIN best b ON b.exercise_id = v.exercise_id
+    GROUP BY v.exercise_id
+),
+reached AS MATERIALIZED (
+    SELECT b.exercise_id, b.sets, b.last_performed_at, b.weight_kg, a.weight_at, b.reps,
+           a.reps_at, b.one_rep_max_kg, a.one_rep_max_at, b.volume_kg, a.volume_at
     FROM best b
-    JOIN valued v ON v.exercise_id = b.exercise_id
-    GROUP BY b.exercise_id, b.sets, b.last_performed_at, b.weight_kg, b.reps,
-             b.one_rep_max_kg, b.volume_kg
+    JOIN reached_at a ON a.exercise_id = b.exercise_id
 ),
 candidates AS MATERIALIZED (
     -- the caller's working sets of each exercise performed at an instant a record was
@@ -93,14 +101,19 @@ held AS (
     ) k(kind, holds)
     WHERE k.holds
     ORDER BY c.exercise_id, k.kind, c.id
+),
+by_exercise AS (
+    SELECT h.exercise_id,
+           (array_agg(h.doc) FILTER (WHERE h.kind = 'heaviest_weight'))[1] AS heaviest_weight,
+           (array_agg(h.doc) FILTER (WHERE h.kind = 'most_reps'))[1] AS most_reps,
+           (array_agg(h.doc) FILTER (WHERE h.kind = 'best_one_rep_max'))[1] AS best_one_rep_max,
+           (array_agg(h.doc) FILTER (WHERE h.kind = 'best_volume'))[1] AS best_volume
+    FROM held h
+    GROUP BY h.exercise_id
 )
 SELECT r.exercise_id, e.name AS exercise_name, e.primary_muscle, r.sets, r.last_performed_at,
-       hw.doc AS heaviest_weight, mr.doc AS most_reps, om.doc AS best_one_rep_max,
-       bv.doc AS best_volume
+       b.heaviest_weight, b.most_reps, b.best_one_rep_max, b.best_volume
 FROM reached r
 JOIN exercises e ON e.id = r.exercise_id
-LEFT JOIN held hw ON hw.exercise_id = r.exercise_id AND hw.kind = 'heaviest_weight'
-LEFT JOIN held mr ON mr.exercise_id = r.exercise_id AND mr.kind = 'most_reps'
-LEFT JOIN held om ON om.exercise_id = r.exercise_id AND om.kind = 'best_one_rep_max'
-LEFT JOIN held bv ON bv.exercise_id = r.exercise_id AND bv.kind = 'best_volume'
+LEFT JOIN by_exercise b ON b.exercise_id = r.exercise_id
 ORDER BY e.name, r.exercise_id;
