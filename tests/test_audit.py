@@ -147,6 +147,32 @@ class Recorder:
         self.responses.append(response)
 
 
+class LogCollector(logging.Handler):
+    """Every log record of the process, formatted as the JSON lines the server writes."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def collected_logs() -> Iterator[LogCollector]:
+    collector = LogCollector()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(collector)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield collector
+    finally:
+        root.removeHandler(collector)
+        root.setLevel(level)
+
+
 @pytest.fixture
 def recorded(db_url: str) -> Iterator[tuple[Client, Recorder]]:
     app = create_app(make_settings(db_url, login_max_failures=3))
@@ -157,7 +183,7 @@ def recorded(db_url: str) -> Iterator[tuple[Client, Recorder]]:
 
 
 def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
-    recorded: tuple[Client, Recorder], db_url: str, caplog: pytest.LogCaptureFixture
+    recorded: tuple[Client, Recorder], db_url: str, collected_logs: LogCollector
 ) -> None:
     client, recorder = recorded
     first_password = "Secret-Passphrase-One-7391"
@@ -172,61 +198,58 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
             issued.append((body[name], response))
         return body
 
-    with caplog.at_level(logging.DEBUG):
-        # register, log in on a second device, refresh, reuse a retired token
-        ann = keep(
-            client.post(
-                "/v1/auth/register",
-                json={"email": "ann@example.com", "password": first_password, "display_name": "A"},
-                headers={"User-Agent": "phone"},
-            )
-        )
-        laptop = keep(login(client, "ann@example.com", first_password))
-        rotated = keep(
-            client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
-        )
-        client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
-        # failures: a wrong password, a password typed into the email field, bad bodies
-        login(client, "ann@example.com", wrong_password)
-        login(client, typed_in_email, first_password)
-        client.post("/v1/auth/login", json={"email": "ann@example.com", "password": 1})
+    # register, log in on a second device, refresh, reuse a retired token
+    ann = keep(
         client.post(
             "/v1/auth/register",
-            json={"email": "ann@example.com", "password": wrong_password, "display_name": "A"},
+            json={"email": "ann@example.com", "password": first_password, "display_name": "A"},
+            headers={"User-Agent": "phone"},
         )
-        client.post("/v1/auth/register", json={"email": "x@y.zz", "password": "short"})
-        client.get("/v1/me", headers={"Authorization": f"Bearer {rotated['refresh_token']}"})
-        # the account: profile, a wrong and a right password change, logins, audit
-        client.get("/v1/me", headers=bearer(ann))
-        client.patch(
-            "/v1/me",
-            json={"new_password": second_password, "current_password": wrong_password},
-            headers=bearer(ann),
+    )
+    laptop = keep(login(client, "ann@example.com", first_password))
+    rotated = keep(client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]}))
+    client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
+    # failures: a wrong password, a password typed into the email field, bad bodies
+    login(client, "ann@example.com", wrong_password)
+    login(client, typed_in_email, first_password)
+    client.post("/v1/auth/login", json={"email": "ann@example.com", "password": 1})
+    client.post(
+        "/v1/auth/register",
+        json={"email": "ann@example.com", "password": wrong_password, "display_name": "A"},
+    )
+    client.post("/v1/auth/register", json={"email": "x@y.zz", "password": "short"})
+    client.get("/v1/me", headers={"Authorization": f"Bearer {rotated['refresh_token']}"})
+    # the account: profile, a wrong and a right password change, logins, audit
+    client.get("/v1/me", headers=bearer(ann))
+    client.patch(
+        "/v1/me",
+        json={"new_password": second_password, "current_password": wrong_password},
+        headers=bearer(ann),
+    )
+    changed = client.patch(
+        "/v1/me",
+        json={"new_password": second_password, "current_password": first_password},
+        headers=bearer(ann),
+    )
+    assert changed.status_code == 200
+    again = keep(login(client, "ann@example.com", second_password))
+    client.get("/v1/me/logins", headers=bearer(again))
+    client.post(
+        "/v1/auth/logout", json={"refresh_token": again["refresh_token"]}, headers=bearer(ann)
+    )
+    for _ in range(4):  # into the lock
+        login(client, "ann@example.com", wrong_password)
+    audit_page = client.get("/v1/me/audit?limit=100", headers=bearer(ann))
+    assert audit_page.status_code == 200
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        row = conn.execute("SELECT password_hash FROM users").fetchone()
+        assert row is not None
+        token_hashes = [r[0] for r in conn.execute("SELECT token_hash FROM refresh_tokens")]
+        audit_text = "\n".join(
+            str(r[0]) for r in conn.execute("SELECT row_to_json(a)::text FROM audit_log a")
         )
-        changed = client.patch(
-            "/v1/me",
-            json={"new_password": second_password, "current_password": first_password},
-            headers=bearer(ann),
-        )
-        assert changed.status_code == 200
-        again = keep(login(client, "ann@example.com", second_password))
-        client.get("/v1/me/logins", headers=bearer(again))
-        client.post(
-            "/v1/auth/logout", json={"refresh_token": again["refresh_token"]}, headers=bearer(ann)
-        )
-        for _ in range(4):  # into the lock
-            login(client, "ann@example.com", wrong_password)
-        audit_page = client.get("/v1/me/audit?limit=100", headers=bearer(ann))
-        assert audit_page.status_code == 200
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            row = conn.execute("SELECT password_hash FROM users").fetchone()
-            assert row is not None
-            token_hashes = [r[0] for r in conn.execute("SELECT token_hash FROM refresh_tokens")]
-            audit_text = "\n".join(
-                str(r[0]) for r in conn.execute("SELECT row_to_json(a)::text FROM audit_log a")
-            )
-        deleted = client.delete("/v1/me", headers=bearer(ann))
-        assert deleted.status_code == 204
+    deleted = client.delete("/v1/me", headers=bearer(ann))
+    assert deleted.status_code == 204
 
     password_hash: str = row[0]
     passwords = [first_password, second_password, wrong_password, typed_in_email]
@@ -237,8 +260,7 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
     assert len(tokens) == 8
     assert len(token_hashes) == 4
 
-    formatter = JsonFormatter()
-    logs = "\n".join(formatter.format(record) for record in caplog.records)
+    logs = "\n".join(collected_logs.lines)
     assert "request" in logs  # the access log was captured
     assert len(recorder.responses) > 20
     assert "login_failed" in audit_text
