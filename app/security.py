@@ -53,6 +53,11 @@ def issue_access_token(settings: Settings, user_id: UUID, login_id: UUID | None 
 
 
 def decode_access_token(settings: Settings, token: str) -> CurrentUser:
+    return _verify_access_token(settings, token)[0]
+
+
+def _verify_access_token(settings: Settings, token: str) -> tuple[CurrentUser, int]:
+    """The token's user and expiry (epoch seconds), or 401."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -70,7 +75,8 @@ def decode_access_token(settings: Settings, token: str) -> CurrentUser:
         sid = claims.get("sid")
         if sid is not None and not isinstance(sid, str):
             raise jwt.InvalidTokenError("sid is not a string")
-        return CurrentUser(id=UUID(claims["sub"]), login_id=UUID(sid) if sid else None)
+        user = CurrentUser(id=UUID(claims["sub"]), login_id=UUID(sid) if sid else None)
+        return user, int(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise Unauthorized(
             "token_expired", "The access token has expired", headers=_INVALID
@@ -79,6 +85,32 @@ def decode_access_token(settings: Settings, token: str) -> CurrentUser:
         raise Unauthorized(
             "invalid_token", "The access token is not valid", headers=_INVALID
         ) from None
+
+
+class AccessTokenVerifier:
+    """Verifies access tokens, remembering the ones it has verified until they expire.
+
+    A client sends the same token on every request for its whole (short) life, so verifying
+    its signature and claims once is enough; a different or altered token is a different key.
+    """
+
+    def __init__(self, settings: Settings, capacity: int = 4096) -> None:
+        self._settings = settings
+        self._capacity = capacity
+        self._verified: dict[str, tuple[CurrentUser, int]] = {}
+
+    def verify(self, token: str) -> CurrentUser:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            user, expires_at = remembered
+            if time.time() < expires_at:
+                return user
+            del self._verified[token]
+        user, expires_at = _verify_access_token(self._settings, token)
+        if len(self._verified) >= self._capacity:
+            self._verified.pop(next(iter(self._verified)))  # the oldest
+        self._verified[token] = (user, expires_at)
+        return user
 
 
 async def require_access_token(
@@ -95,11 +127,13 @@ async def require_access_token(
             "This route needs an access token: Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    settings: Settings = connection.app.state.settings
-    connection.scope["state"]["user"] = decode_access_token(settings, token.strip())
+    verifier: AccessTokenVerifier = connection.app.state.token_verifier
+    connection.scope["state"]["user"] = verifier.verify(token.strip())
 
 
-def provide_current_user(request: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
+def provide_current_user(request: ASGIConnection[Any, Any, Any, Any], db: object) -> CurrentUser:
+    # `db` is not used: depending on it makes Litestar resolve the two dependencies one
+    # after the other instead of in a task group of their own (about 0.1 ms per request).
     return request.scope["state"]["user"]
 
 
