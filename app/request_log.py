@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import time
 import uuid
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("kinetria.access")
@@ -32,6 +35,7 @@ def with_request_context(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        method = scope["method"]
         scope["state"]["request_id"] = request_id
         token = current_request_id.set(request_id)
         started = time.perf_counter()
@@ -50,15 +54,36 @@ def with_request_context(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send_with_request_id)
         finally:
             current_request_id.reset(token)
-            log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "route": scope.get("path_template") or scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            if log.isEnabledFor(logging.INFO):
+                duration_ms = round((time.perf_counter() - started) * 1000, 2)
+                _write_access_line(request_id, method, route_of(scope), status, duration_ms)
 
     return request_context
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def route_of(scope: Scope) -> str:
+    return scope.get("path_template") or scope["path"]
+
+
+def _write_access_line(
+    request_id: str, method: str, route: str, status: int, duration_ms: float
+) -> None:
+    """The request's line, in the JSON-lines format of app.logs, written straight to stderr:
+    going through `logging` cost about a third of a simple request's CPU time (measured)."""
+    line = _encode(
+        {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "info",
+            "logger": log.name,
+            "event": "request",
+            "request_id": request_id,
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+        }
+    )
+    sys.stderr.write(line.decode() + "\n")  # stderr is line-buffered: one write per request

@@ -7,8 +7,6 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from app.logs import JsonFormatter
-
 
 def test_well_formed_request_id_is_echoed(client: TestClient[Litestar]) -> None:
     response = client.get("/health", headers={"X-Request-ID": "mobile-1234.abc"})
@@ -39,16 +37,17 @@ def test_request_id_reaches_error_body(client: TestClient[Litestar]) -> None:
 
 
 def test_one_json_log_line_per_request(
-    client: TestClient[Litestar], caplog: pytest.LogCaptureFixture
+    client: TestClient[Litestar], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="kinetria.access"):
+    capsys.readouterr()
+    logging.getLogger("kinetria.access").setLevel(logging.INFO)
+    try:
         client.get("/health", headers={"X-Request-ID": "log-me"})
         client.get("/missing", headers={"X-Request-ID": "log-me-too"})
-    lines = [
-        json.loads(JsonFormatter().format(record))
-        for record in caplog.records
-        if record.name == "kinetria.access"
-    ]
+    finally:
+        logging.getLogger("kinetria.access").setLevel(logging.NOTSET)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    lines = [line for line in lines if line["logger"] == "kinetria.access"]
     assert [line["request_id"] for line in lines] == ["log-me", "log-me-too"]
     ok, missing = lines
     assert ok["method"] == "GET"
@@ -56,4 +55,17 @@ def test_one_json_log_line_per_request(
     assert ok["status"] == 200
     assert ok["duration_ms"] >= 0
     assert ok["level"] == "info"
+    assert ok["event"] == "request"
     assert missing["status"] == 404
+
+
+def test_no_access_lines_above_info(
+    client: TestClient[Litestar], capsys: pytest.CaptureFixture[str]
+) -> None:
+    logging.getLogger("kinetria.access").setLevel(logging.WARNING)
+    try:
+        capsys.readouterr()
+        client.get("/health")
+        assert '"event":"request"' not in capsys.readouterr().err
+    finally:
+        logging.getLogger("kinetria.access").setLevel(logging.NOTSET)
