@@ -1,7 +1,7 @@
 """The driver ceiling: GET /v1/workouts/{id}'s SQL file through the same pool and row
 mapping the app uses, with no HTTP. Prints queries per second.
 
-    python -m bench.driver URL WORKOUT_ID USER_ID [--seconds S] [--concurrency C]
+    python -m bench.driver URL WORKOUT_ID:USER_ID... [--seconds S] [--concurrency C]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from app.workouts import Workout
 
 
 async def measure(
-    url: str, workout_id: UUID, user_id: UUID, seconds: float, concurrency: int
+    url: str, pairs: list[tuple[UUID, UUID]], seconds: float, concurrency: int
 ) -> float:
     settings = msgspec.structs.replace(load_settings(read_dotenv=False), database_url=url)
     queries = load_queries()
@@ -28,8 +28,9 @@ async def measure(
     async with open_pool(settings, url) as pool:
         deadline = time.perf_counter() + seconds
 
-        async def worker() -> None:
+        async def worker(number: int) -> None:
             nonlocal done
+            workout_id, user_id = pairs[number % len(pairs)]
             while time.perf_counter() < deadline:
                 async with pool.connection() as conn:
                     db = Db(conn, queries, settings.slow_query_ms)
@@ -40,20 +41,24 @@ async def measure(
                 done += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(number) for number in range(concurrency)))
         return done / (time.perf_counter() - started)
+
+
+def _pair(text: str) -> tuple[UUID, UUID]:
+    workout_id, user_id = text.split(":")
+    return UUID(workout_id), UUID(user_id)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.driver")
     parser.add_argument("url")
-    parser.add_argument("workout_id", type=UUID)
-    parser.add_argument("user_id", type=UUID)
+    parser.add_argument("pairs", nargs="+", help="WORKOUT_ID:USER_ID")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     rate = uvloop.run(
-        measure(args.url, args.workout_id, args.user_id, args.seconds, args.concurrency)
+        measure(args.url, [_pair(p) for p in args.pairs], args.seconds, args.concurrency)
     )
     print(round(rate, 1))
 

@@ -166,29 +166,17 @@ def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
 # ---- the scenarios ----------------------------------------------------------------------
 
 
-class Fixture:
-    """A seeded user's token and ids to request."""
+class BenchUser:
+    """A seeded user with a workout, logged in, with a session in progress to log into."""
 
-    def __init__(self, base: str, url: str) -> None:
-        with psycopg.connect(url) as conn:
-            row = conn.execute(
-                "SELECT u.email, u.id, w.id FROM users u JOIN workouts w ON w.user_id = u.id"
-                " ORDER BY u.email LIMIT 1"
-            ).fetchone()
-            assert row is not None, "the seeded database has no workouts"
-            self.email, self.user_id, self.workout_id = row[0], row[1], row[2]
-            exercise = conn.execute(
-                "SELECT id FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1"
-            ).fetchone()
-            assert exercise is not None
-            self.exercise_id = str(exercise[0])
+    def __init__(self, base: str, email: str, user_id: str, workout_id: str) -> None:
+        self.user_id, self.workout_id = user_id, workout_id
         login = httpx.post(
-            f"{base}/v1/auth/login", json={"email": self.email, "password": DEMO_PASSWORD}
+            f"{base}/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}
         )
         login.raise_for_status()
         self.token = login.json()["access_token"]
         headers = {"Authorization": f"Bearer {self.token}"}
-        # a session in progress to log sets into (the seeded one, or a new one)
         sessions = httpx.get(f"{base}/v1/sessions?status=in_progress&limit=1", headers=headers)
         sessions.raise_for_status()
         items = sessions.json()["items"]
@@ -199,25 +187,66 @@ class Fixture:
             created.raise_for_status()
             self.session_id = created.json()["id"]
 
-    def scenarios(self) -> dict[str, dict[str, Any]]:
-        return {
-            "health": {"method": "GET", "path": "/health"},
-            "get_workout": {"method": "GET", "path": f"/v1/workouts/{self.workout_id}"},
-            "list_sessions": {"method": "GET", "path": "/v1/sessions?limit=20"},
-            "stats_records": {"method": "GET", "path": "/v1/stats/records"},
-            "log_10_sets": {
+
+def bench_users(base: str, url: str, count: int) -> list[BenchUser]:
+    """`count` seeded users spread over the table (every n-th by email), each with a workout."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT ON (u.email) u.email, u.id::text, w.id::text"
+            " FROM users u JOIN workouts w ON w.user_id = u.id"
+            " WHERE u.email LIKE 'user%%@demo.kinetria.test' ORDER BY u.email, w.id"
+        ).fetchall()
+    assert rows, "the seeded database has no users with workouts"
+    step = max(1, len(rows) // count)
+    return [BenchUser(base, *row) for row in rows[::step][:count]]
+
+
+def system_exercise(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT id::text FROM exercises WHERE user_id IS NULL ORDER BY name LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def scenarios(users: list[BenchUser], exercise_id: str) -> dict[str, list[dict[str, str]]]:
+    """Each scenario: the requests wrk sends in turn (one per user)."""
+    sets = json.dumps(set_batch(exercise_id))
+    return {
+        "health": [{"method": "GET", "path": "/health", "token": u.token} for u in users],
+        "get_workout": [
+            {"method": "GET", "path": f"/v1/workouts/{u.workout_id}", "token": u.token}
+            for u in users
+        ],
+        "list_sessions": [
+            {"method": "GET", "path": "/v1/sessions?limit=20", "token": u.token} for u in users
+        ],
+        "stats_records": [
+            {"method": "GET", "path": "/v1/stats/records", "token": u.token} for u in users
+        ],
+        "log_10_sets": [
+            {
                 "method": "POST",
-                "path": f"/v1/sessions/{self.session_id}/sets",
-                "body": json.dumps(set_batch(self.exercise_id)),
-            },
-        }
+                "path": f"/v1/sessions/{u.session_id}/sets",
+                "token": u.token,
+                "body": sets,
+            }
+            for u in users
+        ],
+    }
 
 
 WRK_SCRIPT = """
-wrk.method = {method}
-wrk.headers["Authorization"] = {auth}
-wrk.headers["Content-Type"] = "application/json"
-{body}
+local requests = {requests}
+local i = 0
+request = function()
+  i = i % #requests + 1
+  local r = requests[i]
+  local body = r[4] ~= "" and r[4] or nil
+  local headers = {["Authorization"] = r[3], ["Content-Type"] = "application/json"}
+  return wrk.format(r[1], r[2], headers, body)
+end
 """
 
 
@@ -225,13 +254,23 @@ def lua_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def lua_requests(requests: list[dict[str, str]]) -> str:
+    rows = [
+        "{"
+        + ", ".join(
+            lua_string(v)
+            for v in (r["method"], r["path"], f"Bearer {r['token']}", r.get("body", ""))
+        )
+        + "}"
+        for r in requests
+    ]
+    return "{" + ", ".join(rows) + "}"
+
+
 def run_wrk(
-    base: str, scenario: dict[str, Any], token: str, seconds: int, connections: int, server_pid: int
+    base: str, requests: list[dict[str, str]], seconds: int, connections: int, server_pid: int
 ) -> dict[str, float]:
-    body = f"wrk.body = {lua_string(scenario['body'])}" if "body" in scenario else ""
-    script = WRK_SCRIPT.format(
-        method=lua_string(scenario["method"]), auth=lua_string(f"Bearer {token}"), body=body
-    )
+    script = WRK_SCRIPT.replace("{requests}", lua_requests(requests))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
     try:
@@ -248,7 +287,7 @@ def run_wrk(
                 "--latency",
                 "-s",
                 file.name,
-                base + scenario["path"],
+                base,
             ],
             capture_output=True,
             text=True,
@@ -283,8 +322,9 @@ def parse_wrk(output: str, cpu_used: float) -> dict[str, float]:
 # ---- the driver ceiling -----------------------------------------------------------------
 
 
-def driver_ceiling(url: str, fixture: Fixture, seconds: float, concurrency: int) -> float:
+def driver_ceiling(url: str, users: list[BenchUser], seconds: float, concurrency: int) -> float:
     """GET /v1/workouts/{id}'s SQL through the same pool settings, without HTTP: per second."""
+    pairs = [f"{u.workout_id}:{u.user_id}" for u in users]
     output = subprocess.run(
         [
             "taskset",
@@ -294,8 +334,7 @@ def driver_ceiling(url: str, fixture: Fixture, seconds: float, concurrency: int)
             "-m",
             "bench.driver",
             url,
-            str(fixture.workout_id),
-            str(fixture.user_id),
+            *pairs,
             "--seconds",
             str(seconds),
             "--concurrency",
@@ -351,17 +390,17 @@ def main(argv: list[str] | None = None) -> None:
         if not args.database_url:
             pin(postmaster_pid(args.home.resolve()), LOAD_CORE)
         with server(url, args.workers) as (base, pid):
-            fixture = Fixture(base, url)
-            scenarios = fixture.scenarios()
-            samples: dict[str, list[dict[str, float]]] = {name: [] for name in scenarios}
+            users = bench_users(base, url, args.connections)
+            plan = scenarios(users, system_exercise(url))
+            samples: dict[str, list[dict[str, float]]] = {name: [] for name in plan}
             ceilings: list[float] = []
             for round_number in range(args.rounds):
                 print(f"round {round_number + 1}/{args.rounds}", file=sys.stderr)
-                for name, scenario in scenarios.items():
+                for name, requests in plan.items():
                     samples[name].append(
-                        run_wrk(base, scenario, fixture.token, args.seconds, args.connections, pid)
+                        run_wrk(base, requests, args.seconds, args.connections, pid)
                     )
-                ceilings.append(driver_ceiling(url, fixture, args.seconds, args.connections))
+                ceilings.append(driver_ceiling(url, users, args.seconds, args.connections))
     report = build_report(samples, ceilings, args)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
