@@ -15,7 +15,7 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Router, post
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from app import audit, throttle, tokens
@@ -182,9 +182,9 @@ _INVALID_REFRESH = (
 async def register(
     data: JSONBody[RegisterBody],
     request: Request[Any, Any, Any],
-    db: Db,
-    passwords: Passwords,
-    settings: Settings,
+    db: NamedDependency[Db],
+    passwords: NamedDependency[Passwords],
+    settings: NamedDependency[Settings],
 ) -> TokenResponse:
     email = normalize_email(data.email)
     display_name = clean_display_name(data.display_name)
@@ -233,9 +233,9 @@ async def register(
 async def login(
     data: JSONBody[LoginBody],
     request: Request[Any, Any, Any],
-    db: Db,
-    passwords: Passwords,
-    settings: Settings,
+    db: NamedDependency[Db],
+    passwords: NamedDependency[Passwords],
+    settings: NamedDependency[Settings],
 ) -> TokenResponse:
     email = data.email.strip().lower()
     context = client_context(request)
@@ -300,8 +300,8 @@ async def login(
 async def refresh(
     data: JSONBody[RefreshBody],
     request: Request[Any, Any, Any],
-    db: Db,
-    settings: Settings,
+    db: NamedDependency[Db],
+    settings: NamedDependency[Settings],
 ) -> TokenResponse:
     context = client_context(request)
     async with db.transaction():
@@ -363,8 +363,8 @@ async def _reuse_detected(
 async def logout(
     data: JSONBody[RefreshBody],
     request: Request[Any, Any, Any],
-    db: Db,
-    current_user: CurrentUser,
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
 ) -> None:
     async with db.transaction():
         login_id = await tokens.end_login_by_token(

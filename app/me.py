@@ -13,8 +13,9 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, Router, delete, get, patch
 from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from app import audit, throttle, tokens
 from app.auth import (
@@ -186,7 +187,9 @@ def _account_gone() -> Unauthorized:
     tags=["me"],
 )
 async def get_me(
-    db: Db, current_user: CurrentUser, if_none_match: IfNoneMatch = None
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    if_none_match: IfNoneMatch = None,
 ) -> Response[User]:
     user = await db.one("users/get", User, user_id=current_user.id)
     if user is None:
@@ -211,10 +214,10 @@ async def get_me(
 async def update_me(
     data: JSONBody[ProfileUpdate],
     request: Request[Any, Any, Any],
-    db: Db,
-    passwords: Passwords,
-    settings: Settings,
-    current_user: CurrentUser,
+    db: NamedDependency[Db],
+    passwords: NamedDependency[Passwords],
+    settings: NamedDependency[Settings],
+    current_user: NamedDependency[CurrentUser],
     if_match: IfMatch = None,
 ) -> Response[User]:
     display_name = (
@@ -340,8 +343,8 @@ async def _new_password_hash(
 )
 async def delete_me(
     request: Request[Any, Any, Any],
-    db: Db,
-    current_user: CurrentUser,
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
     if_match: IfMatch = None,
 ) -> None:
     versions = if_match_versions(if_match)
@@ -375,8 +378,8 @@ async def delete_me(
     tags=["me"],
 )
 async def list_logins(
-    db: Db,
-    current_user: CurrentUser,
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
     limit: int = LimitParam,
     cursor: str | None = CursorParam,
 ) -> LoginPage:
@@ -404,7 +407,10 @@ async def list_logins(
     tags=["me"],
 )
 async def end_login(
-    request: Request[Any, Any, Any], db: Db, current_user: CurrentUser, login_id: UUID
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    login_id: FromPath[UUID],
 ) -> None:
     async with db.transaction():
         if not await tokens.end_login(db, user_id=current_user.id, login_id=login_id):
@@ -426,8 +432,8 @@ async def end_login(
     tags=["me"],
 )
 async def list_audit(
-    db: Db,
-    current_user: CurrentUser,
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
     limit: int = LimitParam,
     cursor: str | None = CursorParam,
 ) -> AuditPage:

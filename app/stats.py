@@ -31,7 +31,8 @@ from uuid import UUID
 
 import msgspec
 from litestar import get
-from litestar.params import Parameter, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from psycopg import errors as pg
 
 from app.db import Db
@@ -275,10 +276,10 @@ def _exercise_not_found() -> NotFound:
     responses=responses(404, codes=_NOT_FOUND),
 )
 async def get_records(
-    db: Db,
-    current_user: CurrentUser,
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
     exercise_id: Annotated[
-        UUID | None, Parameter(description="Only this exercise (404 if you cannot see it)")
+        UUID | None, QueryParameter(description="Only this exercise (404 if you cannot see it)")
     ] = None,
 ) -> Records:
     result = await records(db, user_id=current_user.id, exercise_id=exercise_id)
@@ -307,9 +308,9 @@ async def get_records(
     ),
 )
 async def get_exercise_history(
-    db: Db,
-    current_user: CurrentUser,
-    exercise_id: UUID,
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    exercise_id: FromPath[UUID],
     limit: int = LimitParam,
     cursor: str | None = CursorParam,
     from_date: FromDate = None,
@@ -357,9 +358,9 @@ async def get_exercise_history(
     responses=responses(codes={400: "invalid_range, range_too_large, unknown_time_zone"}),
 )
 async def get_volume(
-    db: Db,
-    current_user: CurrentUser,
-    bucket: Annotated[Bucket, Parameter(description="Bucket length")] = Bucket.WEEK,
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    bucket: Annotated[Bucket, QueryParameter(description="Bucket length")] = Bucket.WEEK,
     from_date: FromDate = None,
     to_date: ToDate = None,
     tz: TimeZone = "UTC",
@@ -401,7 +402,9 @@ async def get_volume(
     tags=["statistics"],
     responses=responses(codes={400: "unknown_time_zone"}),
 )
-async def get_summary(db: Db, current_user: CurrentUser, tz: TimeZone = "UTC") -> Summary:
+async def get_summary(
+    db: NamedDependency[Db], current_user: NamedDependency[CurrentUser], tz: TimeZone = "UTC"
+) -> Summary:
     checked_time_zone(tz)
     with time_zone_errors():
         summary = await db.one("stats/summary", Summary, user_id=current_user.id, tz=tz)

@@ -9,6 +9,8 @@ from typing import Annotated
 import msgspec
 import pytest
 from litestar import Litestar, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.testing import TestClient
 
 from app.db import Db
@@ -24,7 +26,7 @@ class Thing(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post("/test/things", opt={"public": True})
-async def create_thing(data: Thing) -> Thing:
+async def create_thing(data: JSONBody[Thing]) -> Thing:
     return data
 
 
@@ -34,19 +36,19 @@ async def boom() -> None:
 
 
 @get("/test/unique", opt={"public": True})
-async def unique(db: Db) -> None:
+async def unique(db: NamedDependency[Db]) -> None:
     await db.conn.execute(b"CREATE TEMP TABLE t (x int UNIQUE)")
     await db.conn.execute(b"INSERT INTO t VALUES (1), (1)")
 
 
 @get("/test/check", opt={"public": True})
-async def check(db: Db) -> None:
+async def check(db: NamedDependency[Db]) -> None:
     await db.conn.execute(b"CREATE TEMP TABLE c (x int CHECK (x > 0))")
     await db.conn.execute(b"INSERT INTO c VALUES (-1)")
 
 
 @get("/test/hold-two", opt={"public": True})
-async def hold_two(db: Db) -> None:
+async def hold_two(db: NamedDependency[Db]) -> None:
     """Holds one pooled connection and asks for another from a pool of one."""
     async with db.conn.cursor() as cursor:
         await cursor.execute(b"SELECT 1")
