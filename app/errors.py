@@ -1,15 +1,27 @@
-"""One error shape for every failure, whatever raised it."""
+"""One error shape for every failure, whatever raised it.
+
+Request bodies are checked here too, for every route alike: a JSON body is decoded strictly
+against the handler's `data` type before Litestar converts it (leniently: it would take "5"
+for 5), and a validation error names the exact location of the bad value (`[3].reps`,
+`email`, or `body` for the whole body).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import msgspec
 import psycopg
 from litestar import MediaType, Request, Response
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import BodyKwarg
 from litestar.types import ExceptionHandlersMap
 from psycopg import errors as pg
 from psycopg_pool import PoolTimeout
@@ -121,20 +133,51 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[Error
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
     status = exc.status_code
     code = _STATUS_CODES.get(status, "error")
-    details: list[dict[str, Any]] | None = None
     message = exc.detail
-    if isinstance(exc, ValidationException):
-        code = "validation_error"
-        details = _validation_details(exc.extra)
-        if message.startswith("Validation failed for"):
-            message = "The request is not valid"
-    elif status == 404:
+    if status == 404:
         message = "No such resource"
     elif status == 405:
         message = f"Method {request.method} not allowed here"
     elif status == 413:
         message = "The request body is too large"
-    return error_response(request, status, code, message, details, exc.headers)
+    return error_response(request, status, code, message, None, exc.headers)
+
+
+# --- validation: strict JSON bodies, and where the bad value is -----------------------------
+
+_AT_PATH = re.compile(r"^(?P<message>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
+_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<field>\w+)`$")
+_DATA_PATH = re.compile(r"^\.data(?=$|[.\[])")
+
+
+def _body_detail(message: str, path: str) -> dict[str, Any]:
+    """A detail from a msgspec message and the location of the bad value in the body (a JSON
+    path without its `$`: `.name`, `[3].reps`, or `` for the whole body)."""
+    named = _NAMED_FIELD.search(message)  # a missing or unknown field is named, not located
+    if named:
+        path = f"{path}.{named['field']}"
+    return {"message": message, "field": path.removeprefix(".") or "body", "source": "body"}
+
+
+def _validation_error(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[ErrorBody]:
+    """400 `validation_error`. A bad body value is told by its exact location, which
+    Litestar does not keep (it names only `data`, or the first key of the path); parameters
+    are told by Litestar's own details (name and source)."""
+    cause = exc.__cause__
+    match = _AT_PATH.match(str(cause)) if isinstance(cause, msgspec.ValidationError) else None
+    body_path = _DATA_PATH.match(match["path"]) if match else None
+    if match and body_path:
+        details = [_body_detail(match["message"], match["path"][body_path.end() :])]
+    else:
+        details = _validation_details(exc.extra)
+    message = exc.detail
+    if message.startswith("Validation failed for"):
+        message = "The request is not valid"
+    return error_response(
+        request, exc.status_code, "validation_error", message, details, exc.headers
+    )
 
 
 def _validation_details(extra: Any) -> list[dict[str, Any]] | None:
@@ -146,10 +189,62 @@ def _validation_details(extra: Any) -> list[dict[str, Any]] | None:
             entry: dict[str, Any] = {"message": str(item.get("message", ""))}  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
             if item.get("key"):  # pyright: ignore[reportUnknownMemberType]
                 entry["field"] = str(item["key"])  # pyright: ignore[reportUnknownArgumentType]
-            if item.get("source"):  # pyright: ignore[reportUnknownMemberType]
-                entry["source"] = str(item["source"])  # pyright: ignore[reportUnknownArgumentType]
+            source = item.get("source")  # pyright: ignore[reportUnknownMemberType]
+            if source:  # "body", or a ParamType: "query", "path", "header", "cookie"
+                entry["source"] = str(source.value if isinstance(source, Enum) else source)
             details.append(entry)
     return details or None
+
+
+_BODY_DECODER = "strict_body_decoder"  # in a route handler's `opt`, set on its first request
+
+
+def _strict_decoder(handler: HTTPRouteHandler) -> Callable[[bytes], object] | None:
+    """A strict decoder of the handler's JSON body, or None when it takes none."""
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return None
+    body = data.kwarg_definition
+    if isinstance(body, BodyKwarg) and body.media_type != RequestEncodingType.JSON:
+        return None
+    decoder = msgspec.json.Decoder(data.raw, strict=True)
+
+    # a plain function, not the Decoder: Litestar deep-copies route options per app
+    def decode(content: bytes) -> object:
+        return decoder.decode(content)
+
+    return decode
+
+
+async def check_json_body(request: Request[Any, Any, Any]) -> None:
+    """`before_request` hook of the app: a JSON body that does not match its type exactly
+    ("5" for an int, a number of seconds for a time) is 400 `validation_error` naming the
+    bad value, before Litestar converts it leniently for the handler.
+
+    The body is decoded twice: here into its type (the result is dropped), then again by
+    Litestar for the handler. Its bytes are read once (Litestar keeps them), the decoder is
+    built once per route, and a typed decode takes about a microsecond per set."""
+    handler = request.route_handler
+    if _BODY_DECODER not in handler.opt:
+        handler.opt[_BODY_DECODER] = _strict_decoder(handler)
+    decode: Callable[[bytes], object] | None = handler.opt[_BODY_DECODER]
+    if decode is None:
+        return
+    body = await request.body()
+    if not body:
+        return  # an optional body left out, or a missing one Litestar answers
+    try:
+        decode(body)
+    except msgspec.ValidationError as exc:
+        match = _AT_PATH.match(str(exc))
+        message, path = (match["message"], match["path"]) if match else (str(exc), "")
+        raise BadRequest(
+            "validation_error",
+            "The request is not valid",
+            details=[_body_detail(message, path)],
+        ) from None
+    except msgspec.DecodeError:
+        return  # malformed JSON: Litestar answers it
 
 
 def _database_error(request: Request[Any, Any, Any], exc: psycopg.Error) -> Response[ErrorBody]:
@@ -211,6 +306,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Err
 
 exception_handlers: ExceptionHandlersMap = {
     ApiError: _api_error,
+    ValidationException: _validation_error,
     HTTPException: _http_exception,
     PoolTimeout: _pool_timeout,
     psycopg.Error: _database_error,

@@ -33,7 +33,6 @@ from app.http import (
     new_id,
     replay_response,
     replayed_or_conflict,
-    resource_router,
     responses,
     sent_fields,
     stale,
@@ -388,12 +387,4 @@ async def delete_exercise(
         ) from None
 
 
-routes = [
-    resource_router(
-        list_exercises,
-        create_exercise,
-        get_exercise,
-        update_exercise,
-        delete_exercise,
-    )
-]
+routes = [list_exercises, create_exercise, get_exercise, update_exercise, delete_exercise]

@@ -18,35 +18,29 @@
 from __future__ import annotations
 
 import os
-import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import msgspec
 import psycopg
-from litestar import Request, Response, Router
+from litestar import Response, Router
 from litestar.datastructures import ResponseHeader
-from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
-from litestar.types import ExceptionHandlersMap
 from psycopg.types.json import Jsonb
 
 from app.errors import (
     ApiError,
-    BadRequest,
     Conflict,
     ErrorBody,
     PreconditionFailed,
     Unprocessable,
-    error_response,
-    exception_handlers,
 )
 
 T = TypeVar("T")
@@ -277,94 +271,14 @@ def out_of_range(field: str, message: str) -> Violation:
     return Violation(Unprocessable, "out_of_range", message, field)
 
 
-# --- validation errors ----------------------------------------------------------------------
-
-_AT_PATH = re.compile(r"^(?P<message>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
-_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<field>\w+)`$")
-
-
-def _detail(message: str, path: str, *, body: bool) -> dict[str, Any]:
-    """An error detail from a msgspec message and the location of the bad value (a JSON
-    path without its `$`: `.name`, `[3].reps`, or `` for the whole body)."""
-    named = _NAMED_FIELD.search(message)  # a missing or unknown field is named, not located
-    if named:
-        path = f"{path}.{named['field']}"
-    detail: dict[str, Any] = {"message": message, "field": path.removeprefix(".")}
-    if body:
-        detail["field"] = detail["field"] or "body"
-        detail["source"] = "body"
-    return detail
-
-
-def _validation_error(
-    request: Request[Any, Any, Any], exc: ValidationException
-) -> Response[ErrorBody]:
-    """The one error shape, with the exact location of the bad value: Litestar keeps only
-    the first key of a path, which says nothing for a JSON array body (`[3].reps`)."""
-    cause = exc.__cause__
-    match = _AT_PATH.match(str(cause)) if isinstance(cause, msgspec.ValidationError) else None
-    if match is None:
-        return exception_handlers[HTTPException](request, exc)
-    path: str = match["path"]
-    body = path.startswith(".data")
-    details = [_detail(match["message"], path.removeprefix(".data"), body=body)]
-    return error_response(
-        request, 400, "validation_error", "The request is not valid", details, exc.headers
-    )
-
-
-async def _strict_body(request: Request[Any, Any, Any]) -> None:
-    """Check a JSON body against its type strictly before Litestar converts it leniently
-    (which would take "5" for 5 or a number of seconds for a time): a wrong type is 400."""
-    decode: Callable[[bytes], object] | None = request.route_handler.opt.get(_STRICT_DECODE)
-    if decode is None:
-        return
-    body = await request.body()
-    if not body:
-        return  # an optional body left out, or a missing one Litestar answers
-    try:
-        decode(body)
-    except msgspec.ValidationError as exc:
-        match = _AT_PATH.match(str(exc))
-        message, path = (match["message"], match["path"]) if match else (str(exc), "")
-        raise BadRequest(
-            "validation_error",
-            "The request is not valid",
-            details=[_detail(message, path, body=True)],
-        ) from None
-    except msgspec.DecodeError:
-        return  # malformed JSON: Litestar answers it
-
-
-_STRICT_DECODE = "strict_decode"
-
-
-def _strict_decoder(body_type: Any) -> Callable[[bytes], object]:
-    # a plain function (not a Decoder): Litestar deep-copies route options per app
-    decoder = msgspec.json.Decoder(body_type, strict=True)
-
-    def decode(body: bytes) -> object:
-        return decoder.decode(body)
-
-    return decode
-
-
-VALIDATION_ERRORS: ExceptionHandlersMap = {ValidationException: _validation_error}
+# --- routes ---------------------------------------------------------------------------------
 
 
 def resource_router(*handlers: HTTPRouteHandler) -> Router:
-    """A resource's routes: JSON bodies checked strictly against their types, validation
-    errors that point at the bad value."""
-    for handler in handlers:
-        body_type = get_type_hints(handler.fn, include_extras=True).get("data")
-        if body_type is not None:
-            handler.opt[_STRICT_DECODE] = _strict_decoder(body_type)
-    return Router(
-        path="/",
-        route_handlers=list(handlers),
-        exception_handlers=VALIDATION_ERRORS,
-        before_request=_strict_body,
-    )
+    """A resource's routes, grouped. Nothing is layered on them: JSON bodies are checked
+    strictly and validation errors located by the app itself, for every route
+    (`app.errors.check_json_body`); a module may as well list its handlers directly."""
+    return Router(path="/", route_handlers=list(handlers))
 
 
 # --- OpenAPI --------------------------------------------------------------------------------

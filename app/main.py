@@ -17,7 +17,7 @@ from litestar.types import ControllerRouterHandler
 from app import auth, exercises, health, me, passwords, security, sessions, sets, stats, workouts
 from app.config import Settings, load_settings
 from app.db import Db, load_queries, migration_versions, open_pool
-from app.errors import exception_handlers
+from app.errors import check_json_body, exception_handlers
 from app.logs import configure_logging
 from app.request_log import with_request_context
 
@@ -68,6 +68,9 @@ def create_app(settings: Settings) -> Litestar:
             "current_user": Provide(security.provide_current_user, sync_to_thread=False),
         },
         guards=[security.require_access_token],
+        # every JSON body checked strictly against its type; no router or handler may set
+        # a before_request of its own (the closest one replaces this)
+        before_request=check_json_body,
         before_send=[security.add_security_headers],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,

@@ -41,7 +41,6 @@ from app.http import (
     new_id,
     replay_response,
     replayed_or_conflict,
-    resource_router,
     responses,
     sent_fields,
     stale,
@@ -538,13 +537,11 @@ async def delete_session(
 
 
 routes = [
-    resource_router(
-        list_sessions,
-        start_session,
-        get_session,
-        update_session,
-        finish_session,
-        abandon_session,
-        delete_session,
-    )
+    list_sessions,
+    start_session,
+    get_session,
+    update_session,
+    finish_session,
+    abandon_session,
+    delete_session,
 ]

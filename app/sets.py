@@ -46,7 +46,6 @@ from app.http import (
     json_param,
     new_id,
     out_of_range,
-    resource_router,
     responses,
     sent_fields,
     stale,
@@ -511,4 +510,4 @@ async def delete_set(
         )
 
 
-routes = [resource_router(log_sets, get_set, update_set, delete_set)]
+routes = [log_sets, get_set, update_set, delete_set]

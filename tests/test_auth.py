@@ -247,23 +247,71 @@ GOOD_REGISTRATION = {"email": "ann@example.com", "password": PASSWORD, "display_
         ({**GOOD_REGISTRATION, "email": "a" * 321}, "email", "Expected `str` of length <= 320"),
         (
             {"email": "ann@example.com", "password": PASSWORD},
-            None,
+            "display_name",
             "Object missing required field `display_name`",
         ),
-        ({**GOOD_REGISTRATION, "is_admin": True}, None, "Object contains unknown field `is_admin`"),
+        (
+            {**GOOD_REGISTRATION, "is_admin": True},
+            "is_admin",
+            "Object contains unknown field `is_admin`",
+        ),
     ],
 )
 def test_register_rejects_malformed_bodies(
-    client: Client, db_url: str, body: dict[str, Any], field: str | None, message: str
+    client: Client, db_url: str, body: dict[str, Any], field: str, message: str
 ) -> None:
     response = client.post("/v1/auth/register", json=body)
     error = assert_error(response, 400, "validation_error")
-    [detail] = error["details"]
-    assert detail["message"] == message
-    if field:
-        assert detail["field"] == field
+    assert error["details"] == [{"message": message, "field": field, "source": "body"}]
     with psycopg.connect(db_url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "message"),
+    [
+        (
+            "/v1/auth/login",
+            {"email": "ann@example.com"},
+            "password",
+            "Object missing required field `password`",
+        ),
+        (
+            "/v1/auth/login",
+            {"email": 5, "password": PASSWORD},
+            "email",
+            "Expected `str`, got `int`",
+        ),
+        (
+            "/v1/auth/login",
+            {"email": "ann@example.com", "password": PASSWORD, "remember_me": True},
+            "remember_me",
+            "Object contains unknown field `remember_me`",
+        ),
+        ("/v1/auth/refresh", {}, "refresh_token", "Object missing required field `refresh_token`"),
+        (
+            "/v1/auth/refresh",
+            {"refresh_token": ""},
+            "refresh_token",
+            "Expected `str` of length >= 1",
+        ),
+        ("/v1/auth/refresh", [], "body", "Expected `object`, got `array`"),
+        ("/v1/auth/logout", {"refresh_token": 5}, "refresh_token", "Expected `str`, got `int`"),
+        (
+            "/v1/auth/logout",
+            {"refresh_token": "x", "everywhere": True},
+            "everywhere",
+            "Object contains unknown field `everywhere`",
+        ),
+    ],
+)
+def test_auth_bodies_name_the_bad_field(
+    client: Client, path: str, body: Any, field: str, message: str
+) -> None:
+    tokens = register(client, "ann@example.com")
+    response = client.post(path, json=body, headers=bearer(tokens))
+    error = assert_error(response, 400, "validation_error")
+    assert error["details"] == [{"message": message, "field": field, "source": "body"}]
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[]", b'"ann"', b""])

@@ -10,10 +10,12 @@ import msgspec
 import pytest
 from litestar import Litestar, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import JSONBody, QueryParameter
 from litestar.testing import TestClient
 
 from app.db import Db
+from app.errors import check_json_body
 from app.main import create_app
 from tests.conftest import make_settings
 
@@ -28,6 +30,11 @@ class Thing(msgspec.Struct, forbid_unknown_fields=True):
 @post("/test/things", opt={"public": True})
 async def create_thing(data: JSONBody[Thing]) -> Thing:
     return data
+
+
+@get("/test/page", opt={"public": True})
+async def page(limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20) -> int:
+    return limit
 
 
 @get("/test/boom", opt={"public": True})
@@ -68,7 +75,7 @@ def error_client(db_url: str) -> Iterator[TestClient[Litestar]]:
             db_url, pool_min_size=1, pool_max_size=1, pool_timeout_s=0.2, max_body_bytes=2048
         )
     )
-    for handler in (create_thing, boom, unique, check, hold_two):
+    for handler in (create_thing, page, boom, unique, check, hold_two):
         app.register(handler)
     client_app = app
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -129,6 +136,65 @@ def test_missing_unknown_and_out_of_range_fields_are_400(
         "validation_error",
     )
     assert "reps" in str(out_of_range["details"])
+
+
+def test_a_number_in_a_string_is_a_wrong_type(error_client: TestClient[Litestar]) -> None:
+    # Litestar alone converts leniently ("5" would be taken for 5); every JSON body is
+    # checked strictly, on routes registered after the app was built too
+    body = assert_error(
+        error_client.post("/test/things", json={"name": "x", "reps": "5"}),
+        400,
+        "validation_error",
+    )
+    assert body["details"] == [
+        {"message": "Expected `int`, got `str`", "field": "reps", "source": "body"}
+    ]
+
+
+def test_missing_and_unknown_fields_are_named(error_client: TestClient[Litestar]) -> None:
+    missing = assert_error(
+        error_client.post("/test/things", json={"name": "x"}), 400, "validation_error"
+    )
+    assert missing["details"] == [
+        {"message": "Object missing required field `reps`", "field": "reps", "source": "body"}
+    ]
+    unknown = assert_error(
+        error_client.post("/test/things", json={"name": "x", "reps": 1, "extra": 1}),
+        400,
+        "validation_error",
+    )
+    assert unknown["details"] == [
+        {"message": "Object contains unknown field `extra`", "field": "extra", "source": "body"}
+    ]
+    whole = assert_error(error_client.post("/test/things", json=[]), 400, "validation_error")
+    assert whole["details"] == [
+        {"message": "Expected `object`, got `array`", "field": "body", "source": "body"}
+    ]
+
+
+def test_a_bad_query_parameter_is_named_with_its_source(
+    error_client: TestClient[Litestar],
+) -> None:
+    assert error_client.get("/test/page?limit=5").json() == 5
+    for query, message in [
+        ("limit=0", "Expected `int` >= 1"),
+        ("limit=x", "Expected `int`, got `str`"),
+    ]:
+        body = assert_error(error_client.get(f"/test/page?{query}"), 400, "validation_error")
+        assert body["details"] == [{"message": message, "field": "limit", "source": "query"}]
+
+
+def test_no_route_replaces_the_strict_body_check(error_client: TestClient[Litestar]) -> None:
+    # a router or handler with a before_request of its own would silently replace the app's
+    handlers = [
+        handler
+        for route in error_client.app.routes
+        for handler in route.route_handlers
+        if isinstance(handler, HTTPRouteHandler)
+    ]
+    assert any(handler.handler_name == "create_thing" for handler in handlers)
+    for handler in handlers:
+        assert handler.resolve_before_request() is check_json_body, handler.handler_name
 
 
 def test_malformed_json_is_400(error_client: TestClient[Litestar]) -> None:

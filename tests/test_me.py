@@ -119,26 +119,28 @@ def test_odd_etags_never_match_and_never_fail(client: Client, tag: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "field", "message"),
     [
-        ({"display_name": 5}, "Expected `str`, got `int`"),
-        ({"display_name": None}, "Expected `str`, got `null`"),
-        ({"display_name": ""}, "Expected `str` of length >= 1"),
-        ({"display_name": "x" * 101}, "Expected `str` of length <= 100"),
-        ({"preferred_weight_unit": "stone"}, "Invalid enum value 'stone'"),
-        ({"email": "new@example.com"}, "Object contains unknown field `email`"),
-        ({"version": 5}, "Object contains unknown field `version`"),
-        ({"new_password": 1234567890}, "Expected `str`, got `int`"),
+        ({"display_name": 5}, "display_name", "Expected `str`, got `int`"),
+        ({"display_name": None}, "display_name", "Expected `str`, got `null`"),
+        ({"display_name": ""}, "display_name", "Expected `str` of length >= 1"),
+        ({"display_name": "x" * 101}, "display_name", "Expected `str` of length <= 100"),
+        ({"preferred_weight_unit": "stone"}, "preferred_weight_unit", "Invalid enum value 'stone'"),
+        ({"preferred_weight_unit": 1}, "preferred_weight_unit", "Expected `str`, got `int`"),
+        ({"email": "new@example.com"}, "email", "Object contains unknown field `email`"),
+        ({"version": 5}, "version", "Object contains unknown field `version`"),
+        ({"new_password": 1234567890}, "new_password", "Expected `str`, got `int`"),
+        ([{"display_name": "Ann"}], "body", "Expected `object`, got `array`"),
     ],
 )
 def test_patch_me_rejects_malformed_bodies(
-    client: Client, body: dict[str, Any], message: str
+    client: Client, body: Any, field: str, message: str
 ) -> None:
     tokens = register(client)
     error = assert_error(
         client.patch("/v1/me", json=body, headers=bearer(tokens)), 400, "validation_error"
     )
-    assert error["details"][0]["message"] == message
+    assert error["details"] == [{"message": message, "field": field, "source": "body"}]
     assert client.get("/v1/me", headers=bearer(tokens)).json() == tokens["user"]
 
 
