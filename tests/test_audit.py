@@ -183,7 +183,10 @@ def recorded(db_url: str) -> Iterator[tuple[Client, Recorder]]:
 
 
 def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
-    recorded: tuple[Client, Recorder], db_url: str, collected_logs: LogCollector
+    recorded: tuple[Client, Recorder],
+    db_url: str,
+    collected_logs: LogCollector,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     client, recorder = recorded
     first_password = "Secret-Passphrase-One-7391"
@@ -260,8 +263,9 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
     assert len(tokens) == 8
     assert len(token_hashes) == 4
 
-    logs = "\n".join(collected_logs.lines)
-    assert "request" in logs  # the access log was captured
+    # the access log is written straight to stderr, everything else through logging
+    logs = "\n".join(collected_logs.lines) + capsys.readouterr().err
+    assert '"event":"request"' in logs  # the access log was captured
     assert len(recorder.responses) > 20
     assert "login_failed" in audit_text
     for secret in [*passwords, *hashes, *tokens]:
