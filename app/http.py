@@ -28,9 +28,8 @@ from uuid import UUID
 
 import msgspec
 import psycopg
-from litestar import Response, Router
+from litestar import Response
 from litestar.datastructures import ResponseHeader
-from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
 from psycopg.types.json import Jsonb
@@ -272,13 +271,6 @@ def out_of_range(field: str, message: str) -> Violation:
 
 
 # --- routes ---------------------------------------------------------------------------------
-
-
-def resource_router(*handlers: HTTPRouteHandler) -> Router:
-    """A resource's routes, grouped. Nothing is layered on them: JSON bodies are checked
-    strictly and validation errors located by the app itself, for every route
-    (`app.errors.check_json_body`); a module may as well list its handlers directly."""
-    return Router(path="/", route_handlers=list(handlers))
 
 
 # --- OpenAPI --------------------------------------------------------------------------------

@@ -37,7 +37,6 @@ from app.http import (
     new_id,
     replay_response,
     replayed_or_conflict,
-    resource_router,
     responses,
     sent_fields,
     stale,
@@ -410,12 +409,10 @@ async def delete_workout(
 
 
 routes = [
-    resource_router(
-        list_workouts,
-        create_workout,
-        get_workout,
-        update_workout,
-        replace_workout_exercises,
-        delete_workout,
-    )
+    list_workouts,
+    create_workout,
+    get_workout,
+    update_workout,
+    replace_workout_exercises,
+    delete_workout,
 ]
