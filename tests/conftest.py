@@ -117,7 +117,7 @@ def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
         yield test_client
 
 
-class TestUser(NamedTuple):
+class UserWithToken(NamedTuple):
     id: uuid.UUID
     email: str
     token: str
@@ -128,10 +128,10 @@ class TestUser(NamedTuple):
 
 
 @pytest.fixture
-def make_user(db_url: str, settings: Settings) -> Callable[..., TestUser]:
+def make_user(db_url: str, settings: Settings) -> Callable[..., UserWithToken]:
     """Insert a user straight into the database and issue them an access token."""
 
-    def make(email: str | None = None, display_name: str = "Test User") -> TestUser:
+    def make(email: str | None = None, display_name: str = "Test User") -> UserWithToken:
         user_id = uuid.uuid4()
         email = email or f"user-{user_id.hex[:10]}@example.com"
         with psycopg.connect(db_url, autocommit=True) as conn:
@@ -140,6 +140,6 @@ def make_user(db_url: str, settings: Settings) -> Callable[..., TestUser]:
                 " VALUES (%s, %s, %s, %s)",
                 (user_id, email.lower(), "not-a-password-hash", display_name),
             )
-        return TestUser(user_id, email, issue_access_token(settings, user_id))
+        return UserWithToken(user_id, email, issue_access_token(settings, user_id))
 
     return make

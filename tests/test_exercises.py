@@ -13,14 +13,14 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.conftest import TestUser
+from tests.conftest import UserWithToken
 
 Client = TestClient[Litestar]
 
 BENCH_PRESS = "98deeb59-ce8c-54d5-9c3d-d332bd13d955"  # a system exercise
 
 
-def new_exercise(client: Client, user: TestUser, **fields: Any) -> dict[str, Any]:
+def new_exercise(client: Client, user: UserWithToken, **fields: Any) -> dict[str, Any]:
     body = {"name": "Zercher Squat", "category": "strength", "primary_muscle": "quadriceps"}
     body.update(fields)
     response = client.post("/v1/exercises", json=body, headers=user.headers)
@@ -28,7 +28,7 @@ def new_exercise(client: Client, user: TestUser, **fields: Any) -> dict[str, Any
     return response.json()
 
 
-def all_pages(client: Client, user: TestUser, query: str = "", limit: int = 25) -> list[dict]:
+def all_pages(client: Client, user: UserWithToken, query: str = "", limit: int = 25) -> list[dict]:
     items: list[dict] = []
     url = f"/v1/exercises?limit={limit}{query}"
     cursor = None
@@ -56,7 +56,7 @@ def audit_rows(db_url: str, entity_id: str) -> list[tuple[str, str, dict]]:
 
 
 def test_catalogue_lists_system_exercises_and_only_your_own(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann, bob = make_user(), make_user()
     mine = new_exercise(client, ann, name="Ann's Press")
@@ -84,7 +84,7 @@ def test_catalogue_lists_system_exercises_and_only_your_own(
 
 
 def test_search_ignores_case_and_accents(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     made = new_exercise(client, ann, name="Développé Couché")
@@ -97,7 +97,9 @@ def test_search_ignores_case_and_accents(
     }
 
 
-def test_search_wildcards_are_literal(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_search_wildcards_are_literal(
+    client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
     ann = make_user()
     new_exercise(client, ann, name="100% Effort Row")
     assert [i["name"] for i in all_pages(client, ann, "&q=100%25")] == ["100% Effort Row"]
@@ -107,7 +109,7 @@ def test_search_wildcards_are_literal(client: Client, make_user: Callable[..., T
 
 
 def test_filters_by_category_and_primary_muscle(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     cardio = all_pages(client, ann, "&category=cardio")
@@ -121,7 +123,9 @@ def test_filters_by_category_and_primary_muscle(
     assert all(item["category"] == "strength" for item in both)
 
 
-def test_bad_list_parameters_are_400(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_bad_list_parameters_are_400(
+    client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
     ann = make_user()
     for query in (
         "limit=0",
@@ -141,7 +145,7 @@ def test_bad_list_parameters_are_400(client: Client, make_user: Callable[..., Te
 
 
 def test_pages_neither_skip_nor_repeat_while_exercises_are_added(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     before = {item["id"] for item in all_pages(client, ann)}
@@ -167,7 +171,7 @@ def test_pages_neither_skip_nor_repeat_while_exercises_are_added(
 
 
 def test_create_read_update_delete(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     response = client.post(
@@ -224,7 +228,7 @@ def test_create_read_update_delete(
     ]
 
 
-def test_etags_give_304_and_412(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_etags_give_304_and_412(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     made = new_exercise(client, ann)
     url = f"/v1/exercises/{made['id']}"
@@ -249,7 +253,9 @@ def test_etags_give_304_and_412(client: Client, make_user: Callable[..., TestUse
     )
 
 
-def test_system_exercises_are_read_only(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_system_exercises_are_read_only(
+    client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
     ann = make_user()
     url = f"/v1/exercises/{BENCH_PRESS}"
     assert client.get(url, headers=ann.headers).json()["name"] == "Barbell Bench Press"
@@ -263,7 +269,7 @@ def test_system_exercises_are_read_only(client: Client, make_user: Callable[...,
 
 
 def test_names_are_unique_per_user_ignoring_case(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann, bob = make_user(), make_user()
     new_exercise(client, ann, name="Sled Push")
@@ -286,7 +292,7 @@ def test_names_are_unique_per_user_ignoring_case(
 
 
 def test_replayed_create_returns_the_stored_exercise(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann, bob = make_user(), make_user()
     exercise_id = str(uuid.uuid4())
@@ -320,7 +326,7 @@ def test_replayed_create_returns_the_stored_exercise(
 
 
 def test_deleting_an_exercise_in_use_is_409(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     planned = new_exercise(client, ann, name="In a plan")
@@ -378,7 +384,7 @@ def test_deleting_an_exercise_in_use_is_409(
     ],
 )
 def test_bad_create_bodies_are_400_naming_the_field(
-    client: Client, make_user: Callable[..., TestUser], body: dict[str, Any], field: str
+    client: Client, make_user: Callable[..., UserWithToken], body: dict[str, Any], field: str
 ) -> None:
     ann = make_user()
     response = client.post("/v1/exercises", json=body, headers=ann.headers)
@@ -409,7 +415,7 @@ def test_bad_create_bodies_are_400_naming_the_field(
     ],
 )
 def test_unknown_fields_and_inconsistent_muscles_are_400(
-    client: Client, make_user: Callable[..., TestUser], body: dict[str, Any]
+    client: Client, make_user: Callable[..., UserWithToken], body: dict[str, Any]
 ) -> None:
     ann = make_user()
     response = client.post("/v1/exercises", json=body, headers=ann.headers)
@@ -418,7 +424,7 @@ def test_unknown_fields_and_inconsistent_muscles_are_400(
     assert all_pages(client, ann, "&mine=true") == []
 
 
-def test_bad_patches(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_bad_patches(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     made = new_exercise(client, ann, secondary_muscles=["glutes"])
     url = f"/v1/exercises/{made['id']}"

@@ -22,7 +22,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
-from tests.conftest import TestUser
+from tests.conftest import UserWithToken
 
 Client = TestClient[Litestar]
 
@@ -60,7 +60,7 @@ def routes(app: Litestar) -> Iterator[tuple[str, str]]:
                 yield method, route.path
 
 
-def owned_resources(client: Client, user: TestUser) -> dict[str, str]:
+def owned_resources(client: Client, user: UserWithToken) -> dict[str, str]:
     """One of each kind of resource an id can name, all owned by `user`."""
     h = user.headers
     exercise = client.post(
@@ -115,7 +115,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
 
 
 def test_another_users_ids_are_404_on_every_route_and_method(
-    app: Litestar, client: Client, make_user: Callable[..., TestUser]
+    app: Litestar, client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann, bob = make_user(), make_user()
     anns = owned_resources(client, ann)
@@ -168,7 +168,7 @@ def test_another_users_ids_are_404_on_every_route_and_method(
 
 
 def test_no_list_shows_another_users_data(
-    app: Litestar, client: Client, make_user: Callable[..., TestUser]
+    app: Litestar, client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann, bob = make_user(), make_user()
     anns = owned_resources(client, ann)
@@ -191,7 +191,7 @@ def test_no_list_shows_another_users_data(
 
 @pytest.mark.parametrize(("method", "path"), sorted(BODIES))
 def test_every_body_refuses_unknown_fields(
-    client: Client, make_user: Callable[..., TestUser], method: str, path: str
+    client: Client, make_user: Callable[..., UserWithToken], method: str, path: str
 ) -> None:
     ann = make_user()
     ids = owned_resources(client, ann)
@@ -213,7 +213,7 @@ def test_every_body_refuses_unknown_fields(
 
 
 def test_every_training_list_pages_with_bounded_limits(
-    app: Litestar, client: Client, make_user: Callable[..., TestUser]
+    app: Litestar, client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     lists = [

@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.db import Db
-from tests.conftest import TestUser
+from tests.conftest import UserWithToken
 
 Client = TestClient[Litestar]
 
@@ -21,24 +21,26 @@ BENCH_PRESS = "98deeb59-ce8c-54d5-9c3d-d332bd13d955"
 OVERHEAD_PRESS = "fa453b63-1cf1-54fe-afe4-c1180fccfbb5"
 
 
-def start(client: Client, user: TestUser, **body: Any) -> dict[str, Any]:
+def start(client: Client, user: UserWithToken, **body: Any) -> dict[str, Any]:
     response = client.post("/v1/sessions", json=body, headers=user.headers)
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def finish(client: Client, user: TestUser, session_id: str, **body: Any) -> Any:
+def finish(client: Client, user: UserWithToken, session_id: str, **body: Any) -> Any:
     return client.post(f"/v1/sessions/{session_id}/finish", json=body, headers=user.headers)
 
 
-def log_session(client: Client, user: TestUser, started_at: str, tz: str = "UTC") -> dict:
+def log_session(client: Client, user: UserWithToken, started_at: str, tz: str = "UTC") -> dict:
     """A finished session that started at `started_at`."""
     session = start(client, user, started_at=started_at, timezone=tz)
     assert finish(client, user, session["id"]).status_code == 200
     return session
 
 
-def all_sessions(client: Client, user: TestUser, query: str = "", limit: int = 2) -> list[dict]:
+def all_sessions(
+    client: Client, user: UserWithToken, query: str = "", limit: int = 2
+) -> list[dict]:
     items: list[dict] = []
     cursor = None
     while True:
@@ -66,7 +68,7 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_start_empty_log_finish_read_back(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     response = client.post(
@@ -112,7 +114,7 @@ def test_start_empty_log_finish_read_back(
 
 
 def test_reading_sessions_is_one_round_trip(
-    client: Client, make_user: Callable[..., TestUser], statements: list[str]
+    client: Client, make_user: Callable[..., UserWithToken], statements: list[str]
 ) -> None:
     ann = make_user()
     session = start(client, ann)
@@ -128,7 +130,7 @@ def test_reading_sessions_is_one_round_trip(
 
 
 def test_start_from_a_workout_copies_its_plan(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     workout = client.post("/v1/workouts", json={"name": "Push A"}, headers=ann.headers).json()
@@ -158,7 +160,9 @@ def test_start_from_a_workout_copies_its_plan(
     assert named["exercises"] == []
 
 
-def test_only_one_session_in_progress(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_only_one_session_in_progress(
+    client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
     ann, bob = make_user(), make_user()
     first = start(client, ann)
     second = client.post("/v1/sessions", json={}, headers=ann.headers)
@@ -171,7 +175,9 @@ def test_only_one_session_in_progress(client: Client, make_user: Callable[..., T
     start(client, ann)  # once it has ended, a new one may start
 
 
-def test_workouts_you_cannot_start_from(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_workouts_you_cannot_start_from(
+    client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
     ann, bob = make_user(), make_user()
     bobs = client.post("/v1/workouts", json={"name": "Bob's"}, headers=bob.headers).json()
     for workout_id in (bobs["id"], str(uuid.uuid4())):
@@ -202,7 +208,7 @@ def test_workouts_you_cannot_start_from(client: Client, make_user: Callable[...,
 )
 def test_state_machine(
     client: Client,
-    make_user: Callable[..., TestUser],
+    make_user: Callable[..., UserWithToken],
     path: list[str],
     final: str,
     codes: list[int],
@@ -224,7 +230,7 @@ def test_state_machine(
     assert current["version"] == 2
 
 
-def test_finish_with_an_end_time(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_finish_with_an_end_time(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     session = start(client, ann, started_at="2026-03-01T22:30:00+01:00")
     too_early = finish(client, ann, session["id"], ended_at="2026-03-01T21:00:00Z")
@@ -241,7 +247,7 @@ def test_finish_with_an_end_time(client: Client, make_user: Callable[..., TestUs
 
 
 def test_finish_and_abandon_honour_if_match(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     session = start(client, ann)
@@ -260,7 +266,7 @@ def test_finish_and_abandon_honour_if_match(
 
 
 def test_patch_times_notes_and_time_zone(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     session = start(client, ann, started_at="2026-05-01T18:00:00Z")
@@ -327,7 +333,7 @@ def test_patch_times_notes_and_time_zone(
     ],
 )
 def test_bad_start_bodies(
-    client: Client, make_user: Callable[..., TestUser], body: dict, status: int
+    client: Client, make_user: Callable[..., UserWithToken], body: dict, status: int
 ) -> None:
     ann = make_user()
     response = client.post("/v1/sessions", json=body, headers=ann.headers)
@@ -336,7 +342,7 @@ def test_bad_start_bodies(
     assert all_sessions(client, ann) == []
 
 
-def test_replayed_start(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_replayed_start(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann, bob = make_user(), make_user()
     body = {"id": str(uuid.uuid4()), "started_at": "2026-02-02T07:00:00Z", "timezone": "UTC"}
     first = client.post("/v1/sessions", json=body, headers=ann.headers)
@@ -358,7 +364,7 @@ def test_replayed_start(client: Client, make_user: Callable[..., TestUser]) -> N
 
 
 def test_list_filters_by_status_and_local_day(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann, bob = make_user(), make_user()
     # 2026-01-01 23:30 in Tokyo is 14:30 UTC the same day
@@ -391,7 +397,7 @@ def test_list_filters_by_status_and_local_day(
 
 
 def test_pages_are_stable_while_sessions_are_logged(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     existing = [
@@ -417,7 +423,7 @@ def test_pages_are_stable_while_sessions_are_logged(
     assert older, "sessions older than the cursor show up on later pages"
 
 
-def test_set_count_in_the_list(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_set_count_in_the_list(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     session = start(client, ann)
     client.post(
@@ -429,7 +435,7 @@ def test_set_count_in_the_list(client: Client, make_user: Callable[..., TestUser
 
 
 def test_delete_removes_the_session_with_its_sets(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     session = start(client, ann)
@@ -451,7 +457,9 @@ def test_delete_removes_the_session_with_its_sets(
     start(client, ann)  # the deleted session was the one in progress
 
 
-def test_if_none_match_follows_the_sets(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_if_none_match_follows_the_sets(
+    client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
     ann = make_user()
     session = start(client, ann)
     url = f"/v1/sessions/{session['id']}"

@@ -18,24 +18,24 @@ from litestar.testing import TestClient
 from app.config import Settings
 from app.db import Db
 from app.main import create_app
-from tests.conftest import TestUser
+from tests.conftest import UserWithToken
 
 Client = TestClient[Litestar]
 
 BENCH_PRESS = "98deeb59-ce8c-54d5-9c3d-d332bd13d955"
 
 
-def start(client: Client, user: TestUser) -> str:
+def start(client: Client, user: UserWithToken) -> str:
     response = client.post("/v1/sessions", json={}, headers=user.headers)
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-def log(client: Client, user: TestUser, session_id: str, body: Any) -> Any:
+def log(client: Client, user: UserWithToken, session_id: str, body: Any) -> Any:
     return client.post(f"/v1/sessions/{session_id}/sets", json=body, headers=user.headers)
 
 
-def session_doc(client: Client, user: TestUser, session_id: str) -> dict[str, Any]:
+def session_doc(client: Client, user: UserWithToken, session_id: str) -> dict[str, Any]:
     response = client.get(f"/v1/sessions/{session_id}", headers=user.headers)
     assert response.status_code == 200
     return response.json()
@@ -63,7 +63,7 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ran
 
 
-def test_one_set_as_an_object(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_one_set_as_an_object(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     session_id = start(client, ann)
     response = log(
@@ -99,7 +99,7 @@ def test_one_set_as_an_object(client: Client, make_user: Callable[..., TestUser]
 
 
 def test_a_batch_keeps_its_order_after_earlier_sets(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     session_id = start(client, ann)
@@ -116,7 +116,7 @@ def test_a_batch_keeps_its_order_after_earlier_sets(
 
 
 def test_logging_ten_sets_is_one_statement_then_the_records_they_set(
-    client: Client, make_user: Callable[..., TestUser], statements: list[str]
+    client: Client, make_user: Callable[..., UserWithToken], statements: list[str]
 ) -> None:
     ann = make_user()
     session_id = start(client, ann)
@@ -127,7 +127,7 @@ def test_logging_ten_sets_is_one_statement_then_the_records_they_set(
 
 
 def test_weights_round_trip_in_the_unit_entered(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     session_id = start(client, ann)
@@ -161,7 +161,7 @@ def test_weights_round_trip_in_the_unit_entered(
 
 
 def test_weight_without_unit_is_in_the_preferred_unit(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     with psycopg.connect(db_url, autocommit=True) as conn:
@@ -202,7 +202,7 @@ def test_weight_without_unit_is_in_the_preferred_unit(
 )
 def test_one_bad_set_refuses_the_whole_batch(
     client: Client,
-    make_user: Callable[..., TestUser],
+    make_user: Callable[..., UserWithToken],
     db_url: str,
     fields: dict[str, Any],
     field: str,
@@ -220,7 +220,7 @@ def test_one_bad_set_refuses_the_whole_batch(
     assert session_doc(client, ann, session_id)["version"] == 1
 
 
-def test_a_set_needs_a_measurement(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_a_set_needs_a_measurement(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     session_id = start(client, ann)
     response = log(client, ann, session_id, {"exercise_id": BENCH_PRESS, "notes": "did stuff"})
@@ -232,7 +232,7 @@ def test_a_set_needs_a_measurement(client: Client, make_user: Callable[..., Test
 
 @pytest.mark.parametrize("body", [[], [{"exercise_id": BENCH_PRESS, "reps": 1}] * 501, "five"])
 def test_batch_size_and_shape(
-    client: Client, make_user: Callable[..., TestUser], db_url: str, body: Any
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str, body: Any
 ) -> None:
     ann = make_user()
     session_id = start(client, ann)
@@ -242,7 +242,7 @@ def test_batch_size_and_shape(
 
 
 def test_five_hundred_sets_at_once(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     session_id = start(client, ann)
@@ -260,7 +260,7 @@ def test_five_hundred_sets_at_once(
     assert audited == (500,)
 
 
-def test_oversized_body_is_413(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_oversized_body_is_413(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     session_id = start(client, ann)
     big = [{"exercise_id": BENCH_PRESS, "reps": 1, "notes": "x" * 9000}] * 200
@@ -270,7 +270,7 @@ def test_oversized_body_is_413(client: Client, make_user: Callable[..., TestUser
 
 
 def test_exercises_you_cannot_use_refuse_the_batch(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann, bob = make_user(), make_user()
     bobs = client.post(
@@ -310,7 +310,7 @@ def test_exercises_you_cannot_use_refuse_the_batch(
 
 
 def test_replays_never_duplicate(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     session_id = start(client, ann)
@@ -360,7 +360,7 @@ def test_replays_never_duplicate(
 
 
 def test_duplicate_ids_in_one_batch_are_400(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     session_id = start(client, ann)
@@ -377,7 +377,7 @@ def test_duplicate_ids_in_one_batch_are_400(
 
 
 def test_only_a_session_in_progress_takes_new_sets(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     for end in ("finish", "abandon"):
@@ -393,7 +393,7 @@ def test_only_a_session_in_progress_takes_new_sets(
 
 
 def test_batches_sent_at_once_get_distinct_positions(
-    settings: Settings, make_user: Callable[..., TestUser], db_url: str
+    settings: Settings, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
@@ -413,14 +413,16 @@ def test_batches_sent_at_once_get_distinct_positions(
 # --- corrections -------------------------------------------------------------------------------
 
 
-def logged_set(client: Client, user: TestUser, session_id: str, **fields: Any) -> dict:
+def logged_set(client: Client, user: UserWithToken, session_id: str, **fields: Any) -> dict:
     body = {"exercise_id": BENCH_PRESS, "reps": 5, "weight": 100, "rpe": 8, **fields}
     response = log(client, user, session_id, body)
     assert response.status_code == 201, response.text
     return response.json()["sets"][0]
 
 
-def test_correcting_a_set(client: Client, make_user: Callable[..., TestUser], db_url: str) -> None:
+def test_correcting_a_set(
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
     ann = make_user()
     session_id = start(client, ann)
     made = logged_set(client, ann, session_id)
@@ -461,7 +463,7 @@ def test_correcting_a_set(client: Client, make_user: Callable[..., TestUser], db
     assert rows[1] == ("update", ["reps", "rpe"])
 
 
-def test_bad_corrections(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_bad_corrections(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann, bob = make_user(), make_user()
     session_id = start(client, ann)
     made = logged_set(client, ann, session_id)
@@ -496,7 +498,7 @@ def test_bad_corrections(client: Client, make_user: Callable[..., TestUser]) -> 
 
 
 def test_completed_sessions_take_corrections_abandoned_ones_do_not(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     done = start(client, ann)
@@ -523,7 +525,9 @@ def test_completed_sessions_take_corrections_abandoned_ones_do_not(
     assert client.get(url, headers=ann.headers).json() == kept
 
 
-def test_deleting_a_set(client: Client, make_user: Callable[..., TestUser], db_url: str) -> None:
+def test_deleting_a_set(
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
     ann = make_user()
     session_id = start(client, ann)
     sets = [logged_set(client, ann, session_id, reps=r) for r in (1, 2, 3)]

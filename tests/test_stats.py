@@ -19,7 +19,7 @@ from litestar.testing import TestClient
 from app.db import Db, load_queries, open_pool
 from app.errors import BadRequest
 from app.stats import NewRecord, RecordKind, new_records, time_zone_errors
-from tests.conftest import TestUser, make_settings
+from tests.conftest import UserWithToken, make_settings
 
 BENCH = uuid.UUID("98deeb59-ce8c-54d5-9c3d-d332bd13d955")  # Barbell Bench Press, chest
 SQUAT = uuid.UUID("3024a13d-f340-53e8-9493-a2077054e049")  # Barbell Back Squat, quadriceps
@@ -85,11 +85,11 @@ class Log:
 
 
 @pytest.fixture
-def log_for(db_url: str) -> Callable[[TestUser], Log]:
+def log_for(db_url: str) -> Callable[[UserWithToken], Log]:
     return lambda user: Log(db_url, user.id)
 
 
-def custom_exercise(db_url: str, user: TestUser, name: str = "Landmine Press") -> uuid.UUID:
+def custom_exercise(db_url: str, user: UserWithToken, name: str = "Landmine Press") -> uuid.UUID:
     exercise_id = uuid.uuid4()
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute(
@@ -116,7 +116,7 @@ def assert_error(response: Any, status: int, code: str) -> None:
 
 
 def test_records_per_exercise_with_the_sets_that_hold_them(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
@@ -176,7 +176,7 @@ def test_records_per_exercise_with_the_sets_that_hold_them(
 
 
 def test_a_tied_record_stays_with_the_earliest_set(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
@@ -209,7 +209,7 @@ def test_a_tied_record_stays_with_the_earliest_set(
 
 
 def test_records_never_count_other_users_sets(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     me, other = make_user(), make_user()
     mine = log_for(me)
@@ -228,7 +228,7 @@ def test_records_never_count_other_users_sets(
 
 
 def test_records_of_bodyweight_sets_have_reps_but_no_weight_records(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
@@ -248,8 +248,8 @@ def test_records_of_bodyweight_sets_have_reps_but_no_weight_records(
 def test_records_filtered_by_exercise(
     client: Client,
     db_url: str,
-    make_user: Callable[..., TestUser],
-    log_for: Callable[[TestUser], Log],
+    make_user: Callable[..., UserWithToken],
+    log_for: Callable[[UserWithToken], Log],
 ) -> None:
     user, other = make_user(), make_user()
     log = log_for(user)
@@ -276,7 +276,7 @@ def test_records_filtered_by_exercise(
 
 
 def test_an_empty_account_has_no_records(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     user = make_user()
     response = client.get("/v1/stats/records", headers=user.headers)
@@ -300,7 +300,7 @@ def test_statistics_need_a_token(client: Client, path: str) -> None:
 
 
 def test_history_per_session_newest_first_with_pages(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user, other = make_user(), make_user()
     log = log_for(user)
@@ -365,7 +365,7 @@ def test_history_per_session_newest_first_with_pages(
 
 
 def test_history_date_range_is_local_to_tz(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
@@ -384,7 +384,7 @@ def test_history_date_range_is_local_to_tz(
 
 
 def test_history_of_exercises_never_logged_or_not_visible(
-    client: Client, db_url: str, make_user: Callable[..., TestUser]
+    client: Client, db_url: str, make_user: Callable[..., UserWithToken]
 ) -> None:
     user, other = make_user(), make_user()
     own = custom_exercise(db_url, user)
@@ -415,7 +415,7 @@ def test_history_of_exercises_never_logged_or_not_visible(
     ],
 )
 def test_history_refuses_bad_parameters(
-    client: Client, make_user: Callable[..., TestUser], query: str, code: str
+    client: Client, make_user: Callable[..., UserWithToken], query: str, code: str
 ) -> None:
     user = make_user()
     response = client.get(f"/v1/exercises/{BENCH}/history?{query}", headers=user.headers)
@@ -426,7 +426,7 @@ def test_history_refuses_bad_parameters(
 
 
 def test_volume_per_week_and_muscle_group_in_the_callers_time_zone(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user, other = make_user(), make_user()
     log = log_for(user)
@@ -479,7 +479,7 @@ def test_volume_per_week_and_muscle_group_in_the_callers_time_zone(
 
 
 def test_volume_per_month_in_the_callers_time_zone(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
@@ -510,7 +510,7 @@ def test_volume_per_month_in_the_callers_time_zone(
 
 
 def test_volume_defaults_to_the_last_twelve_buckets(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     user = make_user()
     today = datetime.now(BERLIN).date()
@@ -530,7 +530,7 @@ def test_volume_defaults_to_the_last_twelve_buckets(
 
 
 def test_volume_accepts_two_years_and_no_more(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     user = make_user()
     ok = client.get("/v1/stats/volume?from=2024-01-01&to=2025-12-31", headers=user.headers)
@@ -556,7 +556,7 @@ def test_volume_accepts_two_years_and_no_more(
     ],
 )
 def test_volume_refuses_bad_parameters(
-    client: Client, make_user: Callable[..., TestUser], query: str, code: str | None
+    client: Client, make_user: Callable[..., UserWithToken], query: str, code: str | None
 ) -> None:
     user = make_user()
     response = client.get(f"/v1/stats/volume?{query}", headers=user.headers)
@@ -576,13 +576,15 @@ def week_start(tz: ZoneInfo, weeks_ago: int = 0) -> datetime:
     return datetime(monday.year, monday.month, monday.day, tzinfo=tz)
 
 
-def summary(client: Client, user: TestUser, tz: str = "UTC") -> dict[str, Any]:
+def summary(client: Client, user: UserWithToken, tz: str = "UTC") -> dict[str, Any]:
     response = client.get(f"/v1/stats/summary?tz={tz}", headers=user.headers)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def test_summary_of_an_empty_account(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_summary_of_an_empty_account(
+    client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
     body = summary(client, make_user())
     today = datetime.now(UTC).date()
     assert body == {
@@ -599,7 +601,7 @@ def test_summary_of_an_empty_account(client: Client, make_user: Callable[..., Te
 
 
 def test_summary_totals_count_only_the_callers_completed_sessions_and_working_sets(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user, other = make_user(), make_user()
     log = log_for(user)
@@ -631,7 +633,7 @@ def test_summary_totals_count_only_the_callers_completed_sessions_and_working_se
 
 
 def test_streak_counts_consecutive_weeks_up_to_this_or_last_week(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     hour = timedelta(hours=1)
     # only last week: this week may still come, so the streak is 1
@@ -672,7 +674,7 @@ def test_streak_counts_consecutive_weeks_up_to_this_or_last_week(
 
 
 def test_streak_of_many_weeks_across_a_year_boundary_and_daylight_saving(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
@@ -682,7 +684,7 @@ def test_streak_of_many_weeks_across_a_year_boundary_and_daylight_saving(
 
 
 def test_weeks_and_months_are_those_of_the_callers_time_zone(
-    client: Client, make_user: Callable[..., TestUser], log_for: Callable[[TestUser], Log]
+    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     since_monday = datetime.now(UTC) - week_start(UTC)
     if since_monday < timedelta(hours=3) or since_monday > timedelta(days=7, hours=-3):
@@ -707,7 +709,7 @@ def test_a_zone_the_database_does_not_know_is_an_unknown_time_zone() -> None:
 
 
 def test_summary_refuses_an_unknown_time_zone(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     user = make_user()
     for tz in ("Nowhere/Special", "+02:00", "CEST"):
@@ -769,8 +771,8 @@ def kinds(records: list[NewRecord], set_id: uuid.UUID) -> dict[str, tuple[float,
 
 
 def test_new_records_compare_with_earlier_sets_and_the_batch_so_far(
-    make_user: Callable[..., TestUser],
-    log_for: Callable[[TestUser], Log],
+    make_user: Callable[..., UserWithToken],
+    log_for: Callable[[UserWithToken], Log],
     run_db: Callable[[Callable[[Db], Any]], Any],
 ) -> None:
     user, other = make_user(), make_user()
@@ -831,7 +833,7 @@ def test_new_records_compare_with_earlier_sets_and_the_batch_so_far(
 
 
 def test_new_records_of_nothing(
-    make_user: Callable[..., TestUser], run_db: Callable[[Callable[[Db], Any]], Any]
+    make_user: Callable[..., UserWithToken], run_db: Callable[[Callable[[Db], Any]], Any]
 ) -> None:
     user = make_user()
 
@@ -843,7 +845,7 @@ def test_new_records_of_nothing(
 
 
 def test_logging_sets_tells_which_records_they_set(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     user = make_user()
     started = client.post("/v1/sessions", json={}, headers=user.headers)

@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.db import Db
-from tests.conftest import TestUser
+from tests.conftest import UserWithToken
 
 Client = TestClient[Litestar]
 
@@ -22,21 +22,21 @@ OVERHEAD_PRESS = "fa453b63-1cf1-54fe-afe4-c1180fccfbb5"
 BACK_SQUAT = "3024a13d-f340-53e8-9493-a2077054e049"
 
 
-def new_workout(client: Client, user: TestUser, name: str = "Push day", **fields: Any) -> dict:
+def new_workout(client: Client, user: UserWithToken, name: str = "Push day", **fields: Any) -> dict:
     response = client.post("/v1/workouts", json={"name": name, **fields}, headers=user.headers)
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def put_exercises(
-    client: Client, user: TestUser, workout_id: str, items: list[dict], **headers: str
+    client: Client, user: UserWithToken, workout_id: str, items: list[dict], **headers: str
 ) -> Any:
     return client.put(
         f"/v1/workouts/{workout_id}/exercises", json=items, headers={**user.headers, **headers}
     )
 
 
-def list_all(client: Client, user: TestUser, query: str = "") -> list[dict]:
+def list_all(client: Client, user: UserWithToken, query: str = "") -> list[dict]:
     items: list[dict] = []
     cursor = None
     while True:
@@ -63,7 +63,9 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ran
 
 
-def test_create_then_plan_then_read(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_create_then_plan_then_read(
+    client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
     ann = make_user()
     created = client.post(
         "/v1/workouts",
@@ -127,7 +129,7 @@ def test_create_then_plan_then_read(client: Client, make_user: Callable[..., Tes
 
 
 def test_reading_a_workout_is_one_round_trip(
-    client: Client, make_user: Callable[..., TestUser], statements: list[str]
+    client: Client, make_user: Callable[..., UserWithToken], statements: list[str]
 ) -> None:
     ann = make_user()
     workout = new_workout(client, ann)
@@ -138,7 +140,7 @@ def test_reading_a_workout_is_one_round_trip(
 
 
 def test_replacing_the_list_is_atomic_and_ordered(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann, bob = make_user(), make_user()
     workout = new_workout(client, ann)
@@ -185,7 +187,7 @@ def test_replacing_the_list_is_atomic_and_ordered(
     assert cleared.json()["exercises"] == []
 
 
-def test_put_honours_if_match(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_put_honours_if_match(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     workout = new_workout(client, ann)
     items = [{"exercise_id": BENCH_PRESS}]
@@ -216,7 +218,7 @@ def test_put_honours_if_match(client: Client, make_user: Callable[..., TestUser]
     ],
 )
 def test_bad_exercise_lists_are_400(
-    client: Client, make_user: Callable[..., TestUser], items: Any
+    client: Client, make_user: Callable[..., UserWithToken], items: Any
 ) -> None:
     ann = make_user()
     workout = new_workout(client, ann)
@@ -228,7 +230,7 @@ def test_bad_exercise_lists_are_400(
 
 
 def test_bad_field_is_located_in_the_array(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     workout = new_workout(client, ann)
@@ -257,7 +259,7 @@ def test_bad_field_is_located_in_the_array(
     ],
 )
 def test_status_moves(
-    client: Client, make_user: Callable[..., TestUser], path: list[str], allowed: bool
+    client: Client, make_user: Callable[..., UserWithToken], path: list[str], allowed: bool
 ) -> None:
     ann = make_user()
     workout = new_workout(client, ann)
@@ -279,7 +281,7 @@ def test_status_moves(
 
 
 def test_patch_changes_only_what_is_sent(
-    client: Client, make_user: Callable[..., TestUser], db_url: str
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     workout = new_workout(client, ann, description="keep me")
@@ -310,7 +312,7 @@ def test_patch_changes_only_what_is_sent(
 
 
 def test_list_hides_archived_by_default_and_filters(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann, bob = make_user(), make_user()
     draft = new_workout(client, ann, "Draft")
@@ -330,7 +332,7 @@ def test_list_hides_archived_by_default_and_filters(
 
 
 def test_pages_are_stable_while_workouts_are_added(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     existing = [new_workout(client, ann, f"W{i}")["id"] for i in range(7)]
@@ -347,7 +349,9 @@ def test_pages_are_stable_while_workouts_are_added(
     assert seen == list(reversed(existing))
 
 
-def test_replayed_create(client: Client, make_user: Callable[..., TestUser], db_url: str) -> None:
+def test_replayed_create(
+    client: Client, make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
     ann, bob = make_user(), make_user()
     body = {"id": str(uuid.uuid4()), "name": "Legs", "description": "squat day"}
     first = client.post("/v1/workouts", json=body, headers=ann.headers)
@@ -387,7 +391,7 @@ def test_replayed_create(client: Client, make_user: Callable[..., TestUser], db_
     ],
 )
 def test_bad_create_bodies_are_400(
-    client: Client, make_user: Callable[..., TestUser], body: dict
+    client: Client, make_user: Callable[..., UserWithToken], body: dict
 ) -> None:
     ann = make_user()
     response = client.post("/v1/workouts", json=body, headers=ann.headers)
@@ -397,7 +401,7 @@ def test_bad_create_bodies_are_400(
 
 
 def test_delete_keeps_the_sessions_started_from_it(
-    client: Client, make_user: Callable[..., TestUser]
+    client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     workout = new_workout(client, ann)
@@ -415,7 +419,7 @@ def test_delete_keeps_the_sessions_started_from_it(
     assert kept["exercises"][0]["target_sets"] == 4  # its copy of the plan stays
 
 
-def test_if_none_match(client: Client, make_user: Callable[..., TestUser]) -> None:
+def test_if_none_match(client: Client, make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     workout = new_workout(client, ann)
     url = f"/v1/workouts/{workout['id']}"
