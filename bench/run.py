@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,32 @@ def bench_users(base: str, url: str, count: int) -> list[BenchUser]:
     assert rows, "the seeded database has no users with workouts"
     step = max(1, len(rows) // count)
     return [BenchUser(base, *row) for row in rows[::step][:count]]
+
+
+def database_now(url: str) -> datetime:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT now()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def forget_logged_sets(url: str, users: list[BenchUser], started: datetime) -> None:
+    """Remove what the run logged, so the next run measures the same data (the records and
+    statistics of a user grow with their sets)."""
+    ids = [u.user_id for u in users]
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "DELETE FROM audit_log WHERE user_id = ANY(%s::uuid[]) AND created_at >= %s",
+            (ids, started),
+        )
+        conn.execute(
+            "DELETE FROM set_records WHERE user_id = ANY(%s::uuid[]) AND created_at >= %s",
+            (ids, started),
+        )
+        conn.execute(
+            "DELETE FROM sessions WHERE user_id = ANY(%s::uuid[]) AND created_at >= %s",
+            (ids, started),
+        )
 
 
 def system_exercise(url: str) -> str:
@@ -390,6 +417,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.database_url:
             pin(postmaster_pid(args.home.resolve()), LOAD_CORE)
         with server(url, args.workers) as (base, pid):
+            started = database_now(url)
             users = bench_users(base, url, args.connections)
             plan = scenarios(users, system_exercise(url))
             samples: dict[str, list[dict[str, float]]] = {name: [] for name in plan}
@@ -401,6 +429,7 @@ def main(argv: list[str] | None = None) -> None:
                         run_wrk(base, requests, args.seconds, args.connections, pid)
                     )
                 ceilings.append(driver_ceiling(url, users, args.seconds, args.connections))
+            forget_logged_sets(url, users, started)
     report = build_report(samples, ceilings, args)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
