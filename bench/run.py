@@ -210,8 +210,8 @@ def database_now(url: str) -> datetime:
 
 
 def forget_logged_sets(url: str, users: list[BenchUser], started: datetime) -> None:
-    """Remove what the run logged, so the next run measures the same data (the records and
-    statistics of a user grow with their sets)."""
+    """Remove what was logged since `started`, so every round and run measures the same data
+    (a user's records and statistics grow with their sets)."""
     ids = [u.user_id for u in users]
     with psycopg.connect(url) as conn:
         conn.execute(
@@ -424,12 +424,14 @@ def main(argv: list[str] | None = None) -> None:
             ceilings: list[float] = []
             for round_number in range(args.rounds):
                 print(f"round {round_number + 1}/{args.rounds}", file=sys.stderr)
+                round_started = database_now(url)
                 for name, requests in plan.items():
                     samples[name].append(
                         run_wrk(base, requests, args.seconds, args.connections, pid)
                     )
                 ceilings.append(driver_ceiling(url, users, args.seconds, args.connections))
-            forget_logged_sets(url, users, started)
+                forget_logged_sets(url, users, round_started)
+            forget_logged_sets(url, users, started)  # and the sessions made for the run
     report = build_report(samples, ceilings, args)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
