@@ -13,9 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-SECTION = re.compile(
-    r"<!-- section: training-api -->(.*?)<!-- /section: training-api -->", re.DOTALL
-)
+SECTION = re.compile(r"^## The training API$(.*?)^## ", re.DOTALL | re.MULTILINE)
 WALKTHROUGH = re.compile(r"### Walk-through.*?```sh\n(.*?)```", re.DOTALL)
 CAPTURE = re.compile(r"^(\w+)=\$\((curl .*) \| jq -r (\S+)\)$", re.DOTALL)
 ASSIGN = re.compile(r"^(\w+)=(.*)$", re.DOTALL)
