@@ -12,10 +12,9 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, patch
-from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from app import audit, throttle, tokens
 from app.auth import (
@@ -34,97 +33,23 @@ from app.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    PreconditionFailed,
     Unauthorized,
     Unprocessable,
     error_responses,
+)
+from app.http import (
+    ETAG_HEADER,
+    IfMatch,
+    IfNoneMatch,
+    conditional_get,
+    if_match_versions,
+    stale,
+    with_etag,
 )
 from app.pagination import CursorParam, LimitParam, decode_cursor, page_of
 from app.passwords import MAX_BYTES, Passwords, check_policy, normalize
 from app.security import CurrentUser
 from app.tokens import Login
-
-# --- conditional requests: the ETag of /v1/me is the account's version, quoted ("3") ------
-
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        description='Only write if the account still has this ETag (e.g. `"3"`); 412 otherwise.',
-    ),
-]
-IfNoneMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-None-Match",
-        required=False,
-        description="304 with no body if the account still has this ETag.",
-    ),
-]
-ETAG_HEADER = [
-    ResponseHeader(
-        name="ETag",
-        description="The version of the account, for If-Match and If-None-Match.",
-        documentation_only=True,
-    )
-]
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def _tag_versions(header: str, *, weak: bool) -> list[int]:
-    versions: list[int] = []
-    for raw in header.split(","):
-        tag = raw.strip()
-        if tag.startswith("W/"):
-            if not weak:
-                continue  # If-Match compares strongly: a weak tag never matches
-            tag = tag[2:]
-        value = tag[1:-1]
-        quoted = len(tag) >= 3 and tag[0] == tag[-1] == '"'
-        # a version is a (32-bit) integer column: anything else never matches
-        if quoted and value.isascii() and value.isdigit() and len(value) <= 10:
-            versions.append(int(value))
-    return versions
-
-
-def if_match_versions(header: str | None) -> list[int] | None:
-    """The versions If-Match accepts; None for no condition (absent or `*`)."""
-    if header is None or header.strip() == "*":
-        return None
-    return _tag_versions(header, weak=False)
-
-
-def stale(versions: list[int] | None, version: int) -> PreconditionFailed | None:
-    """The 412 to answer when If-Match does not accept `version`, else None."""
-    if versions is None or version in versions:
-        return None
-    return PreconditionFailed(
-        "etag_mismatch",
-        "The account has changed since you read it; fetch it again and retry",
-        details=[{"current_etag": etag(version)}],
-        headers={"ETag": etag(version)},
-    )
-
-
-def with_etag(user: User) -> Response[User]:
-    return Response(user, headers={"ETag": etag(user.version)})
-
-
-def conditional_get(user: User, if_none_match: str | None) -> Response[User]:
-    """The account with its ETag, or 304 when the client's copy is current."""
-    if if_none_match is not None and (
-        if_none_match.strip() == "*" or user.version in _tag_versions(if_none_match, weak=True)
-    ):
-        return Response(
-            content=None,  # type: ignore[arg-type]
-            status_code=304,
-            headers={"ETag": etag(user.version)},
-        )
-    return with_etag(user)
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -194,7 +119,7 @@ async def get_me(
     user = await db.one("users/get", User, user_id=current_user.id)
     if user is None:
         raise _account_gone()
-    return conditional_get(user, if_none_match)
+    return conditional_get(user, user.version, if_none_match)
 
 
 @patch(
@@ -251,7 +176,7 @@ async def update_me(
         user = await db.one("users/get", User, user_id=current_user.id)
         if user is None:
             raise _account_gone()
-        return with_etag(user)  # nothing to change
+        return with_etag(user, user.version)  # nothing to change
     async with db.transaction():
         user = await db.one(
             "users/update",
@@ -286,7 +211,7 @@ async def update_me(
                 action=AuditAction.PROFILE_UPDATE,
                 metadata={"fields": profile_fields, **context},
             )
-    return with_etag(user)
+    return with_etag(user, user.version)
 
 
 async def _new_password_hash(
