@@ -11,10 +11,14 @@ import time
 from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from app.config import ConfigError, Environment, Settings, load_settings
 from app.logs import configure_logging
 from app.migrate import run_dbmate
+
+if TYPE_CHECKING:
+    from granian.server.common import AbstractServer
 
 log = logging.getLogger("kinetria")
 
@@ -40,9 +44,6 @@ def database(settings: Settings) -> Generator[str]:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
-    from granian import Granian
-    from granian.constants import Interfaces, Loops
-
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
@@ -52,20 +53,33 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             log.info("migrations applied")
         os.environ["DATABASE_URL"] = url
         log.info("serving", extra={"host": host, "port": port, "workers": workers})
-        Granian(
-            "app.main:app_from_env",
-            factory=True,
-            address=host,
-            port=port,
-            workers=workers,
-            interface=Interfaces.ASGI,
-            loop=Loops.uvloop,
-            # a worker takes as many requests at once as it has connections; the rest wait in
-            # the server's queue, which is far cheaper than the pool's (measured: +25% req/s)
-            backpressure=settings.pool_max_size,
-            log_dictconfig=_granian_logging(settings.log_level),
+        http_server(
+            "app.main:app_from_env", settings, host=host, port=port, workers=workers
         ).serve()
     log.info("stopped")
+
+
+def http_server(
+    target: str, settings: Settings, *, host: str, port: int, workers: int
+) -> AbstractServer[Any]:
+    """The HTTP server for an ASGI app factory named `module:function` (the benchmark's
+    floors run on it too, so they compare like with like)."""
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    return Granian(
+        target,
+        factory=True,
+        address=host,
+        port=port,
+        workers=workers,
+        interface=Interfaces.ASGI,
+        loop=Loops.uvloop,
+        # a worker takes as many requests at once as it has connections; the rest wait in
+        # the server's queue, which is far cheaper than the pool's (measured: +25% req/s)
+        backpressure=settings.pool_max_size,
+        log_dictconfig=_granian_logging(settings.log_level),
+    )
 
 
 def _granian_logging(level: str) -> dict[str, object]:

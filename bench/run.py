@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from app.seed import DEMO_PASSWORD
 
 APP_CORE = 0
 LOAD_CORE = 1  # PostgreSQL and wrk
+FLOORS = ("asgi", "litestar")  # bench/floor.py
 JWT_SECRET = "benchmark-secret-of-at-least-thirty-two-bytes"
 RESULTS = Path(__file__).parent / "results"
 
@@ -119,46 +120,57 @@ def prepare(url: str, users: int, seed: int) -> None:
 
 @contextmanager
 def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
+    """`kinetria serve` as in production, pinned to the app core: (base URL, pid)."""
     port = free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": url,
         "KINETRIA_ENV": "production",
         "JWT_SECRET": JWT_SECRET,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "LOGIN_MAX_FAILURES": "1000",
     }
+    command = ["-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    base = f"http://127.0.0.1:{port}"
+    with _pinned_process(command, env, f"{base}/health/ready") as pid:
+        yield base, pid
+
+
+@contextmanager
+def floor_server(url: str, kind: str, users: list[BenchUser]) -> Iterator[tuple[str, int]]:
+    """One of bench/floor.py's apps on the same server settings, pinned to the app core."""
+    port = free_port()
+    env = {
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "FLOOR_PAIRS": ",".join(f"{u.workout_id}:{u.user_id}" for u in users),
+    }
+    base = f"http://127.0.0.1:{port}"
+    ready = f"{base}/v1/workouts/{users[0].workout_id}"
+    with _pinned_process(["-m", "bench.floor", kind, str(port)], env, ready) as pid:
+        yield base, pid
+
+
+@contextmanager
+def _pinned_process(arguments: list[str], env: dict[str, str], ready_url: str) -> Iterator[int]:
+    """A Python process on the app core, once `ready_url` answers 200; stopped on exit."""
     process = subprocess.Popen(
-        [
-            "taskset",
-            "-c",
-            str(APP_CORE),
-            sys.executable,
-            "-m",
-            "app.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
+        ["taskset", "-c", str(APP_CORE), sys.executable, *arguments],
+        env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                if httpx.get(ready_url, timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
+                raise RuntimeError(f"{' '.join(arguments)} did not start")
             time.sleep(0.2)
-        yield base, process.pid
+        yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -416,18 +428,25 @@ def main(argv: list[str] | None = None) -> None:
         prepare(url, args.users, args.seed)
         if not args.database_url:
             pin(postmaster_pid(args.home.resolve()), LOAD_CORE)
-        with server(url, args.workers) as (base, pid):
+        with server(url, args.workers) as (base, pid), ExitStack() as floors:
             started = database_now(url)
             users = bench_users(base, url, args.connections)
             plan = scenarios(users, system_exercise(url))
+            targets = {name: (base, pid) for name in plan}
+            for kind in FLOORS:
+                targets[f"floor_{kind}_get_workout"] = floors.enter_context(
+                    floor_server(url, kind, users)
+                )
+                plan[f"floor_{kind}_get_workout"] = plan["get_workout"]
             samples: dict[str, list[dict[str, float]]] = {name: [] for name in plan}
             ceilings: list[float] = []
             for round_number in range(args.rounds):
                 print(f"round {round_number + 1}/{args.rounds}", file=sys.stderr)
                 round_started = database_now(url)
                 for name, requests in plan.items():
+                    target, target_pid = targets[name]
                     samples[name].append(
-                        run_wrk(base, requests, args.seconds, args.connections, pid)
+                        run_wrk(target, requests, args.seconds, args.connections, target_pid)
                     )
                 ceilings.append(driver_ceiling(url, users, args.seconds, args.connections))
                 forget_logged_sets(url, users, round_started)
@@ -450,6 +469,7 @@ def build_report(
         name: {metric: summarize([run[metric] for run in runs]) for metric in runs[0]}
         for name, runs in samples.items()
     }
+    the_apps = {name: e for name, e in endpoints.items() if not name.startswith("floor_")}
     workout_rps = endpoints["get_workout"]["rps"]["median"]
     ceiling = statistics.median(ceilings)
     health_rps = endpoints["health"]["rps"]["median"]
@@ -466,13 +486,19 @@ def build_report(
         "ratios": {
             "get_workout_vs_driver": round(workout_rps / ceiling, 3),
             "get_workout_vs_health": round(workout_rps / health_rps, 3),
+            **{
+                f"floor_{kind}_vs_driver": round(
+                    endpoints[f"floor_{kind}_get_workout"]["rps"]["median"] / ceiling, 3
+                )
+                for kind in FLOORS
+            },
         },
         "targets": {
             "get_workout_at_least_50pct_of_driver": workout_rps >= 0.5 * ceiling,
             "get_workout_at_least_40pct_of_health": workout_rps >= 0.4 * health_rps,
-            "no_non_2xx": all(e["non_2xx"]["max"] == 0 for e in endpoints.values()),
+            "no_non_2xx": all(e["non_2xx"]["max"] == 0 for e in the_apps.values()),
             "p99_under_4x_p50": all(
-                e["p99_ms"]["median"] < 4 * e["p50_ms"]["median"] for e in endpoints.values()
+                e["p99_ms"]["median"] < 4 * e["p50_ms"]["median"] for e in the_apps.values()
             ),
         },
     }
