@@ -8,9 +8,9 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from app.db import Db
-from app.enums import AuditAction
-from app.request_log import current_request_id
+from app.core.db import Db
+from app.core.enums import AuditAction
+from app.core.request_log import current_request_id
 
 
 async def record(

@@ -19,12 +19,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from app import audit, throttle, tokens
-from app.config import Settings
-from app.db import Db
-from app.enums import AuditAction, WeightUnit
-from app.errors import Conflict, Unauthorized, Unprocessable, error_responses
-from app.passwords import MAX_BYTES, Passwords, check_policy, provide_passwords
-from app.security import CurrentUser, issue_access_token
+from app.core.config import Settings
+from app.core.db import Db
+from app.core.enums import AuditAction, WeightUnit
+from app.core.errors import Conflict, Unauthorized, Unprocessable, error_responses
+from app.core.passwords import MAX_BYTES, Passwords, check_policy, provide_passwords
+from app.core.security import CurrentUser, issue_access_token
 
 PUBLIC = {"public": True}
 # Auth bodies are a few short strings (a password is at most 1 KiB); anything bigger is

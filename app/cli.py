@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from app.config import ConfigError, Environment, Settings, load_settings
-from app.logs import configure_logging
-from app.migrate import run_dbmate
+from app.core.config import ConfigError, Environment, Settings, load_settings
+from app.core.logs import configure_logging
+from app.core.migrate import run_dbmate
 
 if TYPE_CHECKING:
     from granian.server.common import AbstractServer
@@ -29,7 +29,7 @@ def database(settings: Settings) -> Generator[str]:
     if settings.database_url:
         yield settings.database_url
         return
-    from app.embedded import EmbeddedPostgres
+    from app.core.embedded import EmbeddedPostgres
 
     started = time.perf_counter()
     embedded = EmbeddedPostgres(settings.home)
@@ -86,7 +86,7 @@ def _granian_logging(level: str) -> dict[str, object]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "app.logs.JsonFormatter"}},
+        "formatters": {"json": {"()": "app.core.logs.JsonFormatter"}},
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": "json"},
         },

@@ -18,10 +18,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from psycopg import errors as pg
 
 from app import audit
-from app.db import Db
-from app.enums import AuditAction, ExerciseCategory, MuscleGroup
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.http import (
+from app.core.db import Db
+from app.core.enums import AuditAction, ExerciseCategory, MuscleGroup
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.http import (
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
@@ -40,8 +40,8 @@ from app.http import (
     unset_to_none,
     with_etag,
 )
-from app.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.security import CurrentUser
+from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.security import CurrentUser
 
 ENTITY = "exercises"
 

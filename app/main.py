@@ -14,19 +14,20 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
-from app import auth, exercises, health, me, passwords, security, sessions, sets, stats, workouts
-from app.config import Settings, load_settings
-from app.db import Db, load_queries, migration_versions, open_pool
-from app.errors import check_json_body, exception_handlers
-from app.logs import configure_logging
-from app.request_log import with_request_context
+from app import auth, exercises, health, sessions, sets, stats, users, workouts
+from app.core import passwords, security
+from app.core.config import Settings, load_settings
+from app.core.db import Db, load_queries, migration_versions, open_pool
+from app.core.errors import check_json_body, exception_handlers
+from app.core.logs import configure_logging
+from app.core.request_log import with_request_context
 
 
 def route_handlers() -> list[ControllerRouterHandler]:
     return [
         *health.routes,
         *auth.routes,
-        *me.routes,
+        *users.routes,
         *exercises.routes,
         *workouts.routes,
         *sessions.routes,

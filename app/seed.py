@@ -42,7 +42,7 @@ import psycopg
 from psycopg import sql
 from tqdm import tqdm
 
-from app.passwords import default_hasher, normalize
+from app.core.passwords import default_hasher, normalize
 
 DEMO_PASSWORD: Final = "demo-password-123"  # noqa: S105 - documented demo data, never production
 """The password of every seeded user."""

@@ -27,10 +27,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from psycopg import errors as pg
 
 from app import audit
-from app.db import Db
-from app.enums import AuditAction, SessionStatus, WorkoutStatus
-from app.errors import Conflict, NotFound, Unprocessable
-from app.http import (
+from app.core.db import Db
+from app.core.enums import AuditAction, SessionStatus, WorkoutStatus
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.http import (
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
@@ -48,8 +48,8 @@ from app.http import (
     unset_to_none,
     with_etag,
 )
-from app.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.security import CurrentUser
+from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.security import CurrentUser
 from app.sets import SetRecord
 from app.workouts import PlannedExercise, Workout
 

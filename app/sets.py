@@ -31,11 +31,10 @@ from litestar.params import FromPath, JSONBody
 from psycopg import errors as pg
 
 from app import audit
-from app.db import Db
-from app.enums import AuditAction, SessionStatus, SetType, WeightUnit
-from app.errors import BadRequest, Conflict, NotFound, Unprocessable
-from app.exercises import unknown_exercises
-from app.http import (
+from app.core.db import Db
+from app.core.enums import AuditAction, SessionStatus, SetType, WeightUnit
+from app.core.errors import BadRequest, Conflict, NotFound, Unprocessable
+from app.core.http import (
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
@@ -53,8 +52,9 @@ from app.http import (
     unset_to_none,
     with_etag,
 )
-from app.request_log import current_request_id
-from app.security import CurrentUser
+from app.core.request_log import current_request_id
+from app.core.security import CurrentUser
+from app.exercises import unknown_exercises
 from app.stats import NewRecord, new_records
 
 ENTITY = "set_records"

@@ -35,12 +35,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from psycopg import errors as pg
 
-from app.db import Db
-from app.enums import MuscleGroup
-from app.errors import BadRequest, NotFound
-from app.http import responses
-from app.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.security import CurrentUser
+from app.core.db import Db
+from app.core.enums import MuscleGroup
+from app.core.errors import BadRequest, NotFound
+from app.core.http import responses
+from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.security import CurrentUser
 
 OneRepMaxFormula = Literal["epley"]
 ONE_REP_MAX_FORMULA: OneRepMaxFormula = "epley"

@@ -17,10 +17,10 @@ from uuid import UUID
 import msgspec
 
 from app import audit
-from app.config import Settings
-from app.db import Db
-from app.enums import AuditAction
-from app.errors import TooManyRequests
+from app.core.config import Settings
+from app.core.db import Db
+from app.core.enums import AuditAction
+from app.core.errors import TooManyRequests
 
 
 class ThrottleState(msgspec.Struct):
@@ -48,7 +48,7 @@ async def count_attempt(
     `locked`); the refused attempts after it are not, so a flood of them costs nothing.
     """
     state = await db.one(
-        "auth/throttle_attempt",
+        "throttle/attempt",
         ThrottleState,
         email_hash=email_key(email),
         window_s=settings.login_window_s,
@@ -74,9 +74,9 @@ async def count_attempt(
 
 
 async def reset(db: Db, *, email: str) -> None:
-    await db.execute("auth/throttle_reset", email_hash=email_key(email))
+    await db.execute("throttle/reset", email_hash=email_key(email))
 
 
 async def prune(db: Db, settings: Settings) -> None:
     """Delete the rows of accounts whose window and lock are over."""
-    await db.execute("auth/throttle_prune", window_s=settings.login_window_s)
+    await db.execute("throttle/prune", window_s=settings.login_window_s)

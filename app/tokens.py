@@ -16,8 +16,8 @@ from uuid import UUID
 
 import msgspec
 
-from app.config import Settings
-from app.db import Db
+from app.core.config import Settings
+from app.core.db import Db
 
 # A recognisable prefix lets secret scanners find leaked tokens; 32 random bytes follow.
 TOKEN_PREFIX = "kr1_"  # noqa: S105 (a public prefix, not a secret)
@@ -89,7 +89,7 @@ async def issue(
     token = new_token()
     family_id = login_id or new_id()
     await db.execute(
-        "auth/insert_refresh_token",
+        "tokens/insert",
         id=new_id(),
         user_id=user_id,
         family_id=family_id,
@@ -103,32 +103,34 @@ async def issue(
 
 async def retire(db: Db, *, token: str) -> RotatedToken | None:
     """Retire `token` if it is usable (exactly once, whatever the concurrency)."""
-    return await db.one("auth/rotate_refresh_token", RotatedToken, token_hash=hash_token(token))
+    return await db.one("tokens/rotate", RotatedToken, token_hash=hash_token(token))
 
 
 async def find(db: Db, *, token: str) -> StoredRefreshToken | None:
-    return await db.one("auth/find_refresh_token", StoredRefreshToken, token_hash=hash_token(token))
+    return await db.one("tokens/find", StoredRefreshToken, token_hash=hash_token(token))
 
 
 async def revoke_family(db: Db, *, user_id: UUID, family_id: UUID) -> int:
-    return await db.execute("auth/revoke_family", user_id=user_id, family_id=family_id)
+    return await db.execute("tokens/revoke_family", user_id=user_id, family_id=family_id)
 
 
 async def end_login_by_token(db: Db, *, user_id: UUID, token: str) -> UUID | None:
     """Revoke the family of one of `user_id`'s tokens; the login id, or None if not theirs."""
-    return await db.scalar("auth/end_login_by_token", user_id=user_id, token_hash=hash_token(token))
+    return await db.scalar(
+        "tokens/end_login_by_token", user_id=user_id, token_hash=hash_token(token)
+    )
 
 
 async def end_login(db: Db, *, user_id: UUID, login_id: UUID) -> bool:
-    return await db.execute("auth/end_active_login", user_id=user_id, login_id=login_id) > 0
+    return await db.execute("tokens/end_login", user_id=user_id, login_id=login_id) > 0
 
 
 async def end_other_logins(db: Db, *, user_id: UUID, keep_login_id: UUID | None) -> int:
-    return await db.execute("auth/end_other_logins", user_id=user_id, keep_login_id=keep_login_id)
+    return await db.execute("tokens/end_other_logins", user_id=user_id, keep_login_id=keep_login_id)
 
 
 async def prune_expired(db: Db, *, user_id: UUID) -> None:
-    await db.execute("auth/prune_expired_tokens", user_id=user_id)
+    await db.execute("tokens/prune_expired", user_id=user_id)
 
 
 async def list_logins(
@@ -140,7 +142,7 @@ async def list_logins(
     before: tuple[datetime, UUID] | None,
 ) -> list[Login]:
     return await db.many(
-        "auth/list_logins",
+        "tokens/list_logins",
         Login,
         user_id=user_id,
         current_login_id=current_login_id,

@@ -20,11 +20,10 @@ from litestar.di import NamedDependency
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 
 from app import audit
-from app.db import Db
-from app.enums import AuditAction, WorkoutStatus
-from app.errors import Conflict, NotFound, Unprocessable
-from app.exercises import unknown_exercises
-from app.http import (
+from app.core.db import Db
+from app.core.enums import AuditAction, WorkoutStatus
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.http import (
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
@@ -43,8 +42,9 @@ from app.http import (
     unset_to_none,
     with_etag,
 )
-from app.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.security import CurrentUser
+from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.security import CurrentUser
+from app.exercises import unknown_exercises
 
 ENTITY = "workouts"
 MAX_EXERCISES = 100

@@ -14,8 +14,8 @@ from uuid import UUID
 import msgspec
 import uvloop
 
-from app.config import load_settings
-from app.db import Db, load_queries, open_pool
+from app.core.config import load_settings
+from app.core.db import Db, load_queries, open_pool
 from app.workouts import Workout
 
 

@@ -27,8 +27,8 @@ from litestar import Litestar, MediaType, Response, get
 from litestar.params import FromPath
 
 from app.cli import http_server
-from app.config import Settings, load_settings
-from app.db import Db, load_queries, open_pool
+from app.core.config import Settings, load_settings
+from app.core.db import Db, load_queries, open_pool
 from app.workouts import Workout
 
 _JSON = (b"content-type", b"application/json")

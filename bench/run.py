@@ -87,7 +87,7 @@ def free_port() -> int:
 
 @contextmanager
 def embedded_database(home: Path) -> Iterator[str]:
-    from app.embedded import EmbeddedPostgres
+    from app.core.embedded import EmbeddedPostgres
 
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o755)  # the server runs as its own OS user when we are root
@@ -103,7 +103,7 @@ def postmaster_pid(home: Path) -> int:
 
 
 def prepare(url: str, users: int, seed: int) -> None:
-    from app.migrate import run_dbmate
+    from app.core.migrate import run_dbmate
 
     run_dbmate(url, "up", capture=True)
     with psycopg.connect(url) as conn:

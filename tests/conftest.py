@@ -17,10 +17,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from app.config import Environment, Settings
+from app.core.config import Environment, Settings
+from app.core.migrate import run_dbmate
+from app.core.security import issue_access_token
 from app.main import create_app
-from app.migrate import run_dbmate
-from app.security import issue_access_token
 
 TEST_JWT_SECRET = "test-secret-of-more-than-thirty-two-bytes"
 
@@ -38,7 +38,7 @@ def admin_url() -> Iterator[str]:
     if external:
         yield external
         return
-    from app.embedded import EmbeddedPostgres
+    from app.core.embedded import EmbeddedPostgres
 
     home = Path(tempfile.mkdtemp(prefix="kinetria-test-"))
     server = EmbeddedPostgres(home)

@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from app.logs import JsonFormatter
+from app.core.logs import JsonFormatter
 from app.main import create_app
 from tests.conftest import make_settings
 from tests.test_auth import PASSWORD, assert_error, audit_rows, bearer, login, register

@@ -20,8 +20,8 @@ from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient, TestClient
 
+from app.core.passwords import MEMORY_COST_KIB, PARALLELISM, TIME_COST
 from app.main import create_app
-from app.passwords import MEMORY_COST_KIB, PARALLELISM, TIME_COST
 from tests.conftest import make_settings
 
 PASSWORD = "correct horse battery staple"

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from app.config import ConfigError, Environment, load_settings
+from app.core.config import ConfigError, Environment, load_settings
 
 
 @pytest.fixture(autouse=True)

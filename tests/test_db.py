@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from app.db import Db, load_queries, open_pool
+from app.core.db import Db, load_queries, open_pool
 from tests.conftest import make_settings
 
 QUERIES = {

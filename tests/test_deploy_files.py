@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def config_variables() -> set[str]:
-    source = (ROOT / "app" / "config.py").read_text()
+    source = (ROOT / "app" / "core" / "config.py").read_text()
     return set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', source))
 
 

@@ -14,8 +14,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody, QueryParameter
 from litestar.testing import TestClient
 
-from app.db import Db
-from app.errors import check_json_body
+from app.core.db import Db
+from app.core.errors import check_json_body
 from app.main import create_app
 from tests.conftest import make_settings
 

@@ -10,8 +10,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from app.core.security import issue_access_token
 from app.main import create_app
-from app.security import issue_access_token
 from tests.conftest import make_settings
 from tests.test_auth import PASSWORD, assert_error, audit_rows, bearer, login, register
 

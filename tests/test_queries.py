@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 import app
-from app.db import QUERIES_DIR, load_queries
+from app.core.db import QUERIES_DIR, load_queries
 
 HEADER = re.compile(r"^-- returns: (?:(one|many) (\w+)|(nothing|value))\s*$", re.MULTILINE)
 PARAM = re.compile(rb"%\((\w+)\)s")

@@ -1,6 +1,6 @@
 """The schema as a DBA sees it: the migrations apply, roll back completely and apply again
 to the same schema; db/schema.sql is what a fresh migrate dumps; the ENUM types and the
-StrEnums of app/enums.py agree; the system exercise catalogue is there."""
+StrEnums of app/core/enums.py agree; the system exercise catalogue is there."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from app import enums
-from app.embedded import bin_dir
-from app.migrate import MIGRATIONS, SCHEMA_FILE, dbmate_executable, dbmate_url, run_dbmate
+from app.core import enums
+from app.core.embedded import bin_dir
+from app.core.migrate import MIGRATIONS, SCHEMA_FILE, dbmate_executable, dbmate_url, run_dbmate
 
 MIGRATION_FILES = sorted(MIGRATIONS.glob("*.sql"))
 

@@ -16,9 +16,9 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
-from app.config import ConfigError, load_settings
+from app.core.config import ConfigError, load_settings
+from app.core.security import issue_access_token
 from app.main import create_app
-from app.security import issue_access_token
 from tests.conftest import TEST_JWT_SECRET, make_settings
 from tests.test_auth import assert_error, bearer, register
 

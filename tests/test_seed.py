@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from psycopg import sql
 
 from app.cli import main
-from app.migrate import run_dbmate
+from app.core.migrate import run_dbmate
 from app.seed import DEMO_PASSWORD, TABLE_NAMES, SeedError, SeedOptions, seed_database
 from tests.conftest import create_database, drop_database, with_database
 

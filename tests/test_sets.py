@@ -15,8 +15,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from app.config import Settings
-from app.db import Db
+from app.core.config import Settings
+from app.core.db import Db
 from app.main import create_app
 from tests.conftest import UserWithToken
 

@@ -11,7 +11,7 @@ import uuid
 import psycopg
 import pytest
 
-from app.db import DatabaseUnavailable, wait_for_database
+from app.core.db import DatabaseUnavailable, wait_for_database
 from tests.conftest import drop_database, make_settings, with_database
 
 

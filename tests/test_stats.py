@@ -16,8 +16,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from app.db import Db, load_queries, open_pool
-from app.errors import BadRequest
+from app.core.db import Db, load_queries, open_pool
+from app.core.errors import BadRequest
 from app.stats import NewRecord, RecordKind, new_records, time_zone_errors
 from tests.conftest import UserWithToken, make_settings
 

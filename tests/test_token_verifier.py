@@ -9,8 +9,8 @@ import uuid
 import jwt
 import pytest
 
-from app.errors import Unauthorized
-from app.security import ALGORITHM, AUDIENCE, ISSUER, AccessTokenVerifier, issue_access_token
+from app.core.errors import Unauthorized
+from app.core.security import ALGORITHM, AUDIENCE, ISSUER, AccessTokenVerifier, issue_access_token
 from tests.conftest import TEST_JWT_SECRET, make_settings
 
 SETTINGS = make_settings("postgresql://unused")

@@ -12,7 +12,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from app.db import Db
+from app.core.db import Db
 from tests.conftest import UserWithToken
 
 Client = TestClient[Litestar]

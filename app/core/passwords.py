@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Litestar
 from litestar.datastructures import State
 
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 
 MIN_LENGTH = 10
 MAX_BYTES = 1024

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -34,7 +35,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
 from psycopg.types.json import Jsonb
 
-from app.errors import (
+from app.core.errors import (
     ApiError,
     Conflict,
     ErrorBody,
@@ -266,11 +267,33 @@ def translate(exc: psycopg.Error, known: Mapping[str, Violation]) -> Exception:
     return exc
 
 
+@contextmanager
+def constraint_errors(known: Mapping[str, Violation]) -> Generator[None]:
+    """Tell the client which rule a write broke: a violated constraint named in `known`
+    becomes its error; any other database error goes on to the generic handler.
+
+        with constraint_errors(_CONSTRAINTS):
+            async with db.transaction():
+                ...
+    """
+    try:
+        yield
+    except psycopg.IntegrityError as exc:
+        raise translate(exc, known) from None
+
+
+def refused_write(
+    current_version: int | None, if_match: list[int] | None, not_found: ApiError
+) -> ApiError:
+    """Why a conditional UPDATE or DELETE touched no row, given the version stored now
+    (None: no such row for this user): 412 when If-Match named another version, else 404."""
+    if current_version is None:
+        return not_found
+    return stale(if_match, current_version) or not_found
+
+
 def out_of_range(field: str, message: str) -> Violation:
     return Violation(Unprocessable, "out_of_range", message, field)
-
-
-# --- routes ---------------------------------------------------------------------------------
 
 
 # --- OpenAPI --------------------------------------------------------------------------------

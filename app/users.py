@@ -26,10 +26,10 @@ from app.auth import (
     clean_display_name,
     client_context,
 )
-from app.config import Settings
-from app.db import Db
-from app.enums import AuditAction, WeightUnit
-from app.errors import (
+from app.core.config import Settings
+from app.core.db import Db
+from app.core.enums import AuditAction, WeightUnit
+from app.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
@@ -37,7 +37,7 @@ from app.errors import (
     Unprocessable,
     error_responses,
 )
-from app.http import (
+from app.core.http import (
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
@@ -46,9 +46,9 @@ from app.http import (
     stale,
     with_etag,
 )
-from app.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.passwords import MAX_BYTES, Passwords, check_policy, normalize
-from app.security import CurrentUser
+from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.passwords import MAX_BYTES, Passwords, check_policy, normalize
+from app.core.security import CurrentUser
 from app.tokens import Login
 
 

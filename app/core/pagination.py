@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import msgspec
 from litestar.params import Parameter
 
-from app.errors import BadRequest
+from app.core.errors import BadRequest
 
 T = TypeVar("T")
 

@@ -20,8 +20,8 @@ from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Message, Scope
 
-from app.config import Settings
-from app.errors import Unauthorized
+from app.core.config import Settings
+from app.core.errors import Unauthorized
 
 ISSUER = "kinetria"
 AUDIENCE = "kinetria-api"

@@ -71,7 +71,7 @@ def route_of(scope: Scope) -> str:
 def _write_access_line(
     request_id: str, method: str, route: str, status: int, duration_ms: float
 ) -> None:
-    """The request's line, in the JSON-lines format of app.logs, written straight to stderr:
+    """The request's line, in the JSON-lines format of app.core.logs, written straight to stderr:
     going through `logging` cost about a third of a simple request's CPU time (measured)."""
     line = _encode(
         {

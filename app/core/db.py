@@ -19,9 +19,9 @@ from psycopg.types.json import set_json_loads
 from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import AsyncConnectionPool
 
-from app.config import Settings
+from app.core.config import Settings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUERIES_DIR = PROJECT_ROOT / "queries"
 MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.db import PROJECT_ROOT
-from app.embedded import bin_dir
+from app.core.db import PROJECT_ROOT
+from app.core.embedded import bin_dir
 
 MIGRATIONS = PROJECT_ROOT / "db" / "migrations"
 SCHEMA_FILE = PROJECT_ROOT / "db" / "schema.sql"
