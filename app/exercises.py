@@ -8,11 +8,12 @@ Routes: `GET /v1/exercises` (search, filters, cursor pages), `POST /v1/exercises
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Response, delete, get, patch, post
+from litestar import Response, Router, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from psycopg import errors as pg
@@ -20,7 +21,7 @@ from psycopg import errors as pg
 from app import audit
 from app.core.db import Db
 from app.core.enums import AuditAction, ExerciseCategory, MuscleGroup
-from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.http import (
     ETAG_HEADER,
     IfMatch,
@@ -28,15 +29,15 @@ from app.core.http import (
     Violation,
     clean_name,
     conditional_get,
+    constraint_errors,
     created,
     if_match_versions,
     new_id,
+    refused_write,
     replay_response,
     replayed_or_conflict,
     responses,
     sent_fields,
-    stale,
-    translate,
     unset_to_none,
     with_etag,
 )
@@ -44,6 +45,8 @@ from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
 from app.core.security import CurrentUser
 
 ENTITY = "exercises"
+_not_found = partial(NotFound, "exercise_not_found", "No such exercise")
+_REPEATS_PRIMARY = "`secondary_muscles` must not repeat the primary muscle"
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, description="1 to 100 characters")]
 Description = Annotated[str, msgspec.Meta(max_length=10_000)]
@@ -78,7 +81,7 @@ def _check_muscles(
         if len(set(secondary)) != len(secondary):
             raise ValueError("`secondary_muscles` lists a muscle group twice")
         if not isinstance(primary, msgspec.UnsetType) and primary in secondary:
-            raise ValueError("`secondary_muscles` must not repeat the primary muscle")
+            raise ValueError(_REPEATS_PRIMARY)
 
 
 class ExerciseCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -114,10 +117,7 @@ _CONSTRAINTS = {
         Conflict, "exercise_name_taken", "You already have an exercise with this name", "name"
     ),
     "exercises_secondary_muscles_check": Violation(
-        Unprocessable,
-        "invalid_muscles",
-        "`secondary_muscles` must not repeat the primary muscle",
-        "secondary_muscles",
+        Unprocessable, "invalid_muscles", _REPEATS_PRIMARY, "secondary_muscles"
     ),
 }
 
@@ -131,41 +131,143 @@ async def unknown_exercises(db: Db, *, user_id: UUID, exercise_ids: list[UUID]) 
     """The ids among `exercise_ids` the user cannot use (neither system nor their own)."""
     if not exercise_ids:
         return []
-    unknown: list[UUID] = await db.scalar(
-        "exercises/unknown", exercise_ids=exercise_ids, user_id=user_id
+    return await db.scalar("exercises/unknown", exercise_ids=exercise_ids, user_id=user_id)
+
+
+async def _audit(
+    db: Db, user_id: UUID, action: AuditAction, exercise_id: UUID, meta: dict[str, Any]
+) -> None:
+    await audit.record(
+        db, user_id=user_id, action=action, entity_type=ENTITY, entity_id=exercise_id, metadata=meta
     )
-    return unknown
 
 
-def _not_found() -> NotFound:
-    return NotFound("exercise_not_found", "No such exercise")
-
-
-async def _why_not_written(
-    db: Db, *, exercise_id: UUID, user_id: UUID, if_match: list[int] | None
-) -> Exception:
+async def _refusal(
+    db: Db, user_id: UUID, exercise_id: UUID, if_match: list[int] | None
+) -> ApiError:
     """After an UPDATE/DELETE touched no row: 404, 403 (system exercise) or 412."""
     current = await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id)
-    if current is None:
-        return _not_found()
-    if not current.custom:
+    if current is not None and not current.custom:
         return Forbidden(
             "exercise_read_only", "System exercises cannot be changed; create your own instead"
         )
-    return stale(if_match, current.version) or _not_found()
+    version = None if current is None else current.version
+    return refused_write(version, if_match, _not_found())
+
+
+async def list_exercises(
+    db: Db,
+    *,
+    user_id: UUID,
+    limit: int,
+    cursor: str | None,
+    q: str | None,
+    category: ExerciseCategory | None,
+    muscle_group: MuscleGroup | None,
+    mine: bool,
+) -> ExercisePage:
+    """One page of the exercises the user can see, by name then id."""
+    after = decode_cursor(cursor, tuple[str, UUID])
+    search = " ".join(q.split()) if q else ""
+    rows = await db.many(
+        "exercises/list",
+        Exercise,
+        user_id=user_id,
+        mine=mine,
+        category=category,
+        muscle_group=muscle_group,
+        q=escape_like(search) if search else None,
+        after_name=after[0] if after else None,
+        after_id=after[1] if after else None,
+        limit=limit + 1,
+    )
+    return ExercisePage(*page_of(rows, limit, lambda e: (e.name, e.id)))
+
+
+async def get_exercise(db: Db, *, user_id: UUID, exercise_id: UUID) -> Exercise:
+    exercise = await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id)
+    if exercise is None:
+        raise _not_found()
+    return exercise
+
+
+async def create_exercise(db: Db, *, user_id: UUID, data: ExerciseCreate) -> tuple[Exercise, bool]:
+    """The exercise, and True when `data` replays an earlier create (nothing is written)."""
+    exercise_id = data.id or new_id()
+    with constraint_errors(_CONSTRAINTS):
+        async with db.transaction():
+            exercise = await db.one(
+                "exercises/insert",
+                Exercise,
+                exercise_id=exercise_id,
+                user_id=user_id,
+                name=data.name,
+                category=data.category,
+                primary_muscle=data.primary_muscle,
+                secondary_muscles=list(data.secondary_muscles),
+                description=data.description,
+            )
+            if exercise is not None:
+                await _audit(db, user_id, AuditAction.CREATE, exercise_id, {"name": exercise.name})
+                return exercise, False
+    stored = await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id)
+    custom = stored if stored is not None and stored.custom else None
+    return replayed_or_conflict(custom, data, _CREATE_FIELDS, "custom exercise"), True
+
+
+async def update_exercise(
+    db: Db, *, user_id: UUID, exercise_id: UUID, data: ExercisePatch, if_match: list[int] | None
+) -> Exercise:
+    with constraint_errors(_CONSTRAINTS):
+        async with db.transaction():
+            exercise = await db.one(
+                "exercises/update",
+                Exercise,
+                exercise_id=exercise_id,
+                user_id=user_id,
+                if_match=if_match,
+                name=unset_to_none(data.name),
+                category=unset_to_none(data.category),
+                primary_muscle=unset_to_none(data.primary_muscle),
+                secondary_muscles=unset_to_none(data.secondary_muscles),
+                description=unset_to_none(data.description),
+            )
+            if exercise is None:
+                raise await _refusal(db, user_id, exercise_id, if_match)
+            meta = {"fields": sent_fields(data)}
+            await _audit(db, user_id, AuditAction.UPDATE, exercise_id, meta)
+    return exercise
+
+
+async def delete_exercise(
+    db: Db, *, user_id: UUID, exercise_id: UUID, if_match: list[int] | None
+) -> None:
+    # whatever foreign key refuses the delete, a plan, session or set still uses the exercise
+    try:
+        async with db.transaction():
+            name = await db.scalar(
+                "exercises/delete", exercise_id=exercise_id, user_id=user_id, if_match=if_match
+            )
+            if name is None:
+                raise await _refusal(db, user_id, exercise_id, if_match)
+            await _audit(db, user_id, AuditAction.DELETE, exercise_id, {"name": name})
+    except pg.ForeignKeyViolation:
+        raise Conflict(
+            "exercise_in_use",
+            "This exercise is used by a workout plan or by logged sets; remove those first",
+        ) from None
 
 
 @get(
-    "/v1/exercises",
+    "/",
     operation_id="listExercises",
     summary="List exercises",
     description="The system catalogue plus your own exercises, by name. `q` searches names "
     "case- and accent-insensitively; `muscle_group` filters on the primary muscle; "
     "`mine=true` lists only your own. Cursor pagination.",
-    tags=["exercises"],
     responses=responses(codes={400: "invalid_cursor"}),
 )
-async def list_exercises(
+async def index(
     db: NamedDependency[Db],
     current_user: NamedDependency[CurrentUser],
     limit: int = LimitParam,
@@ -179,117 +281,65 @@ async def list_exercises(
     ] = None,
     mine: Annotated[bool, QueryParameter(description="Only your own exercises")] = False,
 ) -> ExercisePage:
-    after = decode_cursor(cursor, tuple[str, UUID])
-    search = " ".join(q.split()) if q else ""
-    rows = await db.many(
-        "exercises/list",
-        Exercise,
+    return await list_exercises(
+        db,
         user_id=current_user.id,
-        mine=mine,
+        limit=limit,
+        cursor=cursor,
+        q=q,
         category=category,
         muscle_group=muscle_group,
-        q=escape_like(search) if search else None,
-        after_name=after[0] if after else None,
-        after_id=after[1] if after else None,
-        limit=limit + 1,
+        mine=mine,
     )
-    items, next_cursor = page_of(rows, limit, lambda e: (e.name, e.id))
-    return ExercisePage(items=items, next_cursor=next_cursor)
 
 
 @post(
-    "/v1/exercises",
+    "/",
     operation_id="createExercise",
     summary="Create a custom exercise",
     description="Creates one of your own exercises. Send your own `id` to make the request "
     "safe to retry: a replay answers 200 with the stored exercise.",
-    tags=["exercises"],
     response_headers=ETAG_HEADER,
     responses={
         **replay_response(Exercise),
-        **responses(409, codes={409: "exercise_name_taken, id_conflict"}),
+        **responses(codes={409: "exercise_name_taken, id_conflict"}),
     },
 )
-async def create_exercise(
+async def create(
     db: NamedDependency[Db],
     current_user: NamedDependency[CurrentUser],
     data: JSONBody[ExerciseCreate],
 ) -> Response[Exercise]:
-    exercise_id = data.id or new_id()
-    try:
-        async with db.transaction():
-            exercise = await db.one(
-                "exercises/insert",
-                Exercise,
-                exercise_id=exercise_id,
-                user_id=current_user.id,
-                name=data.name,
-                category=data.category,
-                primary_muscle=data.primary_muscle,
-                secondary_muscles=list(data.secondary_muscles),
-                description=data.description,
-            )
-            if exercise is not None:
-                await audit.record(
-                    db,
-                    user_id=current_user.id,
-                    action=AuditAction.CREATE,
-                    entity_type=ENTITY,
-                    entity_id=exercise.id,
-                    metadata={"name": exercise.name},
-                )
-    except pg.IntegrityError as exc:
-        raise translate(exc, _CONSTRAINTS) from None
-    replayed = exercise is None
-    if exercise is None:
-        stored = await db.one(
-            "exercises/get", Exercise, exercise_id=exercise_id, user_id=current_user.id
-        )
-        exercise = replayed_or_conflict(
-            stored if stored is not None and stored.custom else None,
-            data,
-            _CREATE_FIELDS,
-            "custom exercise",
-        )
+    exercise, replayed = await create_exercise(db, user_id=current_user.id, data=data)
     return created(exercise, exercise.version, f"/v1/exercises/{exercise.id}", replayed=replayed)
 
 
 @get(
-    "/v1/exercises/{exercise_id:uuid}",
+    "/{exercise_id:uuid}",
     operation_id="getExercise",
     summary="Get an exercise",
     description="A system exercise or one of your own, with its ETag.",
-    tags=["exercises"],
     response_headers=ETAG_HEADER,
-    responses=responses(304, 404, codes={404: "exercise_not_found"}),
+    responses=responses(304, codes={404: "exercise_not_found"}),
 )
-async def get_exercise(
+async def show(
     db: NamedDependency[Db],
     current_user: NamedDependency[CurrentUser],
     exercise_id: FromPath[UUID],
     if_none_match: IfNoneMatch = None,
 ) -> Response[Exercise]:
-    exercise = await db.one(
-        "exercises/get", Exercise, exercise_id=exercise_id, user_id=current_user.id
-    )
-    if exercise is None:
-        raise _not_found()
+    exercise = await get_exercise(db, user_id=current_user.id, exercise_id=exercise_id)
     return conditional_get(exercise, exercise.version, if_none_match)
 
 
 @patch(
-    "/v1/exercises/{exercise_id:uuid}",
+    "/{exercise_id:uuid}",
     operation_id="updateExercise",
     summary="Change a custom exercise",
     description="Changes the fields given. System exercises are read-only (403).",
-    tags=["exercises"],
     response_headers=ETAG_HEADER,
     responses=responses(
-        403,
-        404,
-        409,
         412,
-        422,
         codes={
             403: "exercise_read_only",
             404: "exercise_not_found",
@@ -298,7 +348,7 @@ async def get_exercise(
         },
     ),
 )
-async def update_exercise(
+async def update(
     db: NamedDependency[Db],
     current_user: NamedDependency[CurrentUser],
     exercise_id: FromPath[UUID],
@@ -306,85 +356,32 @@ async def update_exercise(
     if_match: IfMatch = None,
 ) -> Response[Exercise]:
     versions = if_match_versions(if_match)
-    changed = sent_fields(data)
-    try:
-        async with db.transaction():
-            exercise = await db.one(
-                "exercises/update",
-                Exercise,
-                exercise_id=exercise_id,
-                user_id=current_user.id,
-                if_match=versions,
-                name=unset_to_none(data.name),
-                category=unset_to_none(data.category),
-                primary_muscle=unset_to_none(data.primary_muscle),
-                secondary_muscles=unset_to_none(data.secondary_muscles),
-                description=unset_to_none(data.description),
-            )
-            if exercise is None:
-                raise await _why_not_written(
-                    db, exercise_id=exercise_id, user_id=current_user.id, if_match=versions
-                )
-            await audit.record(
-                db,
-                user_id=current_user.id,
-                action=AuditAction.UPDATE,
-                entity_type=ENTITY,
-                entity_id=exercise_id,
-                metadata={"fields": changed},
-            )
-    except pg.IntegrityError as exc:
-        raise translate(exc, _CONSTRAINTS) from None
+    exercise = await update_exercise(
+        db, user_id=current_user.id, exercise_id=exercise_id, data=data, if_match=versions
+    )
     return with_etag(exercise, exercise.version)
 
 
 @delete(
-    "/v1/exercises/{exercise_id:uuid}",
+    "/{exercise_id:uuid}",
     operation_id="deleteExercise",
     summary="Delete a custom exercise",
     description="Deletes one of your own exercises. An exercise that a plan or a logged set "
     "uses cannot be deleted (409 `exercise_in_use`).",
-    tags=["exercises"],
     responses=responses(
-        403,
-        404,
-        409,
-        412,
-        codes={403: "exercise_read_only", 404: "exercise_not_found", 409: "exercise_in_use"},
+        412, codes={403: "exercise_read_only", 404: "exercise_not_found", 409: "exercise_in_use"}
     ),
 )
-async def delete_exercise(
+async def remove(
     db: NamedDependency[Db],
     current_user: NamedDependency[CurrentUser],
     exercise_id: FromPath[UUID],
     if_match: IfMatch = None,
 ) -> None:
     versions = if_match_versions(if_match)
-    try:
-        async with db.transaction():
-            name = await db.scalar(
-                "exercises/delete",
-                exercise_id=exercise_id,
-                user_id=current_user.id,
-                if_match=versions,
-            )
-            if name is None:
-                raise await _why_not_written(
-                    db, exercise_id=exercise_id, user_id=current_user.id, if_match=versions
-                )
-            await audit.record(
-                db,
-                user_id=current_user.id,
-                action=AuditAction.DELETE,
-                entity_type=ENTITY,
-                entity_id=exercise_id,
-                metadata={"name": name},
-            )
-    except pg.ForeignKeyViolation:
-        raise Conflict(
-            "exercise_in_use",
-            "This exercise is used by a workout plan or by logged sets; remove those first",
-        ) from None
+    await delete_exercise(db, user_id=current_user.id, exercise_id=exercise_id, if_match=versions)
 
 
-routes = [list_exercises, create_exercise, get_exercise, update_exercise, delete_exercise]
+router = Router(
+    "/v1/exercises", route_handlers=[index, create, show, update, remove], tags=["exercises"]
+)
