@@ -30,9 +30,9 @@ def route_handlers() -> list[ControllerRouterHandler]:
         *users.routes,
         exercises.router,
         workouts.router,
-        *sessions.routes,
-        *sets.routes,
-        *stats.routes,
+        sessions.router,
+        sets.router,
+        stats.router,
     ]
 
 

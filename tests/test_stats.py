@@ -18,7 +18,8 @@ from litestar.testing import TestClient
 
 from app.core.db import Db, load_queries, open_pool
 from app.core.errors import BadRequest
-from app.stats import NewRecord, RecordKind, new_records, time_zone_errors
+from app.stats.models import NewRecord, RecordKind
+from app.stats.operations import new_records, time_zone_errors
 from tests.conftest import UserWithToken, make_settings
 
 BENCH = uuid.UUID("98deeb59-ce8c-54d5-9c3d-d332bd13d955")  # Barbell Bench Press, chest

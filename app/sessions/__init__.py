@@ -1,0 +1,240 @@
+"""Sessions: training performed, optionally started from a workout (whose plan is copied).
+
+Routes: `GET/POST /v1/sessions`, `GET/PATCH/DELETE /v1/sessions/{session_id}`,
+`POST /v1/sessions/{session_id}/finish` and `/abandon`.
+
+State machine: in_progress -> completed (finish) | abandoned (abandon). Finishing a
+completed session or abandoning an abandoned one again changes nothing and answers the
+session (a retried request from a phone that lost the first answer); every other move is
+409 `illegal_transition`. At most one session per user is in progress (a second start is
+409 `session_in_progress`, naming the running one).
+
+Times are instants (RFC 3339 with an offset); `timezone` is the IANA zone the user trained
+in (default UTC), used to show local times and to filter by local calendar day.
+
+The Structs are in `models.py`, the operations (plain functions running `queries/sessions/`)
+in `operations.py`; this module holds the handlers and the router.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, Router, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from app.core.db import Db
+from app.core.enums import SessionStatus
+from app.core.http import (
+    ETAG_HEADER,
+    IfMatch,
+    IfNoneMatch,
+    conditional_get,
+    created,
+    if_match_versions,
+    replay_response,
+    responses,
+    with_etag,
+)
+from app.core.pagination import CursorParam, LimitParam
+from app.core.security import CurrentUser
+from app.sessions.models import Session, SessionCreate, SessionEnd, SessionPage, SessionPatch
+from app.sessions.operations import (
+    delete_session,
+    end_session,
+    get_session,
+    list_sessions,
+    start_session,
+    update_session,
+)
+
+FromDay = Annotated[date | None, QueryParameter(name="from", description="First day, YYYY-MM-DD")]
+ToDay = Annotated[date | None, QueryParameter(name="to", description="Last day, YYYY-MM-DD")]
+
+
+@get(
+    "/",
+    operation_id="listSessions",
+    summary="List sessions",
+    description="Your sessions, latest start first, with their set counts (not the sets). "
+    "`from` and `to` are calendar days (inclusive) in each session's own time zone. "
+    "Cursor pagination.",
+    responses=responses(codes={400: "invalid_cursor"}),
+)
+async def index(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    limit: int = LimitParam,
+    cursor: str | None = CursorParam,
+    status: FromQuery[SessionStatus | None] = None,
+    from_date: FromDay = None,
+    to_date: ToDay = None,
+) -> SessionPage:
+    return await list_sessions(
+        db,
+        user_id=current_user.id,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        from_date=from_date,
+        to_date=to_date,
+    )
+
+
+@post(
+    "/",
+    operation_id="startSession",
+    summary="Start a session",
+    description="Starts a session in progress, empty or from one of your workouts (draft or "
+    "active), whose exercises and targets are copied as the session's plan. Only one "
+    "session can be in progress (409 `session_in_progress`). Send your own `id` to make "
+    "the request safe to retry: a replay answers 200 with the stored session.",
+    response_headers=ETAG_HEADER,
+    responses={
+        **replay_response(Session),
+        **responses(
+            409,
+            422,
+            codes={
+                409: "session_in_progress, workout_archived, id_conflict",
+                422: "unknown_workout, invalid_timezone",
+            },
+        ),
+    },
+)
+async def start(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    data: JSONBody[SessionCreate],
+) -> Response[Session]:
+    session, replayed = await start_session(db, user_id=current_user.id, data=data)
+    return created(session, session.version, f"/v1/sessions/{session.id}", replayed=replayed)
+
+
+@get(
+    "/{session_id:uuid}",
+    operation_id="getSession",
+    summary="Get a session",
+    description="One of your sessions with its plan and its sets in order.",
+    response_headers=ETAG_HEADER,
+    responses=responses(304, 404, codes={404: "session_not_found"}),
+)
+async def show(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    session_id: FromPath[UUID],
+    if_none_match: IfNoneMatch = None,
+) -> Response[Session]:
+    session = await get_session(db, user_id=current_user.id, session_id=session_id)
+    return conditional_get(session, session.version, if_none_match)
+
+
+@patch(
+    "/{session_id:uuid}",
+    operation_id="updateSession",
+    summary="Change a session",
+    description="Changes the name, notes, times or time zone. `ended_at` can only be set on "
+    "a finished (or abandoned) session and not before `started_at` (422 `invalid_times`); "
+    "the status changes through `finish` and `abandon`.",
+    response_headers=ETAG_HEADER,
+    responses=responses(
+        404, 412, 422, codes={404: "session_not_found", 422: "invalid_times, invalid_timezone"}
+    ),
+)
+async def update(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    session_id: FromPath[UUID],
+    data: JSONBody[SessionPatch],
+    if_match: IfMatch = None,
+) -> Response[Session]:
+    versions = if_match_versions(if_match)
+    session = await update_session(
+        db, user_id=current_user.id, session_id=session_id, data=data, if_match=versions
+    )
+    return with_etag(session, session.version)
+
+
+_END_CODES = {404: "session_not_found", 409: "illegal_transition", 422: "invalid_times"}
+
+
+def _ending(
+    status: SessionStatus, path: str, *, operation_id: str, summary: str, description: str
+) -> HTTPRouteHandler:
+    """The route that ends a session in progress as `status`: finish and abandon differ in
+    nothing else."""
+
+    @post(
+        path,
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        status_code=200,
+        response_headers=ETAG_HEADER,
+        responses=responses(404, 409, 412, 422, codes=_END_CODES),
+    )
+    async def end(
+        db: NamedDependency[Db],
+        current_user: NamedDependency[CurrentUser],
+        session_id: FromPath[UUID],
+        data: JSONBody[SessionEnd | None] = None,
+        if_match: IfMatch = None,
+    ) -> Response[Session]:
+        session = await end_session(
+            db,
+            user_id=current_user.id,
+            session_id=session_id,
+            status=status,
+            ended_at=data.ended_at if data else None,
+            if_match=if_match_versions(if_match),
+        )
+        return with_etag(session, session.version)
+
+    return end
+
+
+finish = _ending(
+    SessionStatus.COMPLETED,
+    "/{session_id:uuid}/finish",
+    operation_id="finishSession",
+    summary="Finish a session",
+    description="in_progress -> completed, ending at `ended_at` (default now). Finishing a "
+    "completed session again changes nothing; an abandoned one cannot be finished (409).",
+)
+abandon = _ending(
+    SessionStatus.ABANDONED,
+    "/{session_id:uuid}/abandon",
+    operation_id="abandonSession",
+    summary="Abandon a session",
+    description="in_progress -> abandoned, ending at `ended_at` (default now). Its sets are "
+    "kept but frozen. Abandoning again changes nothing; a completed session cannot be "
+    "abandoned (409).",
+)
+
+
+@delete(
+    "/{session_id:uuid}",
+    operation_id="deleteSession",
+    summary="Delete a session",
+    description="Deletes the session with its plan and sets, whatever its status.",
+    responses=responses(404, 412, codes={404: "session_not_found"}),
+)
+async def remove(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    session_id: FromPath[UUID],
+    if_match: IfMatch = None,
+) -> None:
+    versions = if_match_versions(if_match)
+    await delete_session(db, user_id=current_user.id, session_id=session_id, if_match=versions)
+
+
+router = Router(
+    "/v1/sessions",
+    route_handlers=[index, start, show, update, finish, abandon, remove],
+    tags=["sessions"],
+)

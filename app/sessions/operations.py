@@ -1,0 +1,250 @@
+"""What can be done to sessions, each in one call that owns its transaction, its audit row
+and the translation of what the database refused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from psycopg import errors as pg
+
+from app import audit
+from app.core.db import Db
+from app.core.enums import AuditAction, SessionStatus, WorkoutStatus
+from app.core.errors import ApiError, Conflict, NotFound, Unprocessable
+from app.core.http import (
+    Violation,
+    constraint_errors,
+    new_id,
+    refused_write,
+    replayed_or_conflict,
+    sent_fields,
+    stale,
+    unset_to_none,
+)
+from app.core.pagination import decode_cursor, page_of
+from app.sessions.models import Session, SessionCreate, SessionPage, SessionPatch, SessionSummary
+from app.workouts import Workout
+
+ENTITY = "sessions"
+
+_CONSTRAINTS = {
+    "sessions_ended_after_started_check": Violation(
+        Unprocessable, "invalid_times", "`ended_at` must not be before `started_at`", "ended_at"
+    ),
+    "sessions_in_progress_has_no_end_check": Violation(
+        Unprocessable,
+        "invalid_times",
+        "A session in progress has no end time; finish it instead",
+        "ended_at",
+    ),
+}
+_TIMEZONE_ERROR = re.compile(r"time zone .* not recognized")
+# what a replayed start must repeat to be the same request
+_CREATE_FIELDS = ("workout_id", "name", "started_at", "timezone", "notes")
+
+
+def _not_found() -> NotFound:
+    return NotFound("session_not_found", "No such session")
+
+
+@asynccontextmanager
+async def _writing(db: Db, user_id: UUID) -> AsyncGenerator[None]:
+    """One transaction writing the user's sessions, where what the database refuses becomes
+    the client's error: a broken time rule, an unknown time zone, or a second session in
+    progress (naming the one that runs)."""
+    try:
+        with constraint_errors(_CONSTRAINTS):
+            async with db.transaction():
+                yield
+    except pg.UniqueViolation as exc:
+        if exc.diag.constraint_name != "sessions_one_in_progress_per_user":
+            raise
+        running = await db.scalar("sessions/in_progress", user_id=user_id)
+        raise Conflict(
+            "session_in_progress",
+            "You already have a session in progress; finish or abandon it first",
+            details=[{"session_id": str(running)}] if running else None,
+        ) from None
+    except pg.InvalidParameterValue as exc:
+        if not _TIMEZONE_ERROR.search(exc.diag.message_primary or ""):
+            raise
+        raise Unprocessable(
+            "invalid_timezone",
+            "Unknown time zone (use an IANA name such as Europe/Paris)",
+            details=[{"field": "timezone", "source": "body"}],
+        ) from None
+
+
+async def _audit(
+    db: Db, user_id: UUID, action: AuditAction, session_id: UUID, metadata: dict[str, Any]
+) -> None:
+    await audit.record(
+        db,
+        user_id=user_id,
+        action=action,
+        entity_type=ENTITY,
+        entity_id=session_id,
+        metadata=metadata,
+    )
+
+
+async def _refusal(db: Db, user_id: UUID, session_id: UUID, if_match: list[int] | None) -> ApiError:
+    """After an UPDATE/DELETE touched no row: 404, or 412 for a stale If-Match."""
+    current = await db.one("sessions/get", Session, session_id=session_id, user_id=user_id)
+    version = None if current is None else current.version
+    return refused_write(version, if_match, _not_found())
+
+
+async def list_sessions(
+    db: Db,
+    *,
+    user_id: UUID,
+    limit: int,
+    cursor: str | None = None,
+    status: SessionStatus | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+) -> SessionPage:
+    """One page of the user's sessions, latest start first."""
+    after = decode_cursor(cursor, tuple[datetime, UUID])
+    rows = await db.many(
+        "sessions/list",
+        SessionSummary,
+        user_id=user_id,
+        status=status,
+        from_date=from_date,
+        to_date=to_date,
+        after_started_at=after[0] if after else None,
+        after_id=after[1] if after else None,
+        limit=limit + 1,
+    )
+    return SessionPage(*page_of(rows, limit, lambda s: (s.started_at, s.id)))
+
+
+async def get_session(db: Db, *, user_id: UUID, session_id: UUID) -> Session:
+    session = await db.one("sessions/get", Session, session_id=session_id, user_id=user_id)
+    if session is None:
+        raise _not_found()
+    return session
+
+
+async def _workout_to_train(db: Db, user_id: UUID, workout_id: UUID) -> Workout:
+    workout = await db.one("workouts/get", Workout, workout_id=workout_id, user_id=user_id)
+    if workout is None:
+        raise Unprocessable(
+            "unknown_workout",
+            "No such workout",
+            details=[{"field": "workout_id", "source": "body"}],
+        )
+    if workout.status == WorkoutStatus.ARCHIVED:
+        raise Conflict(
+            "workout_archived", "This workout is archived; make it active to train with it"
+        )
+    return workout
+
+
+async def start_session(db: Db, *, user_id: UUID, data: SessionCreate) -> tuple[Session, bool]:
+    """The session, and True when `data` replays an earlier start (nothing is written)."""
+    session_id = data.id or new_id()
+    name = data.name
+    if data.workout_id is not None:
+        workout = await _workout_to_train(db, user_id, data.workout_id)
+        if isinstance(name, msgspec.UnsetType):
+            name = workout.name
+    async with _writing(db, user_id):
+        inserted = await db.scalar(
+            "sessions/insert",
+            session_id=session_id,
+            user_id=user_id,
+            workout_id=data.workout_id,
+            name=name if isinstance(name, str) else "",
+            started_at=unset_to_none(data.started_at),
+            timezone=data.timezone,
+            notes=data.notes,
+        )
+        if inserted is not None:
+            if data.workout_id is not None:
+                await db.execute("sessions/copy_plan", session_id=session_id, user_id=user_id)
+            metadata = {"workout_id": str(data.workout_id) if data.workout_id else None}
+            await _audit(db, user_id, AuditAction.CREATE, session_id, metadata)
+    stored = await db.one("sessions/get", Session, session_id=session_id, user_id=user_id)
+    if inserted is None:
+        return replayed_or_conflict(stored, data, _CREATE_FIELDS, "session"), True
+    assert stored is not None  # committed just now
+    return stored, False
+
+
+async def update_session(
+    db: Db, *, user_id: UUID, session_id: UUID, data: SessionPatch, if_match: list[int] | None
+) -> Session:
+    async with _writing(db, user_id):
+        version = await db.scalar(
+            "sessions/update",
+            session_id=session_id,
+            user_id=user_id,
+            if_match=if_match,
+            name=unset_to_none(data.name),
+            notes=unset_to_none(data.notes),
+            started_at=unset_to_none(data.started_at),
+            ended_at=unset_to_none(data.ended_at),
+            timezone=unset_to_none(data.timezone),
+        )
+        if version is None:
+            raise await _refusal(db, user_id, session_id, if_match)
+        await _audit(db, user_id, AuditAction.UPDATE, session_id, {"fields": sent_fields(data)})
+    return await get_session(db, user_id=user_id, session_id=session_id)
+
+
+async def end_session(
+    db: Db,
+    *,
+    user_id: UUID,
+    session_id: UUID,
+    status: SessionStatus,
+    ended_at: datetime | None = None,
+    if_match: list[int] | None = None,
+) -> Session:
+    """End a session in progress as `status` (completed or abandoned). Ending it again the
+    same way changes nothing: a retried finish or abandon answers the session."""
+    async with _writing(db, user_id):
+        version = await db.scalar(
+            "sessions/end",
+            session_id=session_id,
+            user_id=user_id,
+            status=status,
+            ended_at=ended_at,
+            if_match=if_match,
+        )
+        if version is not None:
+            metadata = {"fields": ["status", "ended_at"], "status": status.value}
+            await _audit(db, user_id, AuditAction.UPDATE, session_id, metadata)
+    session = await get_session(db, user_id=user_id, session_id=session_id)
+    if version is None and session.status != status:
+        if session.status == SessionStatus.IN_PROGRESS:  # the If-Match was stale
+            raise stale(if_match, session.version) or Conflict(
+                "conflict", "The session changed meanwhile; try again"
+            )
+        raise Conflict(
+            "illegal_transition",
+            f"A session cannot go from {session.status} to {status}",
+            details=[{"field": "status", "from": session.status, "to": status}],
+        )
+    return session
+
+
+async def delete_session(
+    db: Db, *, user_id: UUID, session_id: UUID, if_match: list[int] | None
+) -> None:
+    async with db.transaction():
+        status = await db.scalar(
+            "sessions/delete", session_id=session_id, user_id=user_id, if_match=if_match
+        )
+        if status is None:
+            raise await _refusal(db, user_id, session_id, if_match)
+        await _audit(db, user_id, AuditAction.DELETE, session_id, {"status": str(status)})

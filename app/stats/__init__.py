@@ -1,0 +1,163 @@
+"""Progress statistics: personal records, the history of an exercise, training volume per
+muscle group, and a summary with the current weekly streak.
+
+Routes: `GET /v1/stats/records`, `GET /v1/exercises/{exercise_id}/history`,
+`GET /v1/stats/volume`, `GET /v1/stats/summary`. Plus `operations.new_records()`, which the
+set-logging endpoint calls inside its transaction to tell the client which records the new
+sets just set.
+
+The rules every statistic shares (docs/statistics.md has the details):
+* Warmup sets never count; every other set type does (normal, dropset, failure), in
+  sessions of any status.
+* Weights, volumes and one-rep maxes are in kilograms (`..._kg`), as JSON numbers.
+* The one-rep max is Epley's estimate, weight x (1 + reps / 30), rounded to 0.01 kg; one rep
+  is the weight itself; it needs reps >= 1 and a weight above 0. A set with 0 reps (a missed
+  lift) holds no record.
+* Local days, weeks (Monday to Sunday) and months are those of the `tz` query parameter,
+  an IANA time zone name (default UTC).
+* Each query reads only the caller's rows through user_id-leading indexes, so its cost
+  follows the caller's own data, not the size of the tables.
+
+The Structs are in `models.py`, the operations (plain functions running `queries/stats/`)
+in `operations.py`; this module holds the handlers and the router.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Router, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from app.core.db import Db
+from app.core.http import responses
+from app.core.pagination import CursorParam, LimitParam
+from app.core.security import CurrentUser
+from app.stats.models import Bucket, HistoryPage, Records, Summary, VolumeReport
+from app.stats.operations import (
+    exercise_history,
+    personal_records,
+    training_summary,
+    training_volume,
+)
+
+TimeZone = Annotated[
+    str,
+    QueryParameter(
+        max_length=64,
+        description="IANA time zone for local days, weeks (from Monday) and months, "
+        "e.g. `Europe/Berlin`",
+    ),
+]
+FromDate = Annotated[
+    date | None, QueryParameter(name="from", description="First local date, inclusive")
+]
+ToDate = Annotated[date | None, QueryParameter(name="to", description="Last local date, inclusive")]
+
+
+_NOT_FOUND = {404: "exercise_not_found"}
+
+
+@get(
+    "/stats/records",
+    operation_id="getPersonalRecords",
+    summary="Personal records",
+    description="For each exercise you have logged (or only `exercise_id`), by name: the "
+    "heaviest weight, the most reps, the best estimated one-rep max (Epley, named in "
+    "`one_rep_max_formula`) and the best single-set volume (weight x reps), each with the "
+    "set, session and time that achieved it (the earliest on a tie). Warmup sets do not "
+    "count; a set with 0 reps holds no record. Weights in kilograms.",
+    responses=responses(404, codes=_NOT_FOUND),
+)
+async def records(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    exercise_id: Annotated[
+        UUID | None, QueryParameter(description="Only this exercise (404 if you cannot see it)")
+    ] = None,
+) -> Records:
+    return await personal_records(db, user_id=current_user.id, exercise_id=exercise_id)
+
+
+@get(
+    "/exercises/{exercise_id:uuid}/history",
+    operation_id="getExerciseHistory",
+    summary="History of an exercise",
+    description="One item per session in which you trained the exercise, newest first: the "
+    "working sets' count, reps and volume (weight x reps), the best estimated one-rep max "
+    "(Epley), the heaviest weight and the best set (highest estimated 1RM, then heaviest, "
+    "then most reps). Warmup sets do not count. `from`/`to` are local dates in `tz`, "
+    "inclusive. Cursor pagination. An exercise you cannot see is 404; one you never "
+    "logged has no items.",
+    responses=responses(
+        404, codes={400: "invalid_cursor, invalid_range, unknown_time_zone", **_NOT_FOUND}
+    ),
+)
+async def history(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    exercise_id: FromPath[UUID],
+    limit: int = LimitParam,
+    cursor: str | None = CursorParam,
+    from_date: FromDate = None,
+    to_date: ToDate = None,
+    tz: TimeZone = "UTC",
+) -> HistoryPage:
+    return await exercise_history(
+        db,
+        user_id=current_user.id,
+        exercise_id=exercise_id,
+        limit=limit,
+        cursor=cursor,
+        from_date=from_date,
+        to_date=to_date,
+        tz=tz,
+    )
+
+
+@get(
+    "/stats/volume",
+    operation_id="getTrainingVolume",
+    summary="Training volume per muscle group",
+    description="Volume (weight x reps, kilograms) and working-set count per week (Monday to "
+    "Sunday) or month of local time in `tz`, split by the primary muscle group of each "
+    "exercise. `from`/`to` are local dates, inclusive, at most 731 days apart (two years); "
+    "by default the 12 weeks or months up to today. Every bucket of the range is listed, "
+    "empty ones too. Warmup sets do not count.",
+    responses=responses(codes={400: "invalid_range, range_too_large, unknown_time_zone"}),
+)
+async def volume(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    bucket: Annotated[Bucket, QueryParameter(description="Bucket length")] = Bucket.WEEK,
+    from_date: FromDate = None,
+    to_date: ToDate = None,
+    tz: TimeZone = "UTC",
+) -> VolumeReport:
+    return await training_volume(
+        db, user_id=current_user.id, bucket=bucket, from_date=from_date, to_date=to_date, tz=tz
+    )
+
+
+@get(
+    "/stats/summary",
+    operation_id="getTrainingSummary",
+    summary="Training summary",
+    description="Totals (completed sessions; working sets and their volume in kilograms), "
+    "completed sessions this week (from Monday) and this month, and the current streak: "
+    "the number of consecutive weeks, ending with this week (or with last week while this "
+    "week has no completed session yet), each with at least one completed session. Weeks "
+    "and months are local to `tz`; a session counts in the week it started.",
+    responses=responses(codes={400: "unknown_time_zone"}),
+)
+async def summary(
+    db: NamedDependency[Db], current_user: NamedDependency[CurrentUser], tz: TimeZone = "UTC"
+) -> Summary:
+    return await training_summary(db, user_id=current_user.id, tz=tz)
+
+
+# under /v1: the history of an exercise is also read from the exercise
+router = Router("/v1", route_handlers=[records, history, volume, summary], tags=["statistics"])
