@@ -25,7 +25,7 @@ from app.core.request_log import with_request_context
 
 def route_handlers() -> list[ControllerRouterHandler]:
     return [
-        *health.routes,
+        health.router,
         *auth.routes,
         *users.routes,
         *exercises.routes,
@@ -60,6 +60,7 @@ def create_app(settings: Settings) -> Litestar:
             {
                 "settings": settings,
                 "migration_versions": migration_versions(),
+                "queries": queries,
                 "pool": None,
                 "token_verifier": security.AccessTokenVerifier(settings),
             }
