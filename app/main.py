@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
-from app import auth, exercises, health, sessions, sets, stats, users, workouts
+from app import audit, auth, exercises, health, sessions, sets, stats, tokens, users, workouts
 from app.core import passwords, security
 from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, migration_versions, open_pool
@@ -26,8 +26,10 @@ from app.core.request_log import with_request_context
 def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health.router,
-        *auth.routes,
-        *users.routes,
+        auth.router,
+        users.router,
+        tokens.router,
+        audit.router,
         *exercises.routes,
         *workouts.routes,
         *sessions.routes,
