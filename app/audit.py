@@ -1,16 +1,54 @@
 """The audit log: who did what to which entity. Callers write it inside the transaction of
-the change it records. Never put a password, token or hash in `metadata`."""
+the change it records. Never put a password, token or hash in `metadata`.
+
+Users read their own history at `/v1/me/audit`.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+from litestar import Request, Router, get
+from litestar.di import NamedDependency
 from psycopg.types.json import Jsonb
 
 from app.core.db import Db
 from app.core.enums import AuditAction
+from app.core.http import CONTROL_CHARACTERS, responses
+from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
 from app.core.request_log import current_request_id
+from app.core.security import CurrentUser
+
+USER_AGENT_MAX = 200
+
+
+class AuditEntry(msgspec.Struct):
+    id: int
+    action: AuditAction
+    entity_type: str
+    entity_id: UUID | None
+    metadata: dict[str, Any]
+    request_id: str
+    created_at: datetime
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditEntry]
+    next_cursor: str | None
+
+
+def client_context(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Audit metadata about the client: address (of the peer; a proxy's own unless the
+    server is told to trust its forwarding headers) and user agent (printable, at most 200
+    characters; it is also the label of a login the request starts)."""
+    agent = CONTROL_CHARACTERS.sub("", request.headers.get("user-agent", "")).strip()
+    return {
+        "ip": request.client.host if request.client else "",
+        "user_agent": agent[:USER_AGENT_MAX],
+    }
 
 
 async def record(
@@ -31,3 +69,50 @@ async def record(
         metadata=Jsonb(metadata or {}),
         request_id=current_request_id.get(),
     )
+
+
+async def record_account_action(
+    db: Db,
+    *,
+    action: AuditAction,
+    user_id: UUID | None,
+    context: dict[str, str],
+    **metadata: Any,
+) -> None:
+    """Record an action on an account (no entity), with the client that asked for it."""
+    await record(db, user_id=user_id, action=action, metadata={**metadata, **context})
+
+
+async def list_for_user(db: Db, *, user_id: UUID, limit: int, cursor: str | None) -> AuditPage:
+    """A page of the user's audit history, newest first."""
+    before = decode_cursor(cursor, tuple[int])
+    rows = await db.many(
+        "audit/list_for_user",
+        AuditEntry,
+        user_id=user_id,
+        before_id=before[0] if before else None,
+        limit=limit + 1,
+    )
+    return AuditPage(*page_of(rows, limit, lambda entry: (entry.id,)))
+
+
+# --- routes ------------------------------------------------------------------------------
+
+
+@get(
+    "/",
+    operation_id="listMyAuditLog",
+    summary="Your audit history",
+    description="What was done with your account and data, newest first.",
+    responses=responses(codes={400: "invalid_cursor"}),
+)
+async def list_mine(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    limit: int = LimitParam,
+    cursor: str | None = CursorParam,
+) -> AuditPage:
+    return await list_for_user(db, user_id=current_user.id, limit=limit, cursor=cursor)
+
+
+router = Router("/v1/me/audit", route_handlers=[list_mine], tags=["me"])

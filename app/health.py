@@ -6,13 +6,19 @@ import time
 from importlib.metadata import version
 
 import msgspec
-from litestar import Response, get
+from litestar import Response, Router, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from psycopg_pool import AsyncConnectionPool
 
+from app.core.config import Settings
+from app.core.db import Db, Queries
+
 SERVICE = "kinetria"
 VERSION = version("kinetria")
+PUBLIC = {"public": True}  # on each route: a router's opt would open its OPTIONS route too
+# A readiness probe answers fast: not ready when no connection comes within this time.
+CONNECTION_TIMEOUT_S = 2.0
 
 
 class Health(msgspec.Struct):
@@ -36,42 +42,51 @@ class Readiness(msgspec.Struct):
 
 
 _HEALTH = Health(status="ok", service=SERVICE, version=VERSION)
+_UNAVAILABLE = Readiness(
+    "unavailable", SERVICE, VERSION, DatabaseStatus("unavailable", None, None, [])
+)
 
 
-@get("/health", operation_id="getHealth", tags=["health"], opt={"public": True})
+async def applied_migrations(db: Db) -> set[str]:
+    """The versions of the migrations applied to the database."""
+    versions: list[str] = await db.scalar("health/applied_migrations")
+    return set(versions)
+
+
+def readiness(*, expected: list[str], applied: set[str], latency_ms: float) -> Readiness:
+    """Ready when every migration this build ships (`expected`) is applied."""
+    pending = [v for v in expected if v not in applied]
+    status = "migrations_pending" if pending else "ok"
+    database = DatabaseStatus(status, latency_ms, max(applied) if applied else None, pending)
+    return Readiness("unavailable" if pending else "ok", SERVICE, VERSION, database)
+
+
+@get("/", operation_id="getHealth", opt=PUBLIC)
 async def health() -> Health:
     """Liveness: the process answers. Makes no database call."""
     return _HEALTH
 
 
 @get(
-    "/health/ready",
+    "/ready",
     operation_id="getReadiness",
-    tags=["health"],
-    opt={"public": True},
+    opt=PUBLIC,
     responses={503: ResponseSpec(data_container=Readiness, description="Not ready")},
 )
 async def ready(state: State) -> Response[Readiness]:
     """Readiness: the database answers and every migration this build ships is applied."""
     pool: AsyncConnectionPool = state.pool
-    expected: list[str] = state.migration_versions
+    settings: Settings = state.settings
+    queries: Queries = state.queries
     started = time.perf_counter()
     try:
-        async with pool.connection(timeout=2.0) as conn:
-            cursor = await conn.execute(b"SELECT version FROM schema_migrations")
-            applied = {str(row[0]) for row in await cursor.fetchall()}
+        async with pool.connection(timeout=CONNECTION_TIMEOUT_S) as conn:
+            applied = await applied_migrations(Db(conn, queries, settings.slow_query_ms))
     except Exception:  # any failure to reach or read the database means not ready
-        database = DatabaseStatus("unavailable", None, None, [])
-        return Response(Readiness("unavailable", SERVICE, VERSION, database), status_code=503)
+        return Response(_UNAVAILABLE, status_code=503)
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
-    pending = [v for v in expected if v not in applied]
-    schema_version = max(applied) if applied else None
-    ok = not pending
-    database = DatabaseStatus(
-        "ok" if ok else "migrations_pending", latency_ms, schema_version, pending
-    )
-    body = Readiness("ok" if ok else "unavailable", SERVICE, VERSION, database)
-    return Response(body, status_code=200 if ok else 503)
+    body = readiness(expected=state.migration_versions, applied=applied, latency_ms=latency_ms)
+    return Response(body, status_code=200 if body.status == "ok" else 503)
 
 
-routes = [health, ready]
+router = Router("/health", route_handlers=[health, ready], tags=["health"])

@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
-from app import auth, exercises, health, sessions, sets, stats, users, workouts
+from app import audit, auth, exercises, health, sessions, sets, stats, tokens, users, workouts
 from app.core import passwords, security
 from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, migration_versions, open_pool
@@ -25,9 +25,11 @@ from app.core.request_log import with_request_context
 
 def route_handlers() -> list[ControllerRouterHandler]:
     return [
-        *health.routes,
-        *auth.routes,
-        *users.routes,
+        health.router,
+        auth.router,
+        users.router,
+        tokens.router,
+        audit.router,
         exercises.router,
         workouts.router,
         sessions.router,
@@ -60,6 +62,7 @@ def create_app(settings: Settings) -> Litestar:
             {
                 "settings": settings,
                 "migration_versions": migration_versions(),
+                "queries": queries,
                 "pool": None,
                 "token_verifier": security.AccessTokenVerifier(settings),
             }

@@ -21,6 +21,7 @@ from app.core.config import Settings
 from app.core.db import Db
 from app.core.enums import AuditAction
 from app.core.errors import TooManyRequests
+from app.core.passwords import Passwords
 
 
 class ThrottleState(msgspec.Struct):
@@ -36,11 +37,11 @@ def email_key(email: str) -> bytes:
 
 async def count_attempt(
     db: Db,
-    settings: Settings,
     *,
+    settings: Settings,
     email: str,
-    user_id: UUID | None = None,
-    context: dict[str, str] | None = None,
+    user_id: UUID | None,
+    context: dict[str, str],
 ) -> None:
     """Count one attempt at `email`'s password; raise 429 when the account is locked.
 
@@ -59,12 +60,7 @@ async def count_attempt(
         return
     if state.just_locked:
         async with db.transaction():
-            await audit.record(
-                db,
-                user_id=user_id,
-                action=AuditAction.LOGIN_FAILED,
-                metadata={"reason": "locked", **(context or {})},
-            )
+            await _record_failure(db, user_id=user_id, reason="locked", context=context)
     retry_after = max(1, state.retry_after_s)
     raise TooManyRequests(
         "too_many_attempts",
@@ -73,10 +69,42 @@ async def count_attempt(
     )
 
 
+async def check_password(
+    db: Db,
+    *,
+    settings: Settings,
+    passwords: Passwords,
+    email: str,
+    user_id: UUID | None,
+    password_hash: str | None,
+    password: str,
+    failure_reason: str,
+    context: dict[str, str],
+) -> bool:
+    """Count an attempt at `email`'s password (429 when the account is locked), then check
+    `password` against `password_hash` (None: against the dummy hash, so an unknown email
+    takes as long). A failure goes to the audit log as `login_failed`, `failure_reason`."""
+    await count_attempt(db, settings=settings, email=email, user_id=user_id, context=context)
+    if await passwords.verify(password_hash, password):
+        return True
+    async with db.transaction():
+        await _record_failure(db, user_id=user_id, reason=failure_reason, context=context)
+        await prune(db, settings=settings)
+    return False
+
+
+async def _record_failure(
+    db: Db, *, user_id: UUID | None, reason: str, context: dict[str, str]
+) -> None:
+    await audit.record_account_action(
+        db, action=AuditAction.LOGIN_FAILED, user_id=user_id, context=context, reason=reason
+    )
+
+
 async def reset(db: Db, *, email: str) -> None:
     await db.execute("throttle/reset", email_hash=email_key(email))
 
 
-async def prune(db: Db, settings: Settings) -> None:
+async def prune(db: Db, *, settings: Settings) -> None:
     """Delete the rows of accounts whose window and lock are over."""
     await db.execute("throttle/prune", window_s=settings.login_window_s)

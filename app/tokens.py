@@ -3,21 +3,31 @@ hashes, rotated on every use within a family (one family = one login on one devi
 
 Presenting a retired token again means it was copied: the whole family is revoked and the
 reuse is written to the audit log. Tokens idle for `refresh_token_idle_days` expire.
+
+A client sees its families as its logins: `/v1/me/logins` lists and ends them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import time
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
+from litestar import Request, Router, delete, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
+from app import audit
 from app.core.config import Settings
 from app.core.db import Db
+from app.core.enums import AuditAction
+from app.core.errors import NotFound
+from app.core.http import new_id, responses
+from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.security import CurrentUser
 
 # A recognisable prefix lets secret scanners find leaked tokens; 32 random bytes follow.
 TOKEN_PREFIX = "kr1_"  # noqa: S105 (a public prefix, not a secret)
@@ -51,21 +61,14 @@ class Login(msgspec.Struct):
     current: bool
 
 
+class LoginPage(msgspec.Struct):
+    items: list[Login]
+    next_cursor: str | None
+
+
 class IssuedToken(msgspec.Struct, frozen=True):
     token: str
     login_id: UUID
-
-
-def new_id() -> UUID:
-    """A UUIDv7 (RFC 9562): time-ordered, so new rows land at the end of the indexes."""
-    millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (millis & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76  # version
-    value |= ((rand >> 64) & 0xFFF) << 64
-    value |= 0b10 << 62  # variant
-    value |= rand & ((1 << 62) - 1)
-    return UUID(int=value)
 
 
 def hash_token(token: str) -> bytes:
@@ -78,8 +81,8 @@ def new_token() -> str:
 
 async def issue(
     db: Db,
-    settings: Settings,
     *,
+    settings: Settings,
     user_id: UUID,
     device_label: str,
     login_id: UUID | None = None,
@@ -106,23 +109,51 @@ async def retire(db: Db, *, token: str) -> RotatedToken | None:
     return await db.one("tokens/rotate", RotatedToken, token_hash=hash_token(token))
 
 
-async def find(db: Db, *, token: str) -> StoredRefreshToken | None:
-    return await db.one("tokens/find", StoredRefreshToken, token_hash=hash_token(token))
+async def end_copied_login(db: Db, *, token: str, context: dict[str, str]) -> None:
+    """When `token` is a retired one presented again, someone holds a copy of it: end its
+    whole login (on every device that holds it) and record the reuse."""
+    stored = await db.one("tokens/find", StoredRefreshToken, token_hash=hash_token(token))
+    if stored is None or stored.retired_at is None:
+        return
+    async with db.transaction():
+        revoked = await db.execute(
+            "tokens/revoke_family", user_id=stored.user_id, family_id=stored.family_id
+        )
+        await audit.record_account_action(
+            db,
+            action=AuditAction.TOKEN_REUSE_DETECTED,
+            user_id=stored.user_id,
+            context=context,
+            login_id=str(stored.family_id),
+            login_ended=revoked > 0,  # False when it had ended before
+        )
 
 
-async def revoke_family(db: Db, *, user_id: UUID, family_id: UUID) -> int:
-    return await db.execute("tokens/revoke_family", user_id=user_id, family_id=family_id)
+async def end_login_by_token(db: Db, *, user_id: UUID, token: str, context: dict[str, str]) -> None:
+    """Log out: end the login of one of the user's refresh tokens; nothing when the token is
+    unknown, already ended or not theirs."""
+    async with db.transaction():
+        login_id = await db.scalar(
+            "tokens/end_login_by_token", user_id=user_id, token_hash=hash_token(token)
+        )
+        if login_id is not None:
+            await _login_ended(db, AuditAction.LOGOUT, user_id, login_id, context)
 
 
-async def end_login_by_token(db: Db, *, user_id: UUID, token: str) -> UUID | None:
-    """Revoke the family of one of `user_id`'s tokens; the login id, or None if not theirs."""
-    return await db.scalar(
-        "tokens/end_login_by_token", user_id=user_id, token_hash=hash_token(token)
+async def end_login(db: Db, *, user_id: UUID, login_id: UUID, context: dict[str, str]) -> None:
+    """End one of the user's active logins; 404 `login_not_found` when it is none."""
+    async with db.transaction():
+        if not await db.execute("tokens/end_login", user_id=user_id, login_id=login_id):
+            raise NotFound("login_not_found", "No such active login")
+        await _login_ended(db, AuditAction.LOGIN_REVOKE, user_id, login_id, context)
+
+
+async def _login_ended(
+    db: Db, action: AuditAction, user_id: UUID, login_id: UUID, context: dict[str, str]
+) -> None:
+    await audit.record_account_action(
+        db, action=action, user_id=user_id, context=context, login_id=str(login_id)
     )
-
-
-async def end_login(db: Db, *, user_id: UUID, login_id: UUID) -> bool:
-    return await db.execute("tokens/end_login", user_id=user_id, login_id=login_id) > 0
 
 
 async def end_other_logins(db: Db, *, user_id: UUID, keep_login_id: UUID | None) -> int:
@@ -134,19 +165,67 @@ async def prune_expired(db: Db, *, user_id: UUID) -> None:
 
 
 async def list_logins(
-    db: Db,
-    *,
-    user_id: UUID,
-    current_login_id: UUID | None,
-    limit: int,
-    before: tuple[datetime, UUID] | None,
-) -> list[Login]:
-    return await db.many(
+    db: Db, *, user_id: UUID, current_login_id: UUID | None, limit: int, cursor: str | None
+) -> LoginPage:
+    """A page of the user's active logins, newest first; `current` marks `current_login_id`."""
+    before = decode_cursor(cursor, tuple[datetime, UUID])
+    rows = await db.many(
         "tokens/list_logins",
         Login,
         user_id=user_id,
         current_login_id=current_login_id,
         before_created_at=before[0] if before else None,
         before_id=before[1] if before else None,
-        limit=limit,
+        limit=limit + 1,
     )
+    return LoginPage(*page_of(rows, limit, lambda login: (login.created_at, login.id)))
+
+
+# --- routes ------------------------------------------------------------------------------
+
+
+@get(
+    "/",
+    operation_id="listLogins",
+    summary="Your active logins",
+    description="One item per device logged in (a live refresh token), newest first; "
+    "`current` marks the login of the access token used.",
+    responses=responses(codes={400: "invalid_cursor"}),
+)
+async def list_mine(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    limit: int = LimitParam,
+    cursor: str | None = CursorParam,
+) -> LoginPage:
+    return await list_logins(
+        db,
+        user_id=current_user.id,
+        current_login_id=current_user.login_id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@delete(
+    "/{login_id:uuid}",
+    operation_id="endLogin",
+    summary="End one of your logins",
+    description="Revokes the login's refresh token, so that device has to log in again "
+    "(its current access token lapses within minutes). 404 `login_not_found` when it is "
+    "not one of your active logins.",
+    status_code=204,
+    responses=responses(404, codes={404: "login_not_found"}, takes_input=False),
+)
+async def end_mine(
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    login_id: FromPath[UUID],
+) -> None:
+    await end_login(
+        db, user_id=current_user.id, login_id=login_id, context=audit.client_context(request)
+    )
+
+
+router = Router("/v1/me/logins", route_handlers=[list_mine, end_mine], tags=["me"])

@@ -1,7 +1,9 @@
-"""The caller's own account: profile, password, logins and audit history.
+"""The caller's own account: profile, password, deletion.
 
 `/v1/me` carries an ETag (its `version`): `If-None-Match` on GET gives 304, `If-Match` on
-PATCH and DELETE gives 412 when stale.
+PATCH and DELETE gives 412 when stale. Registration and login (`app.auth`) use the account
+rules and rows defined here. The account's logins (`/v1/me/logins`) are served by
+`app.tokens`, its audit history (`/v1/me/audit`) by `app.audit`.
 """
 
 from __future__ import annotations
@@ -12,44 +14,55 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, patch
-from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 
 from app import audit, throttle, tokens
-from app.auth import (
-    AUTH_BODY_LIMIT,
-    DEPENDENCIES,
-    DISPLAY_NAME_MAX,
-    Credentials,
-    User,
-    clean_display_name,
-    client_context,
-)
+from app.audit import client_context
 from app.core.config import Settings
 from app.core.db import Db
 from app.core.enums import AuditAction, WeightUnit
-from app.core.errors import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    Unauthorized,
-    Unprocessable,
-    error_responses,
-)
+from app.core.errors import Conflict, Forbidden, Unauthorized, Unprocessable, field_error
 from app.core.http import (
+    CONTROL_CHARACTERS,
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
     conditional_get,
     if_match_versions,
+    new_id,
+    responses,
+    sent_fields,
     stale,
+    unset_to_none,
     with_etag,
 )
-from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.core.passwords import MAX_BYTES, Passwords, check_policy, normalize
+from app.core.passwords import MAX_BYTES, Passwords, check_policy, normalize, provide_passwords
 from app.core.security import CurrentUser
-from app.tokens import Login
+
+# Account bodies are a few short strings (a password is at most 1 KiB); anything bigger is
+# refused with 413 before it is read in full.
+ACCOUNT_BODY_LIMIT = 16 * 1024
+DISPLAY_NAME_MAX = 100
+PROFILE_FIELDS = ("display_name", "preferred_weight_unit")
+
+
+class User(msgspec.Struct):
+    id: UUID
+    email: str
+    display_name: str
+    preferred_weight_unit: WeightUnit
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Credentials(msgspec.Struct):
+    id: UUID
+    email: str
+    password_hash: str
+    version: int
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,24 +85,74 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     )
 
 
-class LoginPage(msgspec.Struct):
-    items: list[Login]
-    next_cursor: str | None
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
 
 
-class AuditEntry(msgspec.Struct):
-    id: int
-    action: AuditAction
-    entity_type: str
-    entity_id: UUID | None
-    metadata: dict[str, Any]
-    request_id: str
-    created_at: datetime
+DEPENDENCIES = {
+    "passwords": Provide(provide_passwords, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+}
 
 
-class AuditPage(msgspec.Struct):
-    items: list[AuditEntry]
-    next_cursor: str | None
+# --- input rules ---------------------------------------------------------------------------
+
+
+def clean_display_name(display_name: str) -> str:
+    """The stored form of a display name: trimmed; 422 when blank or with control characters."""
+    cleaned = display_name.strip()
+    if cleaned and not CONTROL_CHARACTERS.search(cleaned):
+        return cleaned
+    raise field_error(
+        Unprocessable,
+        "invalid_display_name",
+        "The display name is not valid",
+        field="display_name",
+        problem="must not contain control characters" if cleaned else "must not be blank",
+    )
+
+
+# --- account rows ------------------------------------------------------------------------
+
+
+async def get_user(db: Db, *, user_id: UUID) -> User | None:
+    return await db.one("users/get", User, user_id=user_id)
+
+
+async def insert_user(db: Db, *, email: str, password_hash: str, display_name: str) -> User:
+    """A new account; 409 `email_taken` when the email (any case) has one."""
+    user = await db.one(
+        "users/insert",
+        User,
+        id=new_id(),
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name,
+    )
+    if user is None:
+        raise field_error(
+            Conflict,
+            "email_taken",
+            "An account with this email already exists",
+            field="email",
+            problem="already has an account",
+        )
+    return user
+
+
+async def get_credentials_by_email(db: Db, *, email: str) -> Credentials | None:
+    return await db.one("users/get_credentials_by_email", Credentials, email=email)
+
+
+async def replace_password_hash(db: Db, *, user_id: UUID, old_hash: str, new_hash: str) -> None:
+    """Store a new hash of the same password, unless the password changed meanwhile."""
+    await db.execute(
+        "users/update_password_hash", user_id=user_id, old_hash=old_hash, new_hash=new_hash
+    )
+
+
+# --- operations ----------------------------------------------------------------------------
 
 
 def _account_gone() -> Unauthorized:
@@ -100,25 +163,164 @@ def _account_gone() -> Unauthorized:
     )
 
 
+async def _audit(
+    db: Db, action: AuditAction, user_id: UUID, context: dict[str, str], **metadata: Any
+) -> None:
+    await audit.record_account_action(
+        db, action=action, user_id=user_id, context=context, **metadata
+    )
+
+
+def _concurrent_update() -> Conflict:
+    return Conflict("concurrent_update", "The account changed while this request ran; try again")
+
+
+async def get_account(db: Db, *, user_id: UUID) -> User:
+    """The caller's account; 401 when it was deleted after the access token was issued."""
+    user = await get_user(db, user_id=user_id)
+    if user is None:
+        raise _account_gone()
+    return user
+
+
+async def update_profile(
+    db: Db,
+    *,
+    passwords: Passwords,
+    settings: Settings,
+    user: CurrentUser,
+    data: ProfileUpdate,
+    if_match: str | None,
+    context: dict[str, str],
+) -> User:
+    """Apply a PATCH of /v1/me; a password change ends every other login of the account."""
+    display_name = unset_to_none(data.display_name)
+    if display_name is not None:
+        display_name = clean_display_name(display_name)
+    account = await db.one("users/get_credentials", Credentials, user_id=user.id)
+    if account is None:
+        raise _account_gone()
+    if problem := stale(if_match_versions(if_match), account.version):
+        raise problem
+    password_hash = await _password_change(
+        db, passwords=passwords, settings=settings, account=account, data=data, context=context
+    )
+    profile_fields = [name for name in sent_fields(data) if name in PROFILE_FIELDS]
+    if password_hash is None and not profile_fields:
+        return await get_account(db, user_id=user.id)  # nothing to change
+    async with db.transaction():
+        changed = await db.one(
+            "users/update",
+            User,
+            user_id=user.id,
+            version=account.version,
+            display_name=display_name,
+            preferred_weight_unit=unset_to_none(data.preferred_weight_unit),
+            password_hash=password_hash,
+        )
+        if changed is None:
+            raise _concurrent_update()
+        if password_hash is not None:
+            ended = await tokens.end_other_logins(db, user_id=user.id, keep_login_id=user.login_id)
+            await throttle.reset(db, email=account.email)
+            await _audit(db, AuditAction.PASSWORD_CHANGE, user.id, context, ended_logins=ended)
+        if profile_fields:
+            await _audit(db, AuditAction.PROFILE_UPDATE, user.id, context, fields=profile_fields)
+    return changed
+
+
+async def _password_change(
+    db: Db,
+    *,
+    passwords: Passwords,
+    settings: Settings,
+    account: Credentials,
+    data: ProfileUpdate,
+    context: dict[str, str],
+) -> str | None:
+    """The hash of the new password a PATCH asks for, once the change is checked; None
+    when it asks for none."""
+    new_password, current_password = data.new_password, data.current_password
+    if isinstance(new_password, msgspec.UnsetType):
+        if isinstance(current_password, msgspec.UnsetType):
+            return None
+        raise field_error(
+            Unprocessable,
+            "new_password_required",
+            "current_password is only used to change the password",
+            field="new_password",
+            problem="is required with current_password",
+        )
+    if isinstance(current_password, msgspec.UnsetType):
+        raise field_error(
+            Unprocessable,
+            "current_password_required",
+            "Changing the password needs the current password",
+            field="current_password",
+            problem="is required with new_password",
+        )
+    check_policy(new_password, email=account.email, field="new_password")
+    if not await throttle.check_password(
+        db,
+        settings=settings,
+        passwords=passwords,
+        email=account.email,
+        user_id=account.id,
+        password_hash=account.password_hash,
+        password=current_password,
+        failure_reason="wrong_current_password",
+        context=context,
+    ):
+        raise field_error(
+            Forbidden,
+            "wrong_password",
+            "The current password is not correct",
+            field="current_password",
+            problem="is not correct",
+        )
+    if normalize(new_password) == normalize(current_password):
+        raise field_error(
+            Unprocessable,
+            "weak_password",
+            "The password does not meet the policy",
+            field="new_password",
+            problem="must differ from the current one",
+        )
+    return await passwords.hash(new_password)
+
+
+async def delete_account(
+    db: Db, *, user_id: UUID, if_match: str | None, context: dict[str, str]
+) -> None:
+    """Delete the account and all it owns; its audit rows stay, without the user id."""
+    versions = if_match_versions(if_match)
+    async with db.transaction():
+        user = await get_account(db, user_id=user_id)
+        if problem := stale(versions, user.version):
+            raise problem
+        # recorded first: the row must reference the account while it still exists (the
+        # delete then sets its user_id to NULL like every other row of the account)
+        await _audit(db, AuditAction.ACCOUNT_DELETE, user_id, context)
+        if not await db.execute("users/delete", user_id=user_id, versions=[user.version]):
+            raise _concurrent_update()
+
+
+# --- routes ------------------------------------------------------------------------------
+
+
 @get(
     "/",
     operation_id="getMe",
     summary="Your account",
     response_headers=ETAG_HEADER,
-    responses={
-        304: ResponseSpec(data_container=None, description="Your copy is current"),
-        **error_responses(401),
-    },
-    tags=["me"],
+    responses=responses(304, takes_input=False),
 )
 async def get_me(
     db: NamedDependency[Db],
     current_user: NamedDependency[CurrentUser],
     if_none_match: IfNoneMatch = None,
 ) -> Response[User]:
-    user = await db.one("users/get", User, user_id=current_user.id)
-    if user is None:
-        raise _account_gone()
+    user = await get_account(db, user_id=current_user.id)
     return conditional_get(user, user.version, if_none_match)
 
 
@@ -131,10 +333,19 @@ async def get_me(
     "`too_many_attempts`) and ends every other login of the account; the login of the "
     "access token used stays. 422 `weak_password`, `invalid_display_name`, "
     "`current_password_required`.",
-    request_max_body_size=AUTH_BODY_LIMIT,
+    request_max_body_size=ACCOUNT_BODY_LIMIT,
     response_headers=ETAG_HEADER,
-    responses=error_responses(400, 401, 403, 409, 412, 413, 422, 429),
-    tags=["me"],
+    responses=responses(
+        412,
+        413,
+        codes={
+            403: "wrong_password",
+            409: "concurrent_update",
+            422: "weak_password, invalid_display_name, current_password_required, "
+            "new_password_required",
+            429: "too_many_attempts",
+        },
+    ),
 )
 async def update_me(
     data: JSONBody[ProfileUpdate],
@@ -145,115 +356,16 @@ async def update_me(
     current_user: NamedDependency[CurrentUser],
     if_match: IfMatch = None,
 ) -> Response[User]:
-    display_name = (
-        None
-        if isinstance(data.display_name, msgspec.UnsetType)
-        else clean_display_name(data.display_name)
+    user = await update_profile(
+        db,
+        passwords=passwords,
+        settings=settings,
+        user=current_user,
+        data=data,
+        if_match=if_match,
+        context=client_context(request),
     )
-    account = await db.one("users/get_credentials", Credentials, user_id=current_user.id)
-    if account is None:
-        raise _account_gone()
-    if problem := stale(if_match_versions(if_match), account.version):
-        raise problem
-    context = client_context(request)
-    password_hash = None
-    if not isinstance(data.new_password, msgspec.UnsetType):
-        password_hash = await _new_password_hash(
-            db, passwords, settings, account, data.new_password, data.current_password, context
-        )
-    elif not isinstance(data.current_password, msgspec.UnsetType):
-        raise Unprocessable(
-            "new_password_required",
-            "current_password is only used to change the password",
-            details=[{"field": "new_password", "message": "is required with current_password"}],
-        )
-    profile_fields = [
-        name
-        for name in ("display_name", "preferred_weight_unit")
-        if getattr(data, name) is not msgspec.UNSET
-    ]
-    if password_hash is None and not profile_fields:
-        user = await db.one("users/get", User, user_id=current_user.id)
-        if user is None:
-            raise _account_gone()
-        return with_etag(user, user.version)  # nothing to change
-    async with db.transaction():
-        user = await db.one(
-            "users/update",
-            User,
-            user_id=current_user.id,
-            version=account.version,
-            display_name=display_name,
-            preferred_weight_unit=None
-            if isinstance(data.preferred_weight_unit, msgspec.UnsetType)
-            else data.preferred_weight_unit,
-            password_hash=password_hash,
-        )
-        if user is None:
-            raise Conflict(
-                "concurrent_update", "The account changed while this request ran; try again"
-            )
-        if password_hash is not None:
-            ended = await tokens.end_other_logins(
-                db, user_id=user.id, keep_login_id=current_user.login_id
-            )
-            await throttle.reset(db, email=account.email)
-            await audit.record(
-                db,
-                user_id=user.id,
-                action=AuditAction.PASSWORD_CHANGE,
-                metadata={"ended_logins": ended, **context},
-            )
-        if profile_fields:
-            await audit.record(
-                db,
-                user_id=user.id,
-                action=AuditAction.PROFILE_UPDATE,
-                metadata={"fields": profile_fields, **context},
-            )
     return with_etag(user, user.version)
-
-
-async def _new_password_hash(
-    db: Db,
-    passwords: Passwords,
-    settings: Settings,
-    account: Credentials,
-    new_password: str,
-    current_password: str | msgspec.UnsetType,
-    context: dict[str, str],
-) -> str:
-    """Check a password change and hash the new password."""
-    if isinstance(current_password, msgspec.UnsetType):
-        raise Unprocessable(
-            "current_password_required",
-            "Changing the password needs the current password",
-            details=[{"field": "current_password", "message": "is required with new_password"}],
-        )
-    check_policy(new_password, email=account.email, field="new_password")
-    await throttle.count_attempt(
-        db, settings, email=account.email, user_id=account.id, context=context
-    )
-    if not await passwords.verify(account.password_hash, current_password):
-        async with db.transaction():
-            await audit.record(
-                db,
-                user_id=account.id,
-                action=AuditAction.LOGIN_FAILED,
-                metadata={"reason": "wrong_current_password", **context},
-            )
-        raise Forbidden(
-            "wrong_password",
-            "The current password is not correct",
-            details=[{"field": "current_password", "message": "is not correct"}],
-        )
-    if normalize(new_password) == normalize(current_password):
-        raise Unprocessable(
-            "weak_password",
-            "The password does not meet the policy",
-            details=[{"field": "new_password", "message": "must differ from the current one"}],
-        )
-    return await passwords.hash(new_password)
 
 
 @delete(
@@ -263,8 +375,7 @@ async def _new_password_hash(
     description="Deletes the account, its workouts, sessions, sets, custom exercises and "
     "logins. The audit log keeps its rows, without the user id.",
     status_code=204,
-    responses=error_responses(401, 409, 412),
-    tags=["me"],
+    responses=responses(409, 412, codes={409: "concurrent_update"}, takes_input=False),
 )
 async def delete_me(
     request: Request[Any, Any, Any],
@@ -272,111 +383,14 @@ async def delete_me(
     current_user: NamedDependency[CurrentUser],
     if_match: IfMatch = None,
 ) -> None:
-    versions = if_match_versions(if_match)
-    async with db.transaction():
-        user = await db.one("users/get", User, user_id=current_user.id)
-        if user is None:
-            raise _account_gone()
-        if problem := stale(versions, user.version):
-            raise problem
-        # recorded first: the row must reference the account while it still exists (the
-        # delete then sets its user_id to NULL like every other row of the account)
-        await audit.record(
-            db,
-            user_id=current_user.id,
-            action=AuditAction.ACCOUNT_DELETE,
-            metadata=client_context(request),
-        )
-        if not await db.execute("users/delete", user_id=current_user.id, versions=[user.version]):
-            raise Conflict(
-                "concurrent_update", "The account changed while this request ran; try again"
-            )
-
-
-@get(
-    "/logins",
-    operation_id="listLogins",
-    summary="Your active logins",
-    description="One item per device logged in (a live refresh token), newest first; "
-    "`current` marks the login of the access token used.",
-    responses=error_responses(400, 401),
-    tags=["me"],
-)
-async def list_logins(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-) -> LoginPage:
-    before = decode_cursor(cursor, tuple[datetime, UUID])
-    rows = await tokens.list_logins(
-        db,
-        user_id=current_user.id,
-        current_login_id=current_user.login_id,
-        limit=limit + 1,
-        before=before,
+    await delete_account(
+        db, user_id=current_user.id, if_match=if_match, context=client_context(request)
     )
-    items, next_cursor = page_of(rows, limit, lambda login: (login.created_at, login.id))
-    return LoginPage(items, next_cursor)
-
-
-@delete(
-    "/logins/{login_id:uuid}",
-    operation_id="endLogin",
-    summary="End one of your logins",
-    description="Revokes the login's refresh token, so that device has to log in again "
-    "(its current access token lapses within minutes). 404 `login_not_found` when it is "
-    "not one of your active logins.",
-    status_code=204,
-    responses=error_responses(401, 404),
-    tags=["me"],
-)
-async def end_login(
-    request: Request[Any, Any, Any],
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    login_id: FromPath[UUID],
-) -> None:
-    async with db.transaction():
-        if not await tokens.end_login(db, user_id=current_user.id, login_id=login_id):
-            raise NotFound("login_not_found", "No such active login")
-        await audit.record(
-            db,
-            user_id=current_user.id,
-            action=AuditAction.LOGIN_REVOKE,
-            metadata={"login_id": str(login_id), **client_context(request)},
-        )
-
-
-@get(
-    "/audit",
-    operation_id="listMyAuditLog",
-    summary="Your audit history",
-    description="What was done with your account and data, newest first.",
-    responses=error_responses(400, 401),
-    tags=["me"],
-)
-async def list_audit(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-) -> AuditPage:
-    before = decode_cursor(cursor, tuple[int])
-    rows = await db.many(
-        "audit/list_for_user",
-        AuditEntry,
-        user_id=current_user.id,
-        before_id=before[0] if before else None,
-        limit=limit + 1,
-    )
-    items, next_cursor = page_of(rows, limit, lambda entry: (entry.id,))
-    return AuditPage(items, next_cursor)
 
 
 router = Router(
     "/v1/me",
-    route_handlers=[get_me, update_me, delete_me, list_logins, end_login, list_audit],
+    route_handlers=[get_me, update_me, delete_me],
     dependencies=DEPENDENCIES,
+    tags=["me"],
 )
-routes = [router]

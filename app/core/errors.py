@@ -20,7 +20,6 @@ from litestar import MediaType, Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import BodyKwarg
 from litestar.types import ExceptionHandlersMap
 from psycopg import errors as pg
@@ -106,6 +105,13 @@ class Unprocessable(ApiError):
 
 class TooManyRequests(ApiError):
     status_code = 429
+
+
+def field_error(
+    error: type[ApiError], error_code: str, message: str, *, field: str, problem: str
+) -> ApiError:
+    """An error about one field of the request body, with what is wrong with it."""
+    return error(error_code, message, details=[{"field": field, "message": problem}])
 
 
 def request_id_of(request: Request[Any, Any, Any]) -> str:
@@ -312,11 +318,3 @@ exception_handlers: ExceptionHandlersMap = {
     psycopg.Error: _database_error,
     Exception: _unexpected,
 }
-
-
-def error_responses(*status_codes: int) -> dict[int, ResponseSpec]:
-    """OpenAPI declarations of the error responses a route can give."""
-    return {
-        code: ResponseSpec(data_container=ErrorBody, description=_STATUS_CODES.get(code, "error"))
-        for code in status_codes
-    }

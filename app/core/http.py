@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Generator, Iterable, Mapping
 from contextlib import contextmanager
@@ -177,6 +178,9 @@ def created(body: T, version: int, location: str, *, replayed: bool) -> Response
 
 # --- request validation (raised from __post_init__, answered as 400 with the location) ----
 
+# C0 and C1 control characters: never part of a name, an email or a device label.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 
 def clean_name(name: str) -> str:
     """Inner whitespace collapsed, ends trimmed; blank is refused."""
@@ -308,17 +312,32 @@ _REASONS = {
     412: "If-Match names a stale ETag",
     413: "The request body is too large",
     422: "The request is well-formed but not acceptable",
+    429: "Too many attempts; wait as long as Retry-After says",
+}
+# Always the same: what the guard, the ETag check and the body limit answer.
+_FIXED_CODES = {
+    401: "missing_token, invalid_token, token_expired",
+    412: "etag_mismatch",
+    413: "payload_too_large",
 }
 
 
 def responses(
-    *status_codes: int, codes: Mapping[int, str] | None = None
+    *status_codes: int,
+    codes: Mapping[int, str] | None = None,
+    public: bool = False,
+    takes_input: bool = True,
 ) -> dict[int, ResponseSpec]:
     """OpenAPI declarations of a route's error responses, naming the `error_code`s each
-    status can carry (`codes`); 400 (validation) and 401 (token) are always included."""
+    status can carry (`codes`). 400 (validation) is included unless the route has nothing a
+    client can get wrong (`takes_input=False`: no body, query or typed header); 401 (access
+    token) unless the route is `public`, where a 401 is listed only with its own codes."""
     codes = codes or {}
+    implied = {400} if takes_input else set[int]()
+    if not public:
+        implied.add(401)
     specs: dict[int, ResponseSpec] = {}
-    for status in sorted({400, 401, *status_codes, *codes}):
+    for status in sorted({*implied, *status_codes, *codes}):
         if status == 304:
             specs[status] = ResponseSpec(data_container=None, description=_REASONS[304])
             continue
@@ -326,12 +345,10 @@ def responses(
         named = codes.get(status)
         if status == 400:
             named = ", ".join(filter(None, ["validation_error", named]))
-        elif status == 401:
-            named = "missing_token, invalid_token, token_expired"
-        elif status == 412:
-            named = "etag_mismatch"
-        elif status == 413:
-            named = "payload_too_large"
+        elif status == 401 and public:
+            description = "Not authenticated"
+        elif status in _FIXED_CODES:
+            named = _FIXED_CODES[status]
         if named:
             description = f"{description}. error_code: {named}"
         specs[status] = ResponseSpec(data_container=ErrorBody, description=description)
