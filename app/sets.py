@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -269,16 +269,18 @@ async def log_sets(
                 details=[{"field": _field(index, "id", batch=batch), "source": "body"}],
             )
         seen.add(item.id)
-    params: dict[str, Any] = {
-        "session_id": session_id,
-        "user_id": current_user.id,
-        "sets": json_param(sets),
-        "request_id": current_request_id.get(),
-    }
+    sets_json, request_id = json_param(sets), current_request_id.get()
 
     async def log() -> tuple[SetLogOutcome | None, list[NewRecord]]:
         async with db.transaction():
-            outcome = await db.one("sets/log", SetLogOutcome, **params)
+            outcome = await db.one(
+                "sets/log",
+                SetLogOutcome,
+                session_id=session_id,
+                user_id=current_user.id,
+                sets=sets_json,
+                request_id=request_id,
+            )
             if outcome is None or len(outcome.sets) != len(sets):
                 return outcome, []  # not logged: the checks below say why
             ids = [record.id for record in outcome.sets]
