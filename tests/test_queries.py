@@ -91,3 +91,42 @@ def test_query_prepares_and_matches_its_header(name: str, schema_url: str) -> No
         assert set(columns) == set(fields), (
             f"{name}: columns {sorted(columns)} != {query.struct} fields {sorted(fields)}"
         )
+
+
+# LANGUAGE sql functions of the schema that are meant to stay calls: immutable_unaccent
+# wraps a STABLE function to be IMMUTABLE (for the generated search_name column and its
+# index), and the planner never inlines a body more volatile than its declaration.
+NOT_INLINED = {"immutable_unaccent"}
+
+
+@pytest.fixture(scope="module")
+def sql_functions(schema_url: str) -> set[str]:
+    with psycopg.connect(schema_url, autocommit=True) as conn:
+        if conn.info.server_version < 160000:
+            pytest.skip("EXPLAIN (GENERIC_PLAN) needs PostgreSQL 16")
+        rows = conn.execute(
+            """
+            SELECT p.proname
+            FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            WHERE p.pronamespace = 'public'::regnamespace AND l.lanname = 'sql'
+            """
+        ).fetchall()
+    return {name for (name,) in rows} - NOT_INLINED
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_the_sql_functions_a_query_uses_are_inlined(
+    name: str, schema_url: str, sql_functions: set[str]
+) -> None:
+    """The document shapes and weight conversions are functions for one definition, not
+    for a call per row: each must vanish into the plan, as if written out in the query."""
+    sql = QUERIES[name].sql
+    used = sorted(f for f in sql_functions if re.search(rb"\b%s\(" % f.encode(), sql))
+    if not used:
+        return
+    with psycopg.connect(schema_url, autocommit=True) as conn:
+        plan = "\n".join(
+            row[0] for row in conn.execute(b"EXPLAIN (VERBOSE, GENERIC_PLAN) " + to_positional(sql))
+        )
+    called = sorted(f for f in used if re.search(rf"\b{f}\(", plan))
+    assert not called, f"{name}: the plan still calls {called}:\n{plan}"
