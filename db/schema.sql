@@ -93,6 +93,29 @@ CREATE TYPE public.muscle_group AS ENUM (
 
 
 --
+-- Name: planned_exercise_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.planned_exercise_document AS (
+	"position" smallint,
+	exercise_id uuid,
+	exercise_name text,
+	target_sets smallint,
+	target_reps smallint,
+	target_weight_kg numeric,
+	target_rest_s integer,
+	notes text
+);
+
+
+--
+-- Name: TYPE planned_exercise_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.planned_exercise_document IS 'One exercise of a workout''s or a session''s plan as the API shows it (PlannedExercise); built by planned_exercise_document(workout_exercises | session_exercises, text).';
+
+
+--
 -- Name: session_status; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -123,6 +146,38 @@ CREATE TYPE public.weight_unit AS ENUM (
     'kg',
     'lb'
 );
+
+
+--
+-- Name: set_record_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.set_record_document AS (
+	id uuid,
+	session_id uuid,
+	exercise_id uuid,
+	exercise_name text,
+	"position" integer,
+	set_type public.set_type,
+	reps integer,
+	weight numeric,
+	weight_unit public.weight_unit,
+	duration_s integer,
+	distance_m numeric,
+	rpe numeric(3,1),
+	performed_at timestamp with time zone,
+	notes text,
+	version integer,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE set_record_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.set_record_document IS 'A logged set as the API shows it (SetRecord); built by set_record_document(set_records, text).';
 
 
 --
@@ -174,6 +229,100 @@ CREATE FUNCTION public.immutable_unaccent(value text) RETURNS text
 COMMENT ON FUNCTION public.immutable_unaccent(value text) IS 'unaccent() with a fixed dictionary, IMMUTABLE so generated columns and indexes can use it.';
 
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: session_exercises; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.session_exercises (
+    session_id uuid NOT NULL,
+    "position" smallint NOT NULL,
+    exercise_id uuid NOT NULL,
+    target_sets smallint,
+    target_reps smallint,
+    target_weight_kg numeric,
+    target_rest_s integer,
+    notes text DEFAULT ''::text NOT NULL,
+    CONSTRAINT session_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT session_exercises_position_check CHECK (("position" >= 0)),
+    CONSTRAINT session_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
+    CONSTRAINT session_exercises_target_rest_s_check CHECK (((target_rest_s >= 0) AND (target_rest_s <= 3600))),
+    CONSTRAINT session_exercises_target_sets_check CHECK (((target_sets >= 1) AND (target_sets <= 100))),
+    CONSTRAINT session_exercises_target_weight_kg_check CHECK (((target_weight_kg >= (0)::numeric) AND (target_weight_kg <= (1000)::numeric)))
+);
+
+
+--
+-- Name: TABLE session_exercises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.session_exercises IS 'The plan of a session (copied from its workout when it started), with targets (weights in kg).';
+
+
+--
+-- Name: planned_exercise_document(public.session_exercises, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.planned_exercise_document(se public.session_exercises, exercise_name text) RETURNS public.planned_exercise_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((se)."position", (se).exercise_id, exercise_name, (se).target_sets, (se).target_reps, (se).target_weight_kg, (se).target_rest_s, (se).notes)::public.planned_exercise_document;
+
+
+--
+-- Name: FUNCTION planned_exercise_document(se public.session_exercises, exercise_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.planned_exercise_document(se public.session_exercises, exercise_name text) IS 'An exercise of a session''s plan as the API shows it, given the exercise''s name.';
+
+
+--
+-- Name: workout_exercises; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.workout_exercises (
+    workout_id uuid NOT NULL,
+    "position" smallint NOT NULL,
+    exercise_id uuid NOT NULL,
+    target_sets smallint,
+    target_reps smallint,
+    target_weight_kg numeric,
+    target_rest_s integer,
+    notes text DEFAULT ''::text NOT NULL,
+    CONSTRAINT workout_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT workout_exercises_position_check CHECK (("position" >= 0)),
+    CONSTRAINT workout_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
+    CONSTRAINT workout_exercises_target_rest_s_check CHECK (((target_rest_s >= 0) AND (target_rest_s <= 3600))),
+    CONSTRAINT workout_exercises_target_sets_check CHECK (((target_sets >= 1) AND (target_sets <= 100))),
+    CONSTRAINT workout_exercises_target_weight_kg_check CHECK (((target_weight_kg >= (0)::numeric) AND (target_weight_kg <= (1000)::numeric)))
+);
+
+
+--
+-- Name: TABLE workout_exercises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.workout_exercises IS 'The ordered exercises of a workout plan, with their targets (weights in kg).';
+
+
+--
+-- Name: planned_exercise_document(public.workout_exercises, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.planned_exercise_document(we public.workout_exercises, exercise_name text) RETURNS public.planned_exercise_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((we)."position", (we).exercise_id, exercise_name, (we).target_sets, (we).target_reps, (we).target_weight_kg, (we).target_rest_s, (we).notes)::public.planned_exercise_document;
+
+
+--
+-- Name: FUNCTION planned_exercise_document(we public.workout_exercises, exercise_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.planned_exercise_document(we public.workout_exercises, exercise_name text) IS 'An exercise of a workout as the API shows it, given the exercise''s name.';
+
+
 --
 -- Name: weight_from_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
@@ -191,6 +340,62 @@ COMMENT ON FUNCTION public.weight_from_kg(weight_kg numeric, unit public.weight_
 
 
 --
+-- Name: set_records; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.set_records (
+    id uuid NOT NULL,
+    session_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    exercise_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    set_type public.set_type DEFAULT 'normal'::public.set_type NOT NULL,
+    reps integer,
+    weight_kg numeric,
+    weight_unit public.weight_unit DEFAULT 'kg'::public.weight_unit NOT NULL,
+    duration_s integer,
+    distance_m numeric,
+    rpe numeric(3,1),
+    performed_at timestamp with time zone DEFAULT now() NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT set_records_distance_m_check CHECK (((distance_m >= (0)::numeric) AND (distance_m <= (1000000)::numeric))),
+    CONSTRAINT set_records_duration_s_check CHECK (((duration_s >= 0) AND (duration_s <= 86400))),
+    CONSTRAINT set_records_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT set_records_position_check CHECK (("position" >= 0)),
+    CONSTRAINT set_records_reps_check CHECK (((reps >= 0) AND (reps <= 1000))),
+    CONSTRAINT set_records_rpe_check CHECK ((((rpe >= (1)::numeric) AND (rpe <= (10)::numeric)) AND ((rpe * (2)::numeric) = trunc((rpe * (2)::numeric))))),
+    CONSTRAINT set_records_version_check CHECK ((version >= 1)),
+    CONSTRAINT set_records_weight_kg_check CHECK (((weight_kg >= (0)::numeric) AND (weight_kg <= (1500)::numeric)))
+);
+
+
+--
+-- Name: TABLE set_records; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.set_records IS 'Performed sets. Weights in kg (weight_unit is the unit the user entered). Cascades with their session and user.';
+
+
+--
+-- Name: set_record_document(public.set_records, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_record_document(r public.set_records, exercise_name text) RETURNS public.set_record_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((r).id, (r).session_id, (r).exercise_id, exercise_name, (r)."position", (r).set_type, (r).reps, public.weight_from_kg((r).weight_kg, (r).weight_unit), (r).weight_unit, (r).duration_s, (r).distance_m, (r).rpe, (r).performed_at, (r).notes, (r).version, (r).created_at, (r).updated_at)::public.set_record_document;
+
+
+--
+-- Name: FUNCTION set_record_document(r public.set_records, exercise_name text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_record_document(r public.set_records, exercise_name text) IS 'A set as the API shows it, given the name of its exercise: the weight back in the unit it was entered in.';
+
+
+--
 -- Name: weight_to_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -205,10 +410,6 @@ CREATE FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit) RET
 
 COMMENT ON FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit) IS 'A weight entered in unit, in kilograms (exact).';
 
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: audit_log; Type: TABLE; Schema: public; Owner: -
@@ -335,35 +536,6 @@ CREATE TABLE public.schema_migrations (
 
 
 --
--- Name: session_exercises; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.session_exercises (
-    session_id uuid NOT NULL,
-    "position" smallint NOT NULL,
-    exercise_id uuid NOT NULL,
-    target_sets smallint,
-    target_reps smallint,
-    target_weight_kg numeric,
-    target_rest_s integer,
-    notes text DEFAULT ''::text NOT NULL,
-    CONSTRAINT session_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
-    CONSTRAINT session_exercises_position_check CHECK (("position" >= 0)),
-    CONSTRAINT session_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
-    CONSTRAINT session_exercises_target_rest_s_check CHECK (((target_rest_s >= 0) AND (target_rest_s <= 3600))),
-    CONSTRAINT session_exercises_target_sets_check CHECK (((target_sets >= 1) AND (target_sets <= 100))),
-    CONSTRAINT session_exercises_target_weight_kg_check CHECK (((target_weight_kg >= (0)::numeric) AND (target_weight_kg <= (1000)::numeric)))
-);
-
-
---
--- Name: TABLE session_exercises; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.session_exercises IS 'The plan of a session (copied from its workout when it started), with targets (weights in kg).';
-
-
---
 -- Name: sessions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -407,46 +579,6 @@ COMMENT ON COLUMN public.sessions.next_set_position IS 'Position of the next set
 
 
 --
--- Name: set_records; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.set_records (
-    id uuid NOT NULL,
-    session_id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    exercise_id uuid NOT NULL,
-    "position" integer NOT NULL,
-    set_type public.set_type DEFAULT 'normal'::public.set_type NOT NULL,
-    reps integer,
-    weight_kg numeric,
-    weight_unit public.weight_unit DEFAULT 'kg'::public.weight_unit NOT NULL,
-    duration_s integer,
-    distance_m numeric,
-    rpe numeric(3,1),
-    performed_at timestamp with time zone DEFAULT now() NOT NULL,
-    notes text DEFAULT ''::text NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT set_records_distance_m_check CHECK (((distance_m >= (0)::numeric) AND (distance_m <= (1000000)::numeric))),
-    CONSTRAINT set_records_duration_s_check CHECK (((duration_s >= 0) AND (duration_s <= 86400))),
-    CONSTRAINT set_records_notes_check CHECK ((char_length(notes) <= 10000)),
-    CONSTRAINT set_records_position_check CHECK (("position" >= 0)),
-    CONSTRAINT set_records_reps_check CHECK (((reps >= 0) AND (reps <= 1000))),
-    CONSTRAINT set_records_rpe_check CHECK ((((rpe >= (1)::numeric) AND (rpe <= (10)::numeric)) AND ((rpe * (2)::numeric) = trunc((rpe * (2)::numeric))))),
-    CONSTRAINT set_records_version_check CHECK ((version >= 1)),
-    CONSTRAINT set_records_weight_kg_check CHECK (((weight_kg >= (0)::numeric) AND (weight_kg <= (1500)::numeric)))
-);
-
-
---
--- Name: TABLE set_records; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.set_records IS 'Performed sets. Weights in kg (weight_unit is the unit the user entered). Cascades with their session and user.';
-
-
---
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -471,35 +603,6 @@ CREATE TABLE public.users (
 --
 
 COMMENT ON TABLE public.users IS 'Accounts. Deleting one deletes everything the user owns; their audit_log rows stay with user_id NULL.';
-
-
---
--- Name: workout_exercises; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.workout_exercises (
-    workout_id uuid NOT NULL,
-    "position" smallint NOT NULL,
-    exercise_id uuid NOT NULL,
-    target_sets smallint,
-    target_reps smallint,
-    target_weight_kg numeric,
-    target_rest_s integer,
-    notes text DEFAULT ''::text NOT NULL,
-    CONSTRAINT workout_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
-    CONSTRAINT workout_exercises_position_check CHECK (("position" >= 0)),
-    CONSTRAINT workout_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
-    CONSTRAINT workout_exercises_target_rest_s_check CHECK (((target_rest_s >= 0) AND (target_rest_s <= 3600))),
-    CONSTRAINT workout_exercises_target_sets_check CHECK (((target_sets >= 1) AND (target_sets <= 100))),
-    CONSTRAINT workout_exercises_target_weight_kg_check CHECK (((target_weight_kg >= (0)::numeric) AND (target_weight_kg <= (1000)::numeric)))
-);
-
-
---
--- Name: TABLE workout_exercises; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.workout_exercises IS 'The ordered exercises of a workout plan, with their targets (weights in kg).';
 
 
 --
@@ -915,4 +1018,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261126100100'),
     ('20261126200000'),
     ('20261126300000'),
-    ('20261126300100');
+    ('20261126300100'),
+    ('20261126400000');

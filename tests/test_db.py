@@ -10,16 +10,21 @@ import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from app.core.db import Db, load_queries, open_pool
+from app.core.db import Db, Query, QueryFileError, load_queries, open_pool, parse_query
 from tests.conftest import make_settings
 
 QUERIES = {
-    "t/create": b"-- test\nCREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, name text)",
-    "t/insert": b"-- test\nINSERT INTO t (id, name) VALUES (%(id)s, %(name)s)",
-    "t/list": b"-- test\nSELECT id, name FROM t ORDER BY id",
-    "t/get": b"-- test\nSELECT id, name FROM t WHERE id = %(id)s",
-    "t/count": b"-- test\nSELECT count(*) AS n FROM t",
-    "t/sleep": b"-- test\nSELECT pg_sleep(%(s)s)",
+    name: parse_query(name, sql)
+    for name, sql in {
+        "t/create": b"-- the table\n-- returns: none\n"
+        b"CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, name text)",
+        "t/insert": b"-- one row\n-- returns: none\n"
+        b"INSERT INTO t (id, name) VALUES (%(id)s, %(name)s)",
+        "t/list": b"-- every row\n-- returns: many Row\nSELECT id, name FROM t ORDER BY id",
+        "t/get": b"-- one row\n-- returns: one Row\nSELECT id, name FROM t WHERE id = %(id)s",
+        "t/count": b"-- how many\n-- returns: scalar\nSELECT count(*) AS n FROM t",
+        "t/sleep": b"-- a wait\n-- returns: scalar\nSELECT pg_sleep(%(s)s)",
+    }.items()
 }
 
 
@@ -80,4 +85,46 @@ def test_slow_queries_are_logged_with_their_file_name(
 
 def test_every_query_file_is_loaded_by_name() -> None:
     queries = load_queries()
-    assert queries["audit/insert"].startswith(b"-- ")
+    assert queries["audit/insert"].sql.startswith(b"-- ")
+    assert queries["audit/insert"].returns == "none"
+
+
+def test_a_file_is_parsed_into_what_it_returns_and_its_parameters() -> None:
+    sql = (
+        b"-- One thing of the caller.\n-- Whatever else a reader should know.\n"
+        b"-- returns: one Thing\n"
+        b"SELECT id FROM things WHERE id = %(id)s AND (owner = %(user_id)s OR %(user_id)s IS NULL)"
+        b" AND name LIKE '%%x'"
+    )
+    assert parse_query("things/get", sql) == Query(
+        name="things/get",
+        sql=sql,
+        returns="one",
+        struct="Thing",
+        params=frozenset({"id", "user_id"}),
+    )
+    listed = parse_query("things/list", b"-- All.\n-- returns: many Thing\nSELECT 1")
+    assert (listed.returns, listed.struct, listed.params) == ("many", "Thing", frozenset())
+    assert parse_query("things/n", b"-- How many.\n-- returns: scalar\nSELECT 1").struct is None
+    assert parse_query("things/rm", b"-- Gone.\n-- returns: none\nDELETE FROM t").returns == "none"
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (b"SELECT 1", "exactly one '-- returns:"),
+        (b"-- What it does.\nSELECT 1\n-- returns: scalar\n", "exactly one '-- returns:"),
+        (b"-- What.\n-- returns: scalar\n-- returns: none\nSELECT 1", "exactly one"),
+        (b"-- What.\n-- returns: value\nSELECT 1", "is not '-- returns: one <Struct>"),
+        (b"-- What.\n-- returns: one\nSELECT 1", "is not"),
+        (b"-- What.\n-- returns: many things\nSELECT 1", "is not"),
+        (b"-- returns: scalar\nSELECT 1", "open with a comment saying what it does"),
+        (b"-- What.\n-- returns: scalar\nSELECT %s", "x.sql:3: a '%' that is neither"),
+        (b"-- What.\n-- returns: scalar\nSELECT 5 % 2", "x.sql:3: a '%'"),
+    ],
+)
+def test_a_file_the_loader_cannot_use_stops_startup_with_its_name(sql: bytes, message: str) -> None:
+    with pytest.raises(QueryFileError) as error:
+        parse_query("t/x", sql)
+    assert "queries/t/x.sql" in str(error.value)
+    assert message in str(error.value)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import msgspec
 import psycopg
@@ -27,20 +28,93 @@ MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
 
 log = logging.getLogger("kinetria.db")
 
-Queries = Mapping[str, bytes]
 T = TypeVar("T")
+
+Returns = Literal["one", "many", "scalar", "none"]
+
+# `-- returns: one Workout` (the first row, as that Struct, or None), `many Workout` (every
+# row), `scalar` (the first column of the first row) or `none` (no columns: run for its
+# effect). The word is the name of the Db method that runs the file (`none`: execute).
+_RETURNS = re.compile(r"-- returns: (?:(one|many) ([A-Z]\w*)|(scalar|none))")
+# psycopg's placeholders as we write them: `%(name)s`, and `%%` for a literal percent
+_PERCENT = re.compile(rb"%(?:\((\w+)\)s|%)?")
 
 
 class DatabaseUnavailable(Exception):
     pass
 
 
-def load_queries(directory: Path = QUERIES_DIR) -> dict[str, bytes]:
+class QueryFileError(Exception):
+    """A SQL file the loader cannot use: no header, a malformed one, or a stray `%`."""
+
+
+class Query(msgspec.Struct, frozen=True):
+    """One SQL file, parsed once at startup: its SQL exactly as written, what its header
+    says it returns, and the names of its `%(name)s` parameters."""
+
+    name: str  # "<resource>/<file name without .sql>"
+    sql: bytes
+    returns: Returns
+    struct: str | None  # the Struct a `one`/`many` file's rows map to
+    params: frozenset[str]
+
+
+def parse_query(name: str, sql: bytes) -> Query:
+    """`sql` of the file `queries/<name>.sql` as a Query, or QueryFileError saying why not.
+
+    The header is the comment block the file opens with: at least one line saying what the
+    statement does, and exactly one `-- returns: ...` line.
+    """
+    text = sql.decode()
+    header: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        header.append(line.rstrip())
+    returns = [line for line in header if line.startswith("-- returns:")]
+    if len(returns) != 1:
+        raise QueryFileError(
+            f"queries/{name}.sql: its opening comment needs exactly one "
+            f"'-- returns: one <Struct> | many <Struct> | scalar | none' line"
+        )
+    match = _RETURNS.fullmatch(returns[0])
+    if match is None:
+        raise QueryFileError(
+            f"queries/{name}.sql: {returns[0]!r} is not "
+            f"'-- returns: one <Struct> | many <Struct> | scalar | none'"
+        )
+    if header.index(returns[0]) == 0 or not header[0].removeprefix("--").strip():
+        raise QueryFileError(f"queries/{name}.sql: open with a comment saying what it does")
+    params: set[str] = set()
+    for placeholder in _PERCENT.finditer(sql):
+        if placeholder.group(0) == b"%":
+            line = sql.count(b"\n", 0, placeholder.start()) + 1
+            raise QueryFileError(
+                f"queries/{name}.sql:{line}: a '%' that is neither %(name)s nor %% "
+                f"(psycopg would refuse it)"
+            )
+        if placeholder.group(1):
+            params.add(placeholder.group(1).decode())
+    kind, struct, other = match.groups()
+    return Query(
+        name=name,
+        sql=sql,
+        returns=cast(Returns, kind or other),
+        struct=struct,
+        params=frozenset(params),
+    )
+
+
+def load_queries(directory: Path = QUERIES_DIR) -> dict[str, Query]:
     """Every `queries/<resource>/<name>.sql`, keyed `"<resource>/<name>"`."""
-    return {
-        path.relative_to(directory).with_suffix("").as_posix(): path.read_bytes()
-        for path in sorted(directory.rglob("*.sql"))
-    }
+    queries: dict[str, Query] = {}
+    for path in sorted(directory.rglob("*.sql")):
+        name = path.relative_to(directory).with_suffix("").as_posix()
+        queries[name] = parse_query(name, path.read_bytes())
+    return queries
+
+
+Queries = Mapping[str, Query]
 
 
 def migration_versions(directory: Path = MIGRATIONS_DIR) -> list[str]:
@@ -53,6 +127,11 @@ class Db:
 
     The connection is in autocommit mode: a read is one round trip; writes go inside
     `async with db.transaction():`, which is one BEGIN … COMMIT.
+
+    Each method runs the file its first argument names, a literal such as "sessions/get",
+    with its parameters as keywords; the method is the one the file's `-- returns:` header
+    names (`none`: execute). Nothing is checked per call: tests/test_query_calls.py reads
+    every call in app/ and checks it against the headers.
     """
 
     __slots__ = ("conn", "queries", "slow_query_ms")
@@ -70,7 +149,7 @@ class Db:
     async def _run(self, query: str, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
         started = time.perf_counter()
         cursor = self.conn.cursor(row_factory=dict_row)
-        await cursor.execute(self.queries[query], params)
+        await cursor.execute(self.queries[query].sql, params)
         elapsed_ms = (time.perf_counter() - started) * 1000
         if elapsed_ms >= self.slow_query_ms:
             log.warning("slow query", extra={"query": query, "duration_ms": round(elapsed_ms, 1)})

@@ -1,6 +1,6 @@
 -- Which of the given exercise ids the caller cannot use (neither a system exercise nor
 -- one of their own), in the order given.
--- returns: value
+-- returns: scalar
 SELECT coalesce(array_agg(x.id ORDER BY x.n), '{}') AS unknown
 FROM unnest(%(exercise_ids)s::uuid[]) WITH ORDINALITY AS x(id, n)
 WHERE NOT EXISTS (

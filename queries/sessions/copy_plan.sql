@@ -1,6 +1,6 @@
 -- Copy the exercises and targets of the workout a new session of the caller started from
 -- into the session's own plan, so later edits of the workout leave the session as it was.
--- returns: nothing
+-- returns: none
 INSERT INTO session_exercises
     (session_id, position, exercise_id, target_sets, target_reps, target_weight_kg,
      target_rest_s, notes)

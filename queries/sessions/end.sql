@@ -1,7 +1,7 @@
 -- End one of the caller's sessions in progress: completed (finish) or abandoned, at
 -- ended_at (default now, never before the start), if its version is one If-Match accepts.
 -- No row: not theirs, stale, or not in progress.
--- returns: value
+-- returns: scalar
 UPDATE sessions AS s
 SET status = %(status)s::session_status,
     ended_at = coalesce(%(ended_at)s::timestamptz, greatest(now(), s.started_at)),

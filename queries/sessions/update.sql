@@ -2,7 +2,7 @@
 -- one If-Match accepts (NULL: any). An unknown time zone fails in AT TIME ZONE; the table's
 -- CHECKs refuse an end before the start and an end on a session still in progress.
 -- No row: not theirs, or stale.
--- returns: value
+-- returns: scalar
 UPDATE sessions AS s
 SET name = coalesce(%(name)s::text, s.name),
     notes = coalesce(%(notes)s::text, s.notes),

@@ -10,7 +10,7 @@
 --   id is a clash, and so is an exercise the caller cannot use: then nothing is written
 --   and the outcome lists the offending indexes (0-based, in request order).
 -- * Weights arrive in the unit entered (default: the user's preferred unit) and are stored
---   in kg; sets are shown back in the unit entered.
+--   in kg; sets are shown back in the unit entered (set_record_document).
 -- returns: one SetLogOutcome
 WITH input AS (
     SELECT item.ord::integer - 1 AS idx, x.id, x.exercise_id,
@@ -82,9 +82,7 @@ inserted AS (
            f.duration_s, f.distance_m, f.rpe, coalesce(f.performed_at, now()), f.notes
     FROM fresh f
     CROSS JOIN reserved rs
-    RETURNING r.id, r.session_id, r.exercise_id, r.position, r.set_type, r.reps, r.weight_kg,
-              r.weight_unit, r.duration_s, r.distance_m, r.rpe, r.performed_at, r.notes,
-              r.version, r.created_at, r.updated_at
+    RETURNING r.id, r.session_id, r.exercise_id, r.position, r AS stored_set
 ),
 audited AS (
     INSERT INTO audit_log (user_id, action, entity_type, entity_id, metadata, request_id)
@@ -95,15 +93,11 @@ audited AS (
     FROM inserted n
 ),
 shown AS (
-    SELECT f.idx, n.id, n.session_id, n.exercise_id, n.position, n.set_type, n.reps,
-           n.weight_kg, n.weight_unit, n.duration_s, n.distance_m, n.rpe, n.performed_at,
-           n.notes, n.version, n.created_at, n.updated_at
+    SELECT f.idx, n.exercise_id, n.stored_set
     FROM inserted n
     JOIN fresh f ON f.id = n.id
     UNION ALL
-    SELECT st.idx, r.id, r.session_id, r.exercise_id, r.position, r.set_type, r.reps,
-           r.weight_kg, r.weight_unit, r.duration_s, r.distance_m, r.rpe, r.performed_at,
-           r.notes, r.version, r.created_at, r.updated_at
+    SELECT st.idx, r.exercise_id, r
     FROM stored st
     JOIN set_records r ON r.id = st.id
     WHERE st.same
@@ -119,25 +113,7 @@ SELECT EXISTS (SELECT 1 FROM target) AS session_found,
        coalesce((SELECT array_agg(u.idx ORDER BY u.idx) FROM unknown_exercise u), '{}')
            AS unknown_exercises,
        coalesce((
-           SELECT json_agg(json_build_object(
-                      'id', sh.id,
-                      'session_id', sh.session_id,
-                      'exercise_id', sh.exercise_id,
-                      'exercise_name', e.name,
-                      'position', sh.position,
-                      'set_type', sh.set_type,
-                      'reps', sh.reps,
-                      'weight', weight_from_kg(sh.weight_kg, sh.weight_unit),
-                      'weight_unit', sh.weight_unit,
-                      'duration_s', sh.duration_s,
-                      'distance_m', sh.distance_m,
-                      'rpe', sh.rpe,
-                      'performed_at', sh.performed_at,
-                      'notes', sh.notes,
-                      'version', sh.version,
-                      'created_at', sh.created_at,
-                      'updated_at', sh.updated_at)
-                  ORDER BY sh.idx)
+           SELECT json_agg(set_record_document(sh.stored_set, e.name) ORDER BY sh.idx)
            FROM shown sh
            JOIN exercises e ON e.id = sh.exercise_id
        ), '[]') AS sets;

@@ -3,6 +3,7 @@
 -- accepts (NULL: any). The weight is kept in the unit it is shown in: changing only
 -- weight_unit re-reads the shown number in the new unit (a fix of a wrongly chosen unit).
 -- No row: not theirs, or stale.
+-- Its columns are the fields of set_record_document (see db/schema.sql).
 -- returns: one SetRecord
 UPDATE set_records AS r
 SET exercise_id = CASE WHEN 'exercise_id' = ANY(%(fields)s::text[])
@@ -25,8 +26,5 @@ SET exercise_id = CASE WHEN 'exercise_id' = ANY(%(fields)s::text[])
     updated_at = now()
 WHERE r.id = %(set_id)s AND r.session_id = %(session_id)s AND r.user_id = %(user_id)s
   AND (%(if_match)s::integer[] IS NULL OR r.version = ANY(%(if_match)s::integer[]))
-RETURNING r.id, r.session_id, r.exercise_id,
-          (SELECT e.name FROM exercises e WHERE e.id = r.exercise_id) AS exercise_name,
-          r.position, r.set_type, r.reps, weight_from_kg(r.weight_kg, r.weight_unit) AS weight,
-          r.weight_unit, r.duration_s, r.distance_m, r.rpe, r.performed_at, r.notes,
-          r.version, r.created_at, r.updated_at;
+RETURNING (set_record_document(
+    r, (SELECT e.name FROM exercises e WHERE e.id = r.exercise_id))).*;

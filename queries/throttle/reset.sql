@@ -1,4 +1,4 @@
 -- Forget an account's login attempts (after a successful login or password check).
--- returns: nothing
+-- returns: none
 DELETE FROM login_throttle
 WHERE email_hash = %(email_hash)s;

@@ -1,6 +1,6 @@
 -- End one of the user's active logins (DELETE /v1/me/logins/{id}): revoke its live token;
 -- touches nothing when the login is not the user's or is already over.
--- returns: nothing
+-- returns: none
 UPDATE refresh_tokens
 SET revoked_at = now()
 WHERE family_id = %(login_id)s

@@ -1,7 +1,7 @@
 -- Log out: revoke the live token of the family of one of the user's refresh tokens (the
 -- token given may be live or retired); the id of the login ended, or no row when there was
 -- nothing of the user's left to end.
--- returns: value
+-- returns: scalar
 WITH login AS (
     SELECT family_id
     FROM refresh_tokens

@@ -1,6 +1,6 @@
 -- End every login of the user except keep_login_id (all of them when it is NULL), after a
 -- password change: revoke their live tokens (refresh_tokens_active_user_id_idx).
--- returns: nothing
+-- returns: none
 UPDATE refresh_tokens
 SET revoked_at = now()
 WHERE user_id = %(user_id)s

@@ -1,7 +1,7 @@
 -- Store a new refresh token of a login (only the SHA-256 of the token). A login is a token
 -- family: every rotation adds a token to it and keeps created_at, the moment the login
 -- began; the token expires after idle_days without use.
--- returns: nothing
+-- returns: none
 INSERT INTO refresh_tokens (
     id, user_id, family_id, token_hash, device_label, created_at, last_used_at, expires_at
 )

@@ -1,6 +1,6 @@
 -- Add the given exercises, in order from position 0, to one of the caller's workouts (the
 -- second half of replacing them). The caller has checked they may use every exercise.
--- returns: nothing
+-- returns: none
 INSERT INTO workout_exercises
     (workout_id, position, exercise_id, target_sets, target_reps, target_weight_kg,
      target_rest_s, notes)

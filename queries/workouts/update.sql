@@ -1,7 +1,7 @@
 -- Change the fields given (NULL: keep) of one of the caller's workouts, if its version is
 -- one If-Match accepts (NULL: any) and the status move is allowed: draft -> active ->
 -- archived, archived -> active (or staying put). No row: not theirs, stale, or illegal move.
--- returns: value
+-- returns: scalar
 UPDATE workouts AS w
 SET name = coalesce(%(name)s::text, w.name),
     description = coalesce(%(description)s::text, w.description),
