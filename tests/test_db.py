@@ -8,10 +8,9 @@ import logging
 import msgspec
 import psycopg
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
-from app.core.db import Db, load_queries, open_pool
-from tests.conftest import make_settings
+from app.core.db import Db, load_queries
+from tests.conftest import open_db
 
 QUERIES = {
     "t/create": b"-- test\nCREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, name text)",
@@ -29,10 +28,7 @@ class Row(msgspec.Struct):
 
 
 async def with_db(db_url: str, body: object, slow_query_ms: float = 500) -> None:
-    settings = make_settings(db_url, slow_query_ms=slow_query_ms)
-    pool: AsyncConnectionPool
-    async with open_pool(settings, db_url) as pool, pool.connection() as conn:
-        db = Db(conn, QUERIES, settings.slow_query_ms)
+    async with open_db(db_url, QUERIES, slow_query_ms=slow_query_ms) as db:
         await db.execute("t/create")
         await body(db)  # type: ignore[operator]
 
