@@ -1,15 +1,21 @@
 """Test fixtures: one PostgreSQL for the run (embedded, or TEST_DATABASE_URL), a migrated
-template database, and a fresh copy of it for every test that asks for one."""
+template database, and a fresh copy of it for every test that asks for one; the app and its
+client on that copy, users who call it with their own token (`make_user`), the SQL files a
+request runs (`statements`), a Db for calling functions directly (`run_db`), and the audit
+log (`audit_rows`). Calling the API is in tests/api.py, the system exercises' ids in
+tests/catalogue.py."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -18,9 +24,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.core.config import Environment, Settings
+from app.core.db import Db, load_queries, open_pool
 from app.core.migrate import run_dbmate
 from app.core.security import issue_access_token
 from app.main import create_app
+from tests.api import Client, UserWithToken
 
 TEST_JWT_SECRET = "test-secret-of-more-than-thirty-two-bytes"
 
@@ -59,6 +67,22 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
 def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+
+
+def audit_rows(
+    db_url: str, action: str | None = None, *, entity_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The audit log, oldest first: all of it, or the rows of one action or one entity."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        cursor = conn.execute(
+            "SELECT user_id, action::text AS action, entity_type, entity_id, metadata, request_id"
+            " FROM audit_log WHERE (%(action)s::text IS NULL OR action::text = %(action)s)"
+            " AND (%(entity_id)s::uuid IS NULL OR entity_id = %(entity_id)s::uuid)"
+            " ORDER BY id",
+            {"action": action, "entity_id": entity_id},
+        )
+        names = [column.name for column in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 @pytest.fixture
@@ -101,6 +125,31 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+@asynccontextmanager
+async def open_db(
+    database_url: str, queries: Mapping[str, bytes] | None = None, **overrides: object
+) -> AsyncIterator[Db]:
+    """A Db on one connection of a pool of its own (the app's SQL files, unless `queries`)."""
+    settings = make_settings(database_url, **overrides)
+    async with open_pool(settings, database_url) as pool, pool.connection() as conn:
+        yield Db(conn, load_queries() if queries is None else queries, settings.slow_query_ms)
+
+
+@pytest.fixture
+def run_db(db_url: str) -> Callable[[Callable[[Db], Any]], Any]:
+    """Run `body(db)` with a Db on the test database: for calling the functions of `app/`
+    directly, outside a request."""
+
+    def run(body: Callable[[Db], Any]) -> Any:
+        async def main() -> Any:
+            async with open_db(db_url) as db:
+                return await body(db)
+
+        return asyncio.run(main())
+
+    return run
+
+
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return make_settings(db_url)
@@ -112,24 +161,15 @@ def app(settings: Settings) -> Litestar:
 
 
 @pytest.fixture
-def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+def client(app: Litestar) -> Iterator[Client]:
     with TestClient(app) as test_client:
         yield test_client
 
 
-class UserWithToken(NamedTuple):
-    id: uuid.UUID
-    email: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
 @pytest.fixture
-def make_user(db_url: str, settings: Settings) -> Callable[..., UserWithToken]:
-    """Insert a user straight into the database and issue them an access token."""
+def make_user(db_url: str, settings: Settings, client: Client) -> Callable[..., UserWithToken]:
+    """Insert a user straight into the database and issue them an access token; the user
+    calls `client` with it (`ann.get("/v1/workouts")`)."""
 
     def make(email: str | None = None, display_name: str = "Test User") -> UserWithToken:
         user_id = uuid.uuid4()
@@ -140,6 +180,20 @@ def make_user(db_url: str, settings: Settings) -> Callable[..., UserWithToken]:
                 " VALUES (%s, %s, %s, %s)",
                 (user_id, email.lower(), "not-a-password-hash", display_name),
             )
-        return UserWithToken(user_id, email, issue_access_token(settings, user_id))
+        return UserWithToken(client, user_id, email, issue_access_token(settings, user_id))
 
     return make
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL files run, in order, by the requests made while the fixture is active."""
+    ran: list[str] = []
+    original = Db._run
+
+    async def counting(self: Db, name: str, params: Any) -> Any:
+        ran.append(name)
+        return await original(self, name, params)
+
+    monkeypatch.setattr(Db, "_run", counting)
+    return ran

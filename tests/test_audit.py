@@ -11,35 +11,29 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.core.logs import JsonFormatter
 from app.main import create_app
-from tests.conftest import make_settings
-from tests.test_auth import PASSWORD, assert_error, audit_rows, bearer, login, register
-
-Client = TestClient[Litestar]
+from tests.api import PASSWORD, Client, assert_error, login, pages, register, signed_in
+from tests.conftest import audit_rows, make_settings
 
 
 def actions(client: Client, tokens: dict[str, Any], **params: Any) -> list[str]:
-    response = client.get("/v1/me/audit", params=params, headers=bearer(tokens))
+    response = signed_in(client, tokens).get("/v1/me/audit", params=params)
     assert response.status_code == 200
     return [item["action"] for item in response.json()["items"]]
 
 
 def test_a_user_sees_their_own_history_newest_first(client: Client) -> None:
     first = register(client, "ann@example.com", user_agent="phone")
+    as_first = signed_in(client, first)
     assert login(client, "ann@example.com", "wrong password!").status_code == 401
     laptop = login(client, "ann@example.com", user_agent="laptop").json()
     rotated = client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
-    client.post(
-        "/v1/auth/logout",
-        json={"refresh_token": rotated.json()["refresh_token"]},
-        headers=bearer(first),
-    )
-    client.patch("/v1/me", json={"display_name": "Ann"}, headers=bearer(first))
-    response = client.get("/v1/me/audit", headers=bearer(first))
+    as_first.post("/v1/auth/logout", json={"refresh_token": rotated.json()["refresh_token"]})
+    as_first.patch("/v1/me", json={"display_name": "Ann"})
+    response = as_first.get("/v1/me/audit")
     assert response.status_code == 200
     body = response.json()
     assert body["next_cursor"] is None
@@ -69,15 +63,9 @@ def test_the_audit_history_is_paginated(client: Client) -> None:
     everything = actions(client, tokens, limit=100)
     assert len(everything) == 9
     seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 4, **({"cursor": cursor} if cursor else {})}
-        page = client.get("/v1/me/audit", params=params, headers=bearer(tokens)).json()
+    for page in pages(signed_in(client, tokens), "/v1/me/audit?limit=4"):
         assert len(page["items"]) <= 4
         seen += [item["action"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
     assert seen == everything
 
 
@@ -86,7 +74,7 @@ def test_the_audit_history_is_paginated(client: Client) -> None:
 )
 def test_the_audit_history_rejects_bad_paging_parameters(client: Client, query: str) -> None:
     tokens = register(client)
-    response = client.get(f"/v1/me/audit?{query}", headers=bearer(tokens))
+    response = signed_in(client, tokens).get(f"/v1/me/audit?{query}")
     assert response.status_code == 400
     assert response.json()["error_code"] in {"validation_error", "invalid_cursor"}
 
@@ -124,11 +112,10 @@ def test_account_events_are_recorded_with_the_change(client: Client, db_url: str
     assert audit_rows(db_url) == []
 
     tokens = register(client, "ann@example.com")
-    stale = client.patch(
-        "/v1/me", json={"display_name": "X"}, headers={**bearer(tokens), "If-Match": '"4"'}
-    )
+    me = signed_in(client, tokens)
+    stale = me.patch("/v1/me", json={"display_name": "X"}, headers={"If-Match": '"4"'})
     assert stale.status_code == 412
-    gone = client.delete("/v1/me", headers={**bearer(tokens), "If-Match": '"4"'})
+    gone = me.delete("/v1/me", headers={"If-Match": '"4"'})
     assert gone.status_code == 412
     assert [r["action"] for r in audit_rows(db_url)] == ["register"]
 
@@ -209,6 +196,7 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
             headers={"User-Agent": "phone"},
         )
     )
+    as_ann = signed_in(client, ann)
     laptop = keep(login(client, "ann@example.com", first_password))
     rotated = keep(client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]}))
     client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
@@ -223,26 +211,20 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
     client.post("/v1/auth/register", json={"email": "x@y.zz", "password": "short"})
     client.get("/v1/me", headers={"Authorization": f"Bearer {rotated['refresh_token']}"})
     # the account: profile, a wrong and a right password change, logins, audit
-    client.get("/v1/me", headers=bearer(ann))
-    client.patch(
-        "/v1/me",
-        json={"new_password": second_password, "current_password": wrong_password},
-        headers=bearer(ann),
+    as_ann.get("/v1/me")
+    as_ann.patch(
+        "/v1/me", json={"new_password": second_password, "current_password": wrong_password}
     )
-    changed = client.patch(
-        "/v1/me",
-        json={"new_password": second_password, "current_password": first_password},
-        headers=bearer(ann),
+    changed = as_ann.patch(
+        "/v1/me", json={"new_password": second_password, "current_password": first_password}
     )
     assert changed.status_code == 200
     again = keep(login(client, "ann@example.com", second_password))
-    client.get("/v1/me/logins", headers=bearer(again))
-    client.post(
-        "/v1/auth/logout", json={"refresh_token": again["refresh_token"]}, headers=bearer(ann)
-    )
+    signed_in(client, again).get("/v1/me/logins")
+    as_ann.post("/v1/auth/logout", json={"refresh_token": again["refresh_token"]})
     for _ in range(4):  # into the lock
         login(client, "ann@example.com", wrong_password)
-    audit_page = client.get("/v1/me/audit?limit=100", headers=bearer(ann))
+    audit_page = as_ann.get("/v1/me/audit?limit=100")
     assert audit_page.status_code == 200
     with psycopg.connect(db_url, autocommit=True) as conn:
         row = conn.execute("SELECT password_hash FROM users").fetchone()
@@ -251,7 +233,7 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
         audit_text = "\n".join(
             str(r[0]) for r in conn.execute("SELECT row_to_json(a)::text FROM audit_log a")
         )
-    deleted = client.delete("/v1/me", headers=bearer(ann))
+    deleted = as_ann.delete("/v1/me")
     assert deleted.status_code == 204
 
     password_hash: str = row[0]

@@ -13,78 +13,26 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import argon2
-import httpx
 import psycopg
 import pytest
 from argon2 import PasswordHasher
-from litestar import Litestar
 from litestar.testing import AsyncTestClient, TestClient
 
 from app.core.passwords import MEMORY_COST_KIB, PARALLELISM, TIME_COST
 from app.main import create_app
-from tests.conftest import make_settings
-
-PASSWORD = "correct horse battery staple"
-
-Client = TestClient[Litestar]
-
-
-def register(
-    client: Client,
-    email: str | None = None,
-    password: str = PASSWORD,
-    display_name: str = "Ann Lifter",
-    user_agent: str | None = None,
-) -> dict[str, Any]:
-    """Register through the API; the token response."""
-    email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
-    headers = {"User-Agent": user_agent} if user_agent else {}
-    response = client.post(
-        "/v1/auth/register",
-        json={"email": email, "password": password, "display_name": display_name},
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def login(
-    client: Client, email: str, password: str = PASSWORD, user_agent: str | None = None
-) -> httpx.Response:
-    headers = {"User-Agent": user_agent} if user_agent else {}
-    return client.post(
-        "/v1/auth/login", json={"email": email, "password": password}, headers=headers
-    )
-
-
-def bearer(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
-def audit_rows(db_url: str, action: str | None = None) -> list[dict[str, Any]]:
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        cursor = conn.execute(
-            "SELECT user_id, action::text AS action, entity_type, entity_id, metadata, request_id"
-            " FROM audit_log WHERE %(action)s::text IS NULL OR action::text = %(action)s"
-            " ORDER BY id",
-            {"action": action},
-        )
-        names = [column.name for column in cursor.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+from tests.api import (
+    PASSWORD,
+    Client,
+    assert_error,
+    login,
+    register,
+    signed_in,
+)
+from tests.conftest import audit_rows, make_settings
 
 
 def without_request_id(body: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in body.items() if key != "request_id"}
-
-
-def assert_error(response: httpx.Response, status: int, error_code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["status_code"] == status
-    assert body["error_code"] == error_code
-    assert body["message"]
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
 
 
 # --- register ------------------------------------------------------------------------------
@@ -118,10 +66,10 @@ def test_register_creates_the_account_and_logs_it_in(client: Client, db_url: str
     assert "password" not in response.text
     assert "hash" not in response.text
 
-    me = client.get("/v1/me", headers=bearer(body))
+    me = signed_in(client, body).get("/v1/me")
     assert me.status_code == 200
     assert me.json()["id"] == user["id"]
-    logins = client.get("/v1/me/logins", headers=bearer(body)).json()["items"]
+    logins = signed_in(client, body).get("/v1/me/logins").json()["items"]
     assert [(x["device_label"], x["current"]) for x in logins] == [("Kinetria-iOS/3.1", True)]
 
     [row] = audit_rows(db_url, "register")
@@ -309,7 +257,7 @@ def test_auth_bodies_name_the_bad_field(
     client: Client, path: str, body: Any, field: str, message: str
 ) -> None:
     tokens = register(client, "ann@example.com")
-    response = client.post(path, json=body, headers=bearer(tokens))
+    response = signed_in(client, tokens).post(path, json=body)
     error = assert_error(response, 400, "validation_error")
     assert error["details"] == [{"message": message, "field": field, "source": "body"}]
 
@@ -344,7 +292,7 @@ def test_login_returns_a_new_pair_for_a_new_device(client: Client, db_url: str) 
     assert set(body) == {"user", "access_token", "refresh_token", "token_type", "expires_in"}
     assert body["user"] == registered["user"]
     assert body["refresh_token"] != registered["refresh_token"]
-    logins = client.get("/v1/me/logins", headers=bearer(body)).json()["items"]
+    logins = signed_in(client, body).get("/v1/me/logins").json()["items"]
     assert len(logins) == 2
     current = next(x for x in logins if x["current"])
     assert current["device_label"] == ("Kinetria-Web " + "x" * 300)[:200]
@@ -569,16 +517,16 @@ def test_parallel_guesses_get_exactly_max_failures_checks(db_url: str) -> None:
 
 def test_refresh_rotates_the_pair(client: Client, db_url: str) -> None:
     first = register(client, user_agent="phone")
-    before = client.get("/v1/me/logins", headers=bearer(first)).json()["items"]
+    before = signed_in(client, first).get("/v1/me/logins").json()["items"]
     response = client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert response.status_code == 200
     second = response.json()
     assert set(second) == {"user", "access_token", "refresh_token", "token_type", "expires_in"}
     assert second["user"] == first["user"]
     assert second["refresh_token"] != first["refresh_token"]
-    assert client.get("/v1/me", headers=bearer(second)).status_code == 200
+    assert signed_in(client, second).get("/v1/me").status_code == 200
     # the login is the same, with its device and start kept
-    after = client.get("/v1/me/logins", headers=bearer(second)).json()["items"]
+    after = signed_in(client, second).get("/v1/me/logins").json()["items"]
     assert len(after) == 1
     assert after[0]["id"] == before[0]["id"]
     assert after[0]["device_label"] == "phone"
@@ -603,8 +551,7 @@ def test_reusing_a_retired_token_revokes_the_whole_login(client: Client, db_url:
     assert_error(after, 401, "invalid_refresh_token")
     # other logins are not touched
     labels = [
-        x["device_label"]
-        for x in client.get("/v1/me/logins", headers=bearer(laptop)).json()["items"]
+        x["device_label"] for x in signed_in(client, laptop).get("/v1/me/logins").json()["items"]
     ]
     assert labels == ["laptop"]
     assert (
@@ -658,7 +605,7 @@ def test_refresh_tokens_expire_after_the_idle_period(db_url: str) -> None:
             conn.execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
         response = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
         assert_error(response, 401, "invalid_refresh_token")
-        assert client.get("/v1/me/logins", headers=bearer(tokens)).json()["items"] == []
+        assert signed_in(client, tokens).get("/v1/me/logins").json()["items"] == []
     assert audit_rows(db_url, "token_reuse_detected") == []  # expired is not reused
 
 
@@ -715,25 +662,21 @@ def test_refresh_rejects_malformed_bodies(
 
 def test_logout_ends_the_login(client: Client, db_url: str) -> None:
     tokens = register(client, "ann@example.com", user_agent="phone")
+    me = signed_in(client, tokens)
     other = login(client, "ann@example.com", user_agent="laptop").json()
-    response = client.post(
-        "/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}, headers=bearer(tokens)
-    )
+    response = me.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
     assert response.status_code == 204
     assert response.content == b""
     refresh = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert_error(refresh, 401, "invalid_refresh_token")
     labels = [
-        x["device_label"]
-        for x in client.get("/v1/me/logins", headers=bearer(other)).json()["items"]
+        x["device_label"] for x in signed_in(client, other).get("/v1/me/logins").json()["items"]
     ]
     assert labels == ["laptop"]
     [row] = audit_rows(db_url, "logout")
     assert str(row["user_id"]) == tokens["user"]["id"]
     # logging out again changes nothing and still answers 204
-    again = client.post(
-        "/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}, headers=bearer(tokens)
-    )
+    again = me.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
     assert again.status_code == 204
     assert len(audit_rows(db_url, "logout")) == 1
 
@@ -741,8 +684,8 @@ def test_logout_ends_the_login(client: Client, db_url: str) -> None:
 def test_logout_with_a_rotated_token_ends_its_login(client: Client) -> None:
     first = register(client)
     second = client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).json()
-    logout = client.post(
-        "/v1/auth/logout", json={"refresh_token": first["refresh_token"]}, headers=bearer(second)
+    logout = signed_in(client, second).post(
+        "/v1/auth/logout", json={"refresh_token": first["refresh_token"]}
     )
     assert logout.status_code == 204
     refresh = client.post("/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
@@ -760,8 +703,8 @@ def test_logout_needs_an_access_token(client: Client) -> None:
 def test_logout_cannot_end_another_users_login(client: Client, db_url: str) -> None:
     ann = register(client)
     bob = register(client)
-    response = client.post(
-        "/v1/auth/logout", json={"refresh_token": ann["refresh_token"]}, headers=bearer(bob)
+    response = signed_in(client, bob).post(
+        "/v1/auth/logout", json={"refresh_token": ann["refresh_token"]}
     )
     assert response.status_code == 204  # RFC 7009: nothing to tell
     refresh = client.post("/v1/auth/refresh", json={"refresh_token": ann["refresh_token"]})
@@ -774,5 +717,5 @@ def test_logout_cannot_end_another_users_login(client: Client, db_url: str) -> N
 )
 def test_logout_rejects_malformed_bodies(client: Client, body: dict[str, Any]) -> None:
     tokens = register(client)
-    response = client.post("/v1/auth/logout", json=body, headers=bearer(tokens))
+    response = signed_in(client, tokens).post("/v1/auth/logout", json=body)
     assert_error(response, 400, "validation_error")

@@ -41,6 +41,16 @@ def post(base: str, path: str, body: dict[str, Any], **headers: str) -> httpx.Re
         return client.post(path, json=body, headers=headers)
 
 
+def register_on(base: str, email: str) -> httpx.Response:
+    response = post(
+        base,
+        "/v1/auth/register",
+        {"email": email, "password": PASSWORD, "display_name": email[0].upper()},
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
 def output_of(process: subprocess.Popen[str]) -> str:
     process.terminate()
     output, _ = process.communicate(timeout=30)
@@ -51,11 +61,7 @@ def test_the_login_lock_holds_across_servers_and_workers(
     servers: tuple[list[str], list[subprocess.Popen[str]]],
 ) -> None:
     (a, b), processes = servers
-    registered = post(
-        a,
-        "/v1/auth/register",
-        {"email": "ann@example.com", "password": PASSWORD, "display_name": "A"},
-    )
+    registered = register_on(a, "ann@example.com")
     assert registered.status_code == 201
     # three failures, alternating between the servers, lock the account on both
     for base in (a, b, a):
@@ -69,11 +75,7 @@ def test_the_login_lock_holds_across_servers_and_workers(
 
     # a burst of parallel guesses at another account, over both servers and all workers:
     # exactly three get their password checked
-    post(
-        b,
-        "/v1/auth/register",
-        {"email": "bob@example.com", "password": PASSWORD, "display_name": "B"},
-    )
+    register_on(b, "bob@example.com")
 
     async def burst() -> list[int]:
         async def guess(i: int) -> int:
@@ -100,11 +102,7 @@ def test_twenty_concurrent_refreshes_over_two_servers_exactly_one_succeeds(
     servers: tuple[list[str], list[subprocess.Popen[str]]],
 ) -> None:
     (a, b), processes = servers
-    registered = post(
-        a,
-        "/v1/auth/register",
-        {"email": "ann@example.com", "password": PASSWORD, "display_name": "A"},
-    )
+    registered = register_on(a, "ann@example.com")
     token = registered.json()["refresh_token"]
 
     async def race() -> list[httpx.Response]:

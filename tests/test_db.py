@@ -8,10 +8,9 @@ import logging
 import msgspec
 import psycopg
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
-from app.core.db import Db, Query, QueryFileError, load_queries, open_pool, parse_query
-from tests.conftest import make_settings
+from app.core.db import Db, Query, QueryFileError, load_queries, parse_query
+from tests.conftest import open_db
 
 QUERIES = {
     name: parse_query(name, sql)
@@ -34,10 +33,7 @@ class Row(msgspec.Struct):
 
 
 async def with_db(db_url: str, body: object, slow_query_ms: float = 500) -> None:
-    settings = make_settings(db_url, slow_query_ms=slow_query_ms)
-    pool: AsyncConnectionPool
-    async with open_pool(settings, db_url) as pool, pool.connection() as conn:
-        db = Db(conn, QUERIES, settings.slow_query_ms)
+    async with open_db(db_url, QUERIES, slow_query_ms=slow_query_ms) as db:
         await db.execute("t/create")
         await body(db)  # type: ignore[operator]
 

@@ -17,9 +17,8 @@ from litestar.testing import TestClient
 from app.core.db import Db
 from app.core.errors import check_json_body
 from app.main import create_app
+from tests.api import Client, assert_error
 from tests.conftest import make_settings
-
-ERROR_KEYS = {"status_code", "error_code", "message", "request_id"}
 
 
 class Thing(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,7 +67,7 @@ client_app: Litestar
 
 
 @pytest.fixture
-def error_client(db_url: str) -> Iterator[TestClient[Litestar]]:
+def error_client(db_url: str) -> Iterator[Client]:
     global client_app
     app = create_app(
         make_settings(
@@ -82,32 +81,17 @@ def error_client(db_url: str) -> Iterator[TestClient[Litestar]]:
         yield client
 
 
-def assert_error(response: object, status: int, code: str) -> dict[str, object]:
-    from httpx import Response
-
-    assert isinstance(response, Response)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) >= ERROR_KEYS, body
-    assert body["status_code"] == status
-    assert body["error_code"] == code
-    assert body["request_id"] == response.headers["x-request-id"]
-    assert "Traceback" not in response.text
-    return body
-
-
-def test_unknown_route_is_404(error_client: TestClient[Litestar]) -> None:
+def test_unknown_route_is_404(error_client: Client) -> None:
     assert_error(error_client.get("/v1/nothing-here"), 404, "not_found")
 
 
-def test_wrong_method_is_405_with_allow(error_client: TestClient[Litestar]) -> None:
+def test_wrong_method_is_405_with_allow(error_client: Client) -> None:
     response = error_client.delete("/health")
     assert_error(response, 405, "method_not_allowed")
     assert "GET" in response.headers["allow"]
 
 
-def test_wrong_type_is_400_with_field_details(error_client: TestClient[Litestar]) -> None:
+def test_wrong_type_is_400_with_field_details(error_client: Client) -> None:
     body = assert_error(
         error_client.post("/test/things", json={"name": "x", "reps": "ten"}),
         400,
@@ -118,7 +102,7 @@ def test_wrong_type_is_400_with_field_details(error_client: TestClient[Litestar]
 
 
 def test_missing_unknown_and_out_of_range_fields_are_400(
-    error_client: TestClient[Litestar],
+    error_client: Client,
 ) -> None:
     missing = assert_error(
         error_client.post("/test/things", json={"name": "x"}), 400, "validation_error"
@@ -138,7 +122,7 @@ def test_missing_unknown_and_out_of_range_fields_are_400(
     assert "reps" in str(out_of_range["details"])
 
 
-def test_a_number_in_a_string_is_a_wrong_type(error_client: TestClient[Litestar]) -> None:
+def test_a_number_in_a_string_is_a_wrong_type(error_client: Client) -> None:
     # Litestar alone converts leniently ("5" would be taken for 5); every JSON body is
     # checked strictly, on routes registered after the app was built too
     body = assert_error(
@@ -151,7 +135,7 @@ def test_a_number_in_a_string_is_a_wrong_type(error_client: TestClient[Litestar]
     ]
 
 
-def test_missing_and_unknown_fields_are_named(error_client: TestClient[Litestar]) -> None:
+def test_missing_and_unknown_fields_are_named(error_client: Client) -> None:
     missing = assert_error(
         error_client.post("/test/things", json={"name": "x"}), 400, "validation_error"
     )
@@ -173,7 +157,7 @@ def test_missing_and_unknown_fields_are_named(error_client: TestClient[Litestar]
 
 
 def test_a_bad_query_parameter_is_named_with_its_source(
-    error_client: TestClient[Litestar],
+    error_client: Client,
 ) -> None:
     assert error_client.get("/test/page?limit=5").json() == 5
     for query, message in [
@@ -184,7 +168,7 @@ def test_a_bad_query_parameter_is_named_with_its_source(
         assert body["details"] == [{"message": message, "field": "limit", "source": "query"}]
 
 
-def test_no_route_replaces_the_strict_body_check(error_client: TestClient[Litestar]) -> None:
+def test_no_route_replaces_the_strict_body_check(error_client: Client) -> None:
     # a router or handler with a before_request of its own would silently replace the app's
     handlers = [
         handler
@@ -197,7 +181,7 @@ def test_no_route_replaces_the_strict_body_check(error_client: TestClient[Litest
         assert handler.resolve_before_request() is check_json_body, handler.handler_name
 
 
-def test_malformed_json_is_400(error_client: TestClient[Litestar]) -> None:
+def test_malformed_json_is_400(error_client: Client) -> None:
     response = error_client.post(
         "/test/things",
         content=b'{"name": "x", "reps": ',
@@ -207,13 +191,13 @@ def test_malformed_json_is_400(error_client: TestClient[Litestar]) -> None:
     assert "truncated" in str(body["message"])
 
 
-def test_oversized_body_is_413(error_client: TestClient[Litestar]) -> None:
+def test_oversized_body_is_413(error_client: Client) -> None:
     response = error_client.post("/test/things", json={"name": "x" * 5000, "reps": 1})
     assert_error(response, 413, "payload_too_large")
 
 
 def test_unexpected_exception_is_500_without_internals(
-    error_client: TestClient[Litestar], caplog: pytest.LogCaptureFixture
+    error_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="kinetria.errors"):
         response = error_client.get("/test/boom", headers={"X-Request-ID": "trace-500"})
@@ -226,16 +210,16 @@ def test_unexpected_exception_is_500_without_internals(
     assert logged[0].exc_info is not None
 
 
-def test_unique_violation_is_409(error_client: TestClient[Litestar]) -> None:
+def test_unique_violation_is_409(error_client: Client) -> None:
     body = assert_error(error_client.get("/test/unique"), 409, "conflict")
     assert "INSERT" not in str(body)
 
 
-def test_check_violation_is_422(error_client: TestClient[Litestar]) -> None:
+def test_check_violation_is_422(error_client: Client) -> None:
     assert_error(error_client.get("/test/check"), 422, "constraint_violation")
 
 
-def test_pool_timeout_is_503_with_retry_after(error_client: TestClient[Litestar]) -> None:
+def test_pool_timeout_is_503_with_retry_after(error_client: Client) -> None:
     response = error_client.get("/test/hold-two")
     assert_error(response, 503, "service_unavailable")
     assert int(response.headers["retry-after"]) >= 1
@@ -243,7 +227,7 @@ def test_pool_timeout_is_503_with_retry_after(error_client: TestClient[Litestar]
     assert error_client.get("/health/ready").status_code == 200
 
 
-def test_missing_token_is_401(error_client: TestClient[Litestar]) -> None:
+def test_missing_token_is_401(error_client: Client) -> None:
     app = error_client.app
 
     @get("/test/private")

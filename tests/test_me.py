@@ -7,15 +7,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.core.security import issue_access_token
 from app.main import create_app
-from tests.conftest import make_settings
-from tests.test_auth import PASSWORD, assert_error, audit_rows, bearer, login, register
+from tests.api import PASSWORD, Client, assert_error, login, pages, register, signed_in
+from tests.conftest import audit_rows, make_settings
 
-Client = TestClient[Litestar]
 NEW_PASSWORD = "a brand new passphrase"
 
 
@@ -24,30 +22,26 @@ NEW_PASSWORD = "a brand new passphrase"
 
 def test_get_me_has_an_etag_and_answers_304_when_unchanged(client: Client) -> None:
     tokens = register(client, "ann@example.com", display_name="Ann")
-    response = client.get("/v1/me", headers=bearer(tokens))
+    me = signed_in(client, tokens)
+    response = me.get("/v1/me")
     assert response.status_code == 200
     assert response.json() == tokens["user"]
     assert response.headers["etag"] == '"1"'
     assert response.headers["cache-control"] == "no-store"
-    cached = client.get("/v1/me", headers={**bearer(tokens), "If-None-Match": '"1"'})
+    cached = me.get("/v1/me", headers={"If-None-Match": '"1"'})
     assert cached.status_code == 304
     assert cached.content == b""
     assert cached.headers["etag"] == '"1"'
     for tag in ('W/"1"', '"7", "1"', "*"):
-        assert (
-            client.get("/v1/me", headers={**bearer(tokens), "If-None-Match": tag}).status_code
-            == 304
-        )
-    assert (
-        client.get("/v1/me", headers={**bearer(tokens), "If-None-Match": '"2"'}).status_code == 200
-    )
+        assert me.get("/v1/me", headers={"If-None-Match": tag}).status_code == 304
+    assert me.get("/v1/me", headers={"If-None-Match": '"2"'}).status_code == 200
 
 
 def test_each_user_sees_only_their_own_account(client: Client) -> None:
     ann = register(client, "ann@example.com")
     bob = register(client, "bob@example.com")
-    assert client.get("/v1/me", headers=bearer(ann)).json()["email"] == "ann@example.com"
-    assert client.get("/v1/me", headers=bearer(bob)).json()["email"] == "bob@example.com"
+    assert signed_in(client, ann).get("/v1/me").json()["email"] == "ann@example.com"
+    assert signed_in(client, bob).get("/v1/me").json()["email"] == "bob@example.com"
 
 
 # --- PATCH /v1/me: profile ---------------------------------------------------------------------
@@ -55,11 +49,8 @@ def test_each_user_sees_only_their_own_account(client: Client) -> None:
 
 def test_patch_me_changes_the_profile(client: Client, db_url: str) -> None:
     tokens = register(client)
-    response = client.patch(
-        "/v1/me",
-        json={"display_name": "  Ann B. ", "preferred_weight_unit": "lb"},
-        headers=bearer(tokens),
-    )
+    me = signed_in(client, tokens)
+    response = me.patch("/v1/me", json={"display_name": "  Ann B. ", "preferred_weight_unit": "lb"})
     assert response.status_code == 200
     user = response.json()
     assert user["display_name"] == "Ann B."
@@ -67,8 +58,8 @@ def test_patch_me_changes_the_profile(client: Client, db_url: str) -> None:
     assert user["version"] == 2
     assert user["updated_at"] > user["created_at"]
     assert response.headers["etag"] == '"2"'
-    assert client.get("/v1/me", headers=bearer(tokens)).json() == user
-    only_unit = client.patch("/v1/me", json={"preferred_weight_unit": "kg"}, headers=bearer(tokens))
+    assert me.get("/v1/me").json() == user
+    only_unit = me.patch("/v1/me", json={"preferred_weight_unit": "kg"})
     assert only_unit.json()["display_name"] == "Ann B."
     assert only_unit.json()["version"] == 3
     rows = audit_rows(db_url, "profile_update")
@@ -80,7 +71,7 @@ def test_patch_me_changes_the_profile(client: Client, db_url: str) -> None:
 
 def test_an_empty_patch_changes_nothing(client: Client, db_url: str) -> None:
     tokens = register(client)
-    response = client.patch("/v1/me", json={}, headers=bearer(tokens))
+    response = signed_in(client, tokens).patch("/v1/me", json={})
     assert response.status_code == 200
     assert response.json() == tokens["user"]
     assert audit_rows(db_url, "profile_update") == []
@@ -88,33 +79,26 @@ def test_an_empty_patch_changes_nothing(client: Client, db_url: str) -> None:
 
 def test_patch_me_with_if_match(client: Client) -> None:
     tokens = register(client)
-    stale = client.patch(
-        "/v1/me", json={"display_name": "Late"}, headers={**bearer(tokens), "If-Match": '"9"'}
-    )
+    me = signed_in(client, tokens)
+    stale = me.patch("/v1/me", json={"display_name": "Late"}, headers={"If-Match": '"9"'})
     body = assert_error(stale, 412, "etag_mismatch")
     assert body["details"] == [{"current_etag": '"1"'}]
     assert stale.headers["etag"] == '"1"'
-    weak = client.patch(
-        "/v1/me", json={"display_name": "Weak"}, headers={**bearer(tokens), "If-Match": 'W/"1"'}
-    )
+    weak = me.patch("/v1/me", json={"display_name": "Weak"}, headers={"If-Match": 'W/"1"'})
     assert_error(weak, 412, "etag_mismatch")
-    fresh = client.patch(
-        "/v1/me", json={"display_name": "Fresh"}, headers={**bearer(tokens), "If-Match": '"1"'}
-    )
+    fresh = me.patch("/v1/me", json={"display_name": "Fresh"}, headers={"If-Match": '"1"'})
     assert fresh.status_code == 200
     assert fresh.json()["display_name"] == "Fresh"
-    assert client.get("/v1/me", headers=bearer(tokens)).json()["display_name"] == "Fresh"
+    assert me.get("/v1/me").json()["display_name"] == "Fresh"
 
 
 @pytest.mark.parametrize("tag", ['"\u00b2"', '"1x"', "1", '"' + "9" * 5000 + '"', '""', "W/", ","])
 def test_odd_etags_never_match_and_never_fail(client: Client, tag: str) -> None:
-    tokens = register(client)
+    me = signed_in(client, register(client))
     raw = tag.encode("latin-1")
-    headers: Any = {**bearer(tokens), "If-None-Match": raw}
-    response = client.get("/v1/me", headers=headers)
+    response = me.get("/v1/me", headers={"If-None-Match": raw})
     assert response.status_code == 200
-    headers = {**bearer(tokens), "If-Match": raw}
-    response = client.patch("/v1/me", json={"display_name": "X"}, headers=headers)
+    response = me.patch("/v1/me", json={"display_name": "X"}, headers={"If-Match": raw})
     assert_error(response, 412, "etag_mismatch")
 
 
@@ -137,16 +121,15 @@ def test_patch_me_rejects_malformed_bodies(
     client: Client, body: Any, field: str, message: str
 ) -> None:
     tokens = register(client)
-    error = assert_error(
-        client.patch("/v1/me", json=body, headers=bearer(tokens)), 400, "validation_error"
-    )
+    me = signed_in(client, tokens)
+    error = assert_error(me.patch("/v1/me", json=body), 400, "validation_error")
     assert error["details"] == [{"message": message, "field": field, "source": "body"}]
-    assert client.get("/v1/me", headers=bearer(tokens)).json() == tokens["user"]
+    assert me.get("/v1/me").json() == tokens["user"]
 
 
 def test_patch_me_rejects_a_blank_display_name(client: Client) -> None:
     tokens = register(client)
-    response = client.patch("/v1/me", json={"display_name": "   "}, headers=bearer(tokens))
+    response = signed_in(client, tokens).patch("/v1/me", json={"display_name": "   "})
     assert_error(response, 422, "invalid_display_name")
 
 
@@ -156,7 +139,7 @@ def test_patch_me_needs_a_token(client: Client) -> None:
 
 def test_patch_me_has_a_small_body_limit(client: Client) -> None:
     tokens = register(client)
-    response = client.patch("/v1/me", json={"display_name": "x" * 20_000}, headers=bearer(tokens))
+    response = signed_in(client, tokens).patch("/v1/me", json={"display_name": "x" * 20_000})
     assert_error(response, 413, "payload_too_large")
 
 
@@ -167,10 +150,8 @@ def test_changing_the_password_ends_every_other_login(client: Client, db_url: st
     phone = register(client, "ann@example.com", user_agent="phone")
     laptop = login(client, "ann@example.com", user_agent="laptop").json()
     tablet = login(client, "ann@example.com", user_agent="tablet").json()
-    response = client.patch(
-        "/v1/me",
-        json={"new_password": NEW_PASSWORD, "current_password": PASSWORD},
-        headers=bearer(phone),
+    response = signed_in(client, phone).patch(
+        "/v1/me", json={"new_password": NEW_PASSWORD, "current_password": PASSWORD}
     )
     assert response.status_code == 200
     assert response.json()["version"] == 2
@@ -181,8 +162,7 @@ def test_changing_the_password_ends_every_other_login(client: Client, db_url: st
     kept = client.post("/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
     assert kept.status_code == 200
     labels = [
-        x["device_label"]
-        for x in client.get("/v1/me/logins", headers=bearer(phone)).json()["items"]
+        x["device_label"] for x in signed_in(client, phone).get("/v1/me/logins").json()["items"]
     ]
     assert labels == ["phone"]
     assert_error(login(client, "ann@example.com", PASSWORD), 401, "invalid_credentials")
@@ -210,10 +190,9 @@ def test_a_password_change_with_a_token_of_no_login_ends_all_logins(client: Clie
 
 def test_password_change_together_with_profile_fields(client: Client, db_url: str) -> None:
     tokens = register(client)
-    response = client.patch(
+    response = signed_in(client, tokens).patch(
         "/v1/me",
         json={"display_name": "New", "new_password": NEW_PASSWORD, "current_password": PASSWORD},
-        headers=bearer(tokens),
     )
     assert response.status_code == 200
     assert response.json()["display_name"] == "New"
@@ -226,32 +205,31 @@ def test_password_change_together_with_profile_fields(client: Client, db_url: st
 
 def test_password_change_needs_the_current_password(client: Client) -> None:
     tokens = register(client)
-    response = client.patch("/v1/me", json={"new_password": NEW_PASSWORD}, headers=bearer(tokens))
+    me = signed_in(client, tokens)
+    response = me.patch("/v1/me", json={"new_password": NEW_PASSWORD})
     body = assert_error(response, 422, "current_password_required")
     assert body["details"] == [
         {"field": "current_password", "message": "is required with new_password"}
     ]
-    only_current = client.patch(
-        "/v1/me", json={"current_password": PASSWORD}, headers=bearer(tokens)
-    )
+    only_current = me.patch("/v1/me", json={"current_password": PASSWORD})
     assert_error(only_current, 422, "new_password_required")
 
 
 def test_password_change_with_a_wrong_current_password_is_403(client: Client, db_url: str) -> None:
     tokens = register(client)
-    response = client.patch(
+    me = signed_in(client, tokens)
+    response = me.patch(
         "/v1/me",
         json={
             "new_password": NEW_PASSWORD,
             "current_password": "not the password",
             "display_name": "X",
         },
-        headers=bearer(tokens),
     )
     body = assert_error(response, 403, "wrong_password")
     assert body["details"] == [{"field": "current_password", "message": "is not correct"}]
     # nothing changed
-    assert client.get("/v1/me", headers=bearer(tokens)).json() == tokens["user"]
+    assert me.get("/v1/me").json() == tokens["user"]
     assert login(client, tokens["user"]["email"], PASSWORD).status_code == 200
     [row] = audit_rows(db_url, "login_failed")
     assert row["metadata"]["reason"] == "wrong_current_password"
@@ -269,10 +247,8 @@ def test_password_change_enforces_the_policy(
     client: Client, new_password: str, message: str
 ) -> None:
     tokens = register(client)
-    response = client.patch(
-        "/v1/me",
-        json={"new_password": new_password, "current_password": PASSWORD},
-        headers=bearer(tokens),
+    response = signed_in(client, tokens).patch(
+        "/v1/me", json={"new_password": new_password, "current_password": PASSWORD}
     )
     body = assert_error(response, 422, "weak_password")
     assert {"field": "new_password", "message": message} in body["details"]
@@ -284,16 +260,12 @@ def test_guessing_the_current_password_is_throttled(db_url: str) -> None:
     with TestClient(app) as client:
         tokens = register(client, "ann@example.com")
         for _ in range(3):
-            wrong = client.patch(
-                "/v1/me",
-                json={"new_password": NEW_PASSWORD, "current_password": "a wrong guess"},
-                headers=bearer(tokens),
+            wrong = signed_in(client, tokens).patch(
+                "/v1/me", json={"new_password": NEW_PASSWORD, "current_password": "a wrong guess"}
             )
             assert wrong.status_code == 403
-        locked = client.patch(
-            "/v1/me",
-            json={"new_password": NEW_PASSWORD, "current_password": PASSWORD},
-            headers=bearer(tokens),
+        locked = signed_in(client, tokens).patch(
+            "/v1/me", json={"new_password": NEW_PASSWORD, "current_password": PASSWORD}
         )
         assert_error(locked, 429, "too_many_attempts")
         assert int(locked.headers["retry-after"]) > 0
@@ -346,14 +318,15 @@ def count_rows(db_url: str, table: str, user_id: str) -> int:
 
 def test_delete_me_removes_everything_but_the_audit_history(client: Client, db_url: str) -> None:
     ann = register(client, "ann@example.com")
+    as_ann = signed_in(client, ann)
     bob = register(client, "bob@example.com")
     ann_id, bob_id = ann["user"]["id"], bob["user"]["id"]
     insert_training_data(db_url, ann_id)
     insert_training_data(db_url, bob_id)
-    client.patch("/v1/me", json={"display_name": "Ann 2"}, headers=bearer(ann))
+    as_ann.patch("/v1/me", json={"display_name": "Ann 2"})
     history_before = len(audit_rows(db_url))
 
-    response = client.delete("/v1/me", headers=bearer(ann))
+    response = as_ann.delete("/v1/me")
     assert response.status_code == 204
     for table in ("users", "refresh_tokens", "exercises", "workouts", "sessions", "set_records"):
         assert count_rows(db_url, table, ann_id) == 0, table
@@ -366,22 +339,23 @@ def test_delete_me_removes_everything_but_the_audit_history(client: Client, db_u
     assert ann_id not in str(rows)
     assert [r["action"] for r in rows if str(r["user_id"]) == bob_id] == ["register"]
     # the account is gone for every client
-    assert_error(client.get("/v1/me", headers=bearer(ann)), 401, "invalid_token")
+    assert_error(as_ann.get("/v1/me"), 401, "invalid_token")
     assert_error(login(client, "ann@example.com"), 401, "invalid_credentials")
     refresh = client.post("/v1/auth/refresh", json={"refresh_token": ann["refresh_token"]})
     assert_error(refresh, 401, "invalid_refresh_token")
-    assert_error(client.delete("/v1/me", headers=bearer(ann)), 401, "invalid_token")
+    assert_error(as_ann.delete("/v1/me"), 401, "invalid_token")
     # Bob is untouched, and the email can be used again
-    assert client.get("/v1/me", headers=bearer(bob)).status_code == 200
+    assert signed_in(client, bob).get("/v1/me").status_code == 200
     register(client, "ann@example.com")
 
 
 def test_delete_me_with_a_stale_if_match_is_412(client: Client) -> None:
     tokens = register(client)
-    response = client.delete("/v1/me", headers={**bearer(tokens), "If-Match": '"5"'})
+    me = signed_in(client, tokens)
+    response = me.delete("/v1/me", headers={"If-Match": '"5"'})
     assert_error(response, 412, "etag_mismatch")
-    assert client.get("/v1/me", headers=bearer(tokens)).status_code == 200
-    ok = client.delete("/v1/me", headers={**bearer(tokens), "If-Match": '"1"'})
+    assert me.get("/v1/me").status_code == 200
+    ok = me.delete("/v1/me", headers={"If-Match": '"1"'})
     assert ok.status_code == 204
 
 
@@ -396,10 +370,10 @@ def test_logins_lists_active_devices_newest_first(client: Client) -> None:
     phone = register(client, "ann@example.com", user_agent="phone")
     login(client, "ann@example.com", user_agent="laptop")
     tablet = login(client, "ann@example.com", user_agent="tablet").json()
-    client.post(
-        "/v1/auth/logout", json={"refresh_token": tablet["refresh_token"]}, headers=bearer(tablet)
+    signed_in(client, tablet).post(
+        "/v1/auth/logout", json={"refresh_token": tablet["refresh_token"]}
     )
-    response = client.get("/v1/me/logins", headers=bearer(phone))
+    response = signed_in(client, phone).get("/v1/me/logins")
     assert response.status_code == 200
     body = response.json()
     assert body["next_cursor"] is None
@@ -423,19 +397,10 @@ def test_logins_are_paginated(client: Client) -> None:
     tokens = register(client, "ann@example.com", user_agent="device 0")
     for i in range(1, 5):
         login(client, "ann@example.com", user_agent=f"device {i}")
-    seen: list[str] = []
-    cursor = None
-    pages = 0
-    while True:
-        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = client.get("/v1/me/logins", params=params, headers=bearer(tokens)).json()
-        seen += [x["device_label"] for x in page["items"]]
-        pages += 1
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    walked = list(pages(signed_in(client, tokens), "/v1/me/logins?limit=2"))
+    seen = [x["device_label"] for page in walked for x in page["items"]]
     assert seen == [f"device {i}" for i in range(4, -1, -1)]
-    assert pages == 3
+    assert len(walked) == 3
 
 
 @pytest.mark.parametrize(
@@ -443,35 +408,33 @@ def test_logins_are_paginated(client: Client) -> None:
 )
 def test_logins_reject_bad_paging_parameters(client: Client, query: str) -> None:
     tokens = register(client)
-    response = client.get(f"/v1/me/logins?{query}", headers=bearer(tokens))
+    response = signed_in(client, tokens).get(f"/v1/me/logins?{query}")
     assert response.status_code == 400
     assert response.json()["error_code"] in {"validation_error", "invalid_cursor"}
 
 
 def test_ending_a_login(client: Client, db_url: str) -> None:
     phone = register(client, "ann@example.com", user_agent="phone")
+    as_phone = signed_in(client, phone)
     laptop = login(client, "ann@example.com", user_agent="laptop").json()
-    items = client.get("/v1/me/logins", headers=bearer(phone)).json()["items"]
+    items = as_phone.get("/v1/me/logins").json()["items"]
     laptop_id = next(x["id"] for x in items if x["device_label"] == "laptop")
-    response = client.delete(f"/v1/me/logins/{laptop_id}", headers=bearer(phone))
+    response = as_phone.delete(f"/v1/me/logins/{laptop_id}")
     assert response.status_code == 204
     refresh = client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
     assert_error(refresh, 401, "invalid_refresh_token")
-    assert [
-        x["device_label"]
-        for x in client.get("/v1/me/logins", headers=bearer(phone)).json()["items"]
-    ] == ["phone"]
+    assert [x["device_label"] for x in as_phone.get("/v1/me/logins").json()["items"]] == ["phone"]
     [row] = audit_rows(db_url, "login_revoke")
     assert row["metadata"]["login_id"] == laptop_id
     # ending it again: it is not an active login any more
-    again = client.delete(f"/v1/me/logins/{laptop_id}", headers=bearer(phone))
+    again = as_phone.delete(f"/v1/me/logins/{laptop_id}")
     assert_error(again, 404, "login_not_found")
 
 
 def test_ending_the_current_login(client: Client) -> None:
     phone = register(client)
-    [item] = client.get("/v1/me/logins", headers=bearer(phone)).json()["items"]
-    assert client.delete(f"/v1/me/logins/{item['id']}", headers=bearer(phone)).status_code == 204
+    [item] = signed_in(client, phone).get("/v1/me/logins").json()["items"]
+    assert signed_in(client, phone).delete(f"/v1/me/logins/{item['id']}").status_code == 204
     refresh = client.post("/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
     assert refresh.status_code == 401
 
@@ -479,17 +442,17 @@ def test_ending_the_current_login(client: Client) -> None:
 def test_another_users_login_is_404(client: Client) -> None:
     ann = register(client)
     bob = register(client)
-    [ann_login] = client.get("/v1/me/logins", headers=bearer(ann)).json()["items"]
-    response = client.delete(f"/v1/me/logins/{ann_login['id']}", headers=bearer(bob))
+    [ann_login] = signed_in(client, ann).get("/v1/me/logins").json()["items"]
+    response = signed_in(client, bob).delete(f"/v1/me/logins/{ann_login['id']}")
     assert_error(response, 404, "login_not_found")
     refresh = client.post("/v1/auth/refresh", json={"refresh_token": ann["refresh_token"]})
     assert refresh.status_code == 200
-    unknown = client.delete(f"/v1/me/logins/{uuid.uuid4()}", headers=bearer(bob))
+    unknown = signed_in(client, bob).delete(f"/v1/me/logins/{uuid.uuid4()}")
     assert_error(unknown, 404, "login_not_found")
 
 
 def test_a_login_id_must_be_a_uuid(client: Client) -> None:
     tokens = register(client)
-    response = client.delete("/v1/me/logins/not-a-uuid", headers=bearer(tokens))
+    response = signed_in(client, tokens).delete("/v1/me/logins/not-a-uuid")
     assert response.status_code in (400, 404)
     assert response.json()["status_code"] == response.status_code

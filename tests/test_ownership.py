@@ -20,13 +20,10 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
-from litestar.testing import TestClient
 
-from tests.conftest import UserWithToken
+from tests.api import Client, TokenClient, UserWithToken, register, signed_in
+from tests.catalogue import BENCH_PRESS
 
-Client = TestClient[Litestar]
-
-BENCH_PRESS = "98deeb59-ce8c-54d5-9c3d-d332bd13d955"
 PARAM = re.compile(r"\{(\w+):\w+\}")
 TRAINING = re.compile(r"^/v1/(exercises|workouts|sessions)(/|$)")
 WRITES = {"POST", "PUT", "PATCH"}
@@ -60,25 +57,18 @@ def routes(app: Litestar) -> Iterator[tuple[str, str]]:
                 yield method, route.path
 
 
-def owned_resources(client: Client, user: UserWithToken) -> dict[str, str]:
+def owned_resources(user: TokenClient) -> dict[str, str]:
     """One of each kind of resource an id can name, all owned by `user`."""
-    h = user.headers
-    exercise = client.post(
+    exercise = user.post(
         "/v1/exercises",
         json={"name": "Owned Row", "category": "strength", "primary_muscle": "back"},
-        headers=h,
     ).json()
-    workout = client.post("/v1/workouts", json={"name": "Owned plan"}, headers=h).json()
-    client.put(
-        f"/v1/workouts/{workout['id']}/exercises",
-        json=[{"exercise_id": exercise["id"]}],
-        headers=h,
-    )
-    session = client.post("/v1/sessions", json={"workout_id": workout["id"]}, headers=h).json()
-    logged = client.post(
+    workout = user.post("/v1/workouts", json={"name": "Owned plan"}).json()
+    user.put(f"/v1/workouts/{workout['id']}/exercises", json=[{"exercise_id": exercise["id"]}])
+    session = user.post("/v1/sessions", json={"workout_id": workout["id"]}).json()
+    logged = user.post(
         f"/v1/sessions/{session['id']}/sets",
         json={"exercise_id": exercise["id"], "reps": 8, "weight": 70},
-        headers=h,
     ).json()
     return {
         "exercise_id": exercise["id"],
@@ -88,25 +78,19 @@ def owned_resources(client: Client, user: UserWithToken) -> dict[str, str]:
     }
 
 
-def registered_login(client: Client) -> tuple[dict[str, str], str]:
-    """A user registered through the API (auth headers) and the id of their login."""
-    email = f"owner-{uuid.uuid4().hex[:10]}@example.com"
-    response = client.post(
-        "/v1/auth/register",
-        json={"email": email, "password": "correct horse battery staple", "display_name": "O"},
-    )
-    assert response.status_code == 201, response.text
-    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
-    logins = client.get("/v1/me/logins", headers=headers).json()["items"]
-    return headers, logins[0]["id"]
+def registered_login(client: Client) -> tuple[TokenClient, str]:
+    """A user registered through the API, signed in, and the id of their login."""
+    owner = signed_in(client, register(client, f"owner-{uuid.uuid4().hex[:10]}@example.com"))
+    logins = owner.get("/v1/me/logins").json()["items"]
+    return owner, logins[0]["id"]
 
 
-def snapshot(client: Client, headers: dict[str, str], ids: dict[str, str]) -> list[Any]:
+def snapshot(owner: TokenClient, ids: dict[str, str]) -> list[Any]:
     """What the owner sees of their resources."""
     return [
-        client.get(f"/v1/exercises/{ids['exercise_id']}", headers=headers).json(),
-        client.get(f"/v1/workouts/{ids['workout_id']}", headers=headers).json(),
-        client.get(f"/v1/sessions/{ids['session_id']}", headers=headers).json(),
+        owner.get(f"/v1/exercises/{ids['exercise_id']}").json(),
+        owner.get(f"/v1/workouts/{ids['workout_id']}").json(),
+        owner.get(f"/v1/sessions/{ids['session_id']}").json(),
     ]
 
 
@@ -118,11 +102,11 @@ def test_another_users_ids_are_404_on_every_route_and_method(
     app: Litestar, client: Client, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann, bob = make_user(), make_user()
-    anns = owned_resources(client, ann)
-    bobs = owned_resources(client, bob)
-    ann_headers, anns["login_id"] = registered_login(client)
+    anns = owned_resources(ann)
+    bobs = owned_resources(bob)
+    ann_login, anns["login_id"] = registered_login(client)
     bobs["login_id"] = str(uuid.uuid4())  # only used as a parent: logins have no children
-    before = snapshot(client, ann.headers, anns)
+    before = snapshot(ann, anns)
 
     checked: list[tuple[str, str]] = []
     for method, path in routes(app):
@@ -143,16 +127,13 @@ def test_another_users_ids_are_404_on_every_route_and_method(
             variants.append({**anns, **{p: bobs[p] for p in params[:split]}})
         for ids in variants:
             url = fill(path, ids)
-            response = client.request(method, url, json=body, headers=bob.headers)
+            response = bob.request(method, url, json=body)
             assert response.status_code == 404, f"{method} {url}: {response.text}"
             assert response.json()["error_code"].endswith("not_found"), response.text
         checked.append((method, path))
 
-    assert snapshot(client, ann.headers, anns) == before
-    assert (
-        client.get("/v1/me/logins", headers=ann_headers).json()["items"][0]["id"]
-        == anns["login_id"]
-    )
+    assert snapshot(ann, anns) == before
+    assert ann_login.get("/v1/me/logins").json()["items"][0]["id"] == anns["login_id"]
     # the matrix really covered the training API
     assert {path for _, path in checked} >= {
         "/v1/exercises/{exercise_id:uuid}",
@@ -168,12 +149,12 @@ def test_another_users_ids_are_404_on_every_route_and_method(
 
 
 def test_no_list_shows_another_users_data(
-    app: Litestar, client: Client, make_user: Callable[..., UserWithToken]
+    app: Litestar, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann, bob = make_user(), make_user()
-    anns = owned_resources(client, ann)
-    client.post(f"/v1/sessions/{anns['session_id']}/finish", headers=ann.headers)
-    owned_resources(client, bob)
+    anns = owned_resources(ann)
+    ann.post(f"/v1/sessions/{anns['session_id']}/finish")
+    owned_resources(bob)
     lists = [
         path
         for method, path in routes(app)
@@ -182,7 +163,7 @@ def test_no_list_shows_another_users_data(
     assert {"/v1/exercises", "/v1/workouts", "/v1/sessions"} <= set(lists)
     for path in lists:
         for query in ("", "?mine=true", "?status=completed", "?status=draft"):
-            response = client.get(path + query, headers=bob.headers)
+            response = bob.get(path + query)
             if response.status_code != 200:
                 continue  # a filter this list does not take
             for name, value in anns.items():
@@ -191,10 +172,10 @@ def test_no_list_shows_another_users_data(
 
 @pytest.mark.parametrize(("method", "path"), sorted(BODIES))
 def test_every_body_refuses_unknown_fields(
-    client: Client, make_user: Callable[..., UserWithToken], method: str, path: str
+    make_user: Callable[..., UserWithToken], method: str, path: str
 ) -> None:
     ann = make_user()
-    ids = owned_resources(client, ann)
+    ids = owned_resources(ann)
     body = BODIES[(method, path)]
     if body is None:
         body, field = {"unexpected": 1}, "unexpected"
@@ -203,8 +184,8 @@ def test_every_body_refuses_unknown_fields(
     else:
         body, field = {**body, "unexpected": 1}, "unexpected"
     if path == "/v1/sessions":
-        client.post(f"/v1/sessions/{ids['session_id']}/abandon", headers=ann.headers)
-    response = client.request(method, fill(path, ids), json=body, headers=ann.headers)
+        ann.post(f"/v1/sessions/{ids['session_id']}/abandon")
+    response = ann.request(method, fill(path, ids), json=body)
     assert response.status_code == 400, response.text
     error = response.json()
     assert error["error_code"] == "validation_error"
@@ -213,7 +194,7 @@ def test_every_body_refuses_unknown_fields(
 
 
 def test_every_training_list_pages_with_bounded_limits(
-    app: Litestar, client: Client, make_user: Callable[..., UserWithToken]
+    app: Litestar, make_user: Callable[..., UserWithToken]
 ) -> None:
     ann = make_user()
     lists = [
@@ -223,7 +204,7 @@ def test_every_training_list_pages_with_bounded_limits(
     ]
     assert len(lists) >= 3
     for path in lists:
-        first = client.get(f"{path}?limit=1", headers=ann.headers)
+        first = ann.get(f"{path}?limit=1")
         assert first.status_code == 200, path
         assert set(first.json()) == {"items", "next_cursor"}, path
         for query, code in (
@@ -232,10 +213,10 @@ def test_every_training_list_pages_with_bounded_limits(
             ("limit=many", "validation_error"),
             ("cursor=bm90LWEta2V5", "invalid_cursor"),
         ):
-            response = client.get(f"{path}?{query}", headers=ann.headers)
+            response = ann.get(f"{path}?{query}")
             assert response.status_code == 400, f"{path}?{query}"
             assert response.json()["error_code"] == code, f"{path}?{query}"
-        assert client.get(f"{path}?limit=100", headers=ann.headers).status_code == 200
+        assert ann.get(f"{path}?limit=100").status_code == 200
 
 
 def test_every_training_route_with_a_body_has_an_example_here(app: Litestar) -> None:

@@ -19,6 +19,7 @@ import pytest
 from app.core import enums
 from app.core.embedded import bin_dir
 from app.core.migrate import MIGRATIONS, SCHEMA_FILE, dbmate_executable, dbmate_url, run_dbmate
+from tests.catalogue import BENCH_PRESS
 
 MIGRATION_FILES = sorted(MIGRATIONS.glob("*.sql"))
 
@@ -199,11 +200,8 @@ def test_the_system_catalogue_covers_every_category_and_muscle_group(db_url: str
 
 
 def test_system_exercises_have_the_same_ids_in_every_database(db_url: str) -> None:
-    bench_press = uuid.uuid5(
-        uuid.NAMESPACE_URL, "https://kinetria.app/exercises/barbell-bench-press"
-    )
     with psycopg.connect(db_url, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT name, user_id FROM exercises WHERE id = %s", (bench_press,)
+            "SELECT name, user_id FROM exercises WHERE id = %s", (BENCH_PRESS,)
         ).fetchone()
     assert row == ("Barbell Bench Press", None)

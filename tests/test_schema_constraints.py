@@ -13,7 +13,8 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-BENCH_PRESS = uuid.uuid5(uuid.NAMESPACE_URL, "https://kinetria.app/exercises/barbell-bench-press")
+from tests.catalogue import BENCH_PRESS
+
 NOW = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
 
 
@@ -62,7 +63,7 @@ def new_exercise(conn: psycopg.Connection[Any], user_id: uuid.UUID, name: str) -
 
 
 def new_workout(
-    conn: psycopg.Connection[Any], user_id: uuid.UUID, *exercises: uuid.UUID
+    conn: psycopg.Connection[Any], user_id: uuid.UUID, *exercises: uuid.UUID | str
 ) -> uuid.UUID:
     workout_id = uuid.uuid4()
     insert(conn, "workouts", id=workout_id, user_id=user_id, name="Push day")
@@ -95,7 +96,7 @@ def new_set(
     conn: psycopg.Connection[Any],
     session_id: uuid.UUID,
     user_id: uuid.UUID,
-    exercise_id: uuid.UUID = BENCH_PRESS,
+    exercise_id: uuid.UUID | str = BENCH_PRESS,
     **values: Any,
 ) -> uuid.UUID:
     set_id = uuid.uuid4()

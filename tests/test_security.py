@@ -19,11 +19,8 @@ from litestar.testing import TestClient
 from app.core.config import ConfigError, load_settings
 from app.core.security import issue_access_token
 from app.main import create_app
+from tests.api import Client, assert_error, register, signed_in
 from tests.conftest import TEST_JWT_SECRET, make_settings
-from tests.test_auth import assert_error, bearer, register
-
-Client = TestClient[Litestar]
-
 
 # --- access tokens -------------------------------------------------------------------------
 
@@ -146,7 +143,7 @@ def test_access_tokens_are_short_lived_jwts_with_every_claim(client: Client) -> 
     assert claims["sub"] == tokens["user"]["id"]
     assert claims["typ"] == "access"
     assert claims["exp"] - claims["iat"] == tokens["expires_in"] == 900
-    [current] = client.get("/v1/me/logins", headers=bearer(tokens)).json()["items"]
+    [current] = signed_in(client, tokens).get("/v1/me/logins").json()["items"]
     assert claims["sid"] == current["id"]
     again = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     other = jwt.decode(
@@ -281,13 +278,14 @@ def assert_security_headers(response: httpx.Response, csp: str) -> None:
 
 def test_security_headers_are_on_every_response(client: Client) -> None:
     tokens = register(client)
+    me = signed_in(client, tokens)
     api_csp = "default-src 'none'; frame-ancestors 'none'"
     responses = [
         client.get("/health"),
-        client.get("/v1/me", headers=bearer(tokens)),
+        me.get("/v1/me"),
         client.get("/v1/me"),  # 401
         client.get("/v1/nothing-here"),  # 404
-        client.put("/v1/me", headers=bearer(tokens)),  # 405
+        me.put("/v1/me"),  # 405
         client.post("/v1/auth/login", json={}),  # 400
         client.post("/v1/auth/login", content=b"x" * 20_000),  # 413
         client.post("/v1/auth/refresh", json={"refresh_token": "nope"}),  # 401
@@ -327,8 +325,8 @@ def test_configured_origins_may_call_the_api(db_url: str) -> None:
         assert preflight.status_code in (200, 204)
         assert preflight.headers["access-control-allow-origin"] == "https://app.example.com"
         tokens = register(client)
-        response = client.get(
-            "/v1/me", headers={**bearer(tokens), "Origin": "https://app.example.com"}
+        response = signed_in(client, tokens).get(
+            "/v1/me", headers={"Origin": "https://app.example.com"}
         )
         assert response.status_code == 200
         assert response.headers["access-control-allow-origin"] == "https://app.example.com"

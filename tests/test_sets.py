@@ -12,31 +12,27 @@ from typing import Any
 
 import psycopg
 import pytest
-from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.core.config import Settings
-from app.core.db import Db
 from app.main import create_app
-from tests.conftest import UserWithToken
-
-Client = TestClient[Litestar]
-
-BENCH_PRESS = "98deeb59-ce8c-54d5-9c3d-d332bd13d955"
+from tests.api import TokenClient, UserWithToken
+from tests.catalogue import BENCH_PRESS
+from tests.conftest import audit_rows
 
 
-def start(client: Client, user: UserWithToken) -> str:
-    response = client.post("/v1/sessions", json={}, headers=user.headers)
+def start(user: TokenClient) -> str:
+    response = user.post("/v1/sessions", json={})
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-def log(client: Client, user: UserWithToken, session_id: str, body: Any) -> Any:
-    return client.post(f"/v1/sessions/{session_id}/sets", json=body, headers=user.headers)
+def log(user: TokenClient, session_id: str, body: Any) -> Any:
+    return user.post(f"/v1/sessions/{session_id}/sets", json=body)
 
 
-def session_doc(client: Client, user: UserWithToken, session_id: str) -> dict[str, Any]:
-    response = client.get(f"/v1/sessions/{session_id}", headers=user.headers)
+def session_doc(user: TokenClient, session_id: str) -> dict[str, Any]:
+    response = user.get(f"/v1/sessions/{session_id}")
     assert response.status_code == 200
     return response.json()
 
@@ -50,24 +46,10 @@ def stored_sets(db_url: str, session_id: str) -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
-@pytest.fixture
-def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    ran: list[str] = []
-    original = Db._run
-
-    async def counting(self: Db, name: str, params: Any) -> Any:
-        ran.append(name)
-        return await original(self, name, params)
-
-    monkeypatch.setattr(Db, "_run", counting)
-    return ran
-
-
-def test_one_set_as_an_object(client: Client, make_user: Callable[..., UserWithToken]) -> None:
+def test_one_set_as_an_object(make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
-    session_id = start(client, ann)
+    session_id = start(ann)
     response = log(
-        client,
         ann,
         session_id,
         {
@@ -93,44 +75,44 @@ def test_one_set_as_an_object(client: Client, make_user: Callable[..., UserWithT
     assert logged["notes"] == "easy"
     assert logged["version"] == 1
 
-    doc = session_doc(client, ann, session_id)
+    doc = session_doc(ann, session_id)
     assert doc["sets"] == [logged]
     assert doc["version"] == 2
 
 
 def test_a_batch_keeps_its_order_after_earlier_sets(
-    client: Client, make_user: Callable[..., UserWithToken]
+    make_user: Callable[..., UserWithToken],
 ) -> None:
     ann = make_user()
-    session_id = start(client, ann)
-    log(client, ann, session_id, {"exercise_id": BENCH_PRESS, "reps": 10})
+    session_id = start(ann)
+    log(ann, session_id, {"exercise_id": BENCH_PRESS, "reps": 10})
     batch = [{"exercise_id": BENCH_PRESS, "reps": reps, "weight": 80} for reps in (5, 4, 3)]
-    response = log(client, ann, session_id, batch)
+    response = log(ann, session_id, batch)
     assert response.status_code == 201
     assert [(s["position"], s["reps"]) for s in response.json()["sets"]] == [
         (1, 5),
         (2, 4),
         (3, 3),
     ]
-    assert [s["reps"] for s in session_doc(client, ann, session_id)["sets"]] == [10, 5, 4, 3]
+    assert [s["reps"] for s in session_doc(ann, session_id)["sets"]] == [10, 5, 4, 3]
 
 
 def test_logging_ten_sets_is_one_statement_then_the_records_they_set(
-    client: Client, make_user: Callable[..., UserWithToken], statements: list[str]
+    make_user: Callable[..., UserWithToken], statements: list[str]
 ) -> None:
     ann = make_user()
-    session_id = start(client, ann)
+    session_id = start(ann)
     statements.clear()
-    response = log(client, ann, session_id, [{"exercise_id": BENCH_PRESS, "reps": 5}] * 10)
+    response = log(ann, session_id, [{"exercise_id": BENCH_PRESS, "reps": 5}] * 10)
     assert response.status_code == 201
     assert statements == ["sets/log", "stats/records_set_by"]  # in one transaction
 
 
 def test_weights_round_trip_in_the_unit_entered(
-    client: Client, make_user: Callable[..., UserWithToken], db_url: str
+    make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
-    session_id = start(client, ann)
+    session_id = start(ann)
     weights = [
         (225, "lb"),
         (135.5, "lb"),
@@ -142,7 +124,6 @@ def test_weights_round_trip_in_the_unit_entered(
         (0, "kg"),
     ]
     response = log(
-        client,
         ann,
         session_id,
         [
@@ -153,7 +134,7 @@ def test_weights_round_trip_in_the_unit_entered(
     assert response.status_code == 201, response.text
     shown = [(s["weight"], s["weight_unit"]) for s in response.json()["sets"]]
     assert shown == weights
-    again = [(s["weight"], s["weight_unit"]) for s in session_doc(client, ann, session_id)["sets"]]
+    again = [(s["weight"], s["weight_unit"]) for s in session_doc(ann, session_id)["sets"]]
     assert again == weights
     kilograms = [row[1] for row in stored_sets(db_url, session_id)]
     assert kilograms[0] == Decimal("102.05828325")  # 225 lb, exactly, in kg
@@ -161,13 +142,13 @@ def test_weights_round_trip_in_the_unit_entered(
 
 
 def test_weight_without_unit_is_in_the_preferred_unit(
-    client: Client, make_user: Callable[..., UserWithToken], db_url: str
+    make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann = make_user()
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("UPDATE users SET preferred_weight_unit = 'lb' WHERE id = %s", (ann.id,))
-    session_id = start(client, ann)
-    response = log(client, ann, session_id, {"exercise_id": BENCH_PRESS, "reps": 5, "weight": 95})
+    session_id = start(ann)
+    response = log(ann, session_id, {"exercise_id": BENCH_PRESS, "reps": 5, "weight": 95})
     (logged,) = response.json()["sets"]
     assert (logged["weight"], logged["weight_unit"]) == (95, "lb")
 
@@ -201,53 +182,50 @@ def test_weight_without_unit_is_in_the_preferred_unit(
     ],
 )
 def test_one_bad_set_refuses_the_whole_batch(
-    client: Client,
     make_user: Callable[..., UserWithToken],
     db_url: str,
     fields: dict[str, Any],
     field: str,
 ) -> None:
     ann = make_user()
-    session_id = start(client, ann)
+    session_id = start(ann)
     good = {"exercise_id": BENCH_PRESS, "reps": 5, "weight": 100}
-    response = log(client, ann, session_id, [good, {**good, **fields}, good])
+    response = log(ann, session_id, [good, {**good, **fields}, good])
     assert response.status_code == 400, response.text
     error = response.json()
     assert error["error_code"] == "validation_error"
     assert error["details"][0]["field"] == field
     assert error["details"][0]["source"] == "body"
     assert stored_sets(db_url, session_id) == []
-    assert session_doc(client, ann, session_id)["version"] == 1
+    assert session_doc(ann, session_id)["version"] == 1
 
 
-def test_a_set_needs_a_measurement(client: Client, make_user: Callable[..., UserWithToken]) -> None:
+def test_a_set_needs_a_measurement(make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
-    session_id = start(client, ann)
-    response = log(client, ann, session_id, {"exercise_id": BENCH_PRESS, "notes": "did stuff"})
+    session_id = start(ann)
+    response = log(ann, session_id, {"exercise_id": BENCH_PRESS, "notes": "did stuff"})
     assert response.status_code == 400
     assert "at least one of" in response.json()["details"][0]["message"]
-    response = log(client, ann, session_id, {"exercise_id": BENCH_PRESS})
+    response = log(ann, session_id, {"exercise_id": BENCH_PRESS})
     assert response.status_code == 400
 
 
 @pytest.mark.parametrize("body", [[], [{"exercise_id": BENCH_PRESS, "reps": 1}] * 501, "five"])
 def test_batch_size_and_shape(
-    client: Client, make_user: Callable[..., UserWithToken], db_url: str, body: Any
+    make_user: Callable[..., UserWithToken], db_url: str, body: Any
 ) -> None:
     ann = make_user()
-    session_id = start(client, ann)
-    response = log(client, ann, session_id, body)
+    session_id = start(ann)
+    response = log(ann, session_id, body)
     assert response.status_code == 400, response.text
     assert stored_sets(db_url, session_id) == []
 
 
-def test_five_hundred_sets_at_once(
-    client: Client, make_user: Callable[..., UserWithToken], db_url: str
-) -> None:
+def test_five_hundred_sets_at_once(make_user: Callable[..., UserWithToken], db_url: str) -> None:
     ann = make_user()
-    session_id = start(client, ann)
+    session_id = start(ann)
     batch = [{"exercise_id": BENCH_PRESS, "reps": i % 20, "weight": i / 4} for i in range(500)]
-    response = log(client, ann, session_id, batch)
+    response = log(ann, session_id, batch)
     assert response.status_code == 201
     assert [s["reps"] for s in response.json()["sets"]] == [i % 20 for i in range(500)]
     assert len(stored_sets(db_url, session_id)) == 500
@@ -260,37 +238,35 @@ def test_five_hundred_sets_at_once(
     assert audited == (500,)
 
 
-def test_oversized_body_is_413(client: Client, make_user: Callable[..., UserWithToken]) -> None:
+def test_oversized_body_is_413(make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
-    session_id = start(client, ann)
+    session_id = start(ann)
     big = [{"exercise_id": BENCH_PRESS, "reps": 1, "notes": "x" * 9000}] * 200
-    response = log(client, ann, session_id, big)
+    response = log(ann, session_id, big)
     assert response.status_code == 413
     assert response.json()["error_code"] == "payload_too_large"
 
 
 def test_exercises_you_cannot_use_refuse_the_batch(
-    client: Client, make_user: Callable[..., UserWithToken], db_url: str
+    make_user: Callable[..., UserWithToken], db_url: str
 ) -> None:
     ann, bob = make_user(), make_user()
-    bobs = client.post(
+    bobs = bob.post(
         "/v1/exercises",
         json={"name": "Bob's curl", "category": "strength", "primary_muscle": "biceps"},
-        headers=bob.headers,
     ).json()
-    anns = client.post(
+    anns = ann.post(
         "/v1/exercises",
         json={"name": "Ann's curl", "category": "strength", "primary_muscle": "biceps"},
-        headers=ann.headers,
     ).json()
-    session_id = start(client, ann)
+    session_id = start(ann)
     batch = [
         {"exercise_id": anns["id"], "reps": 10},
         {"exercise_id": bobs["id"], "reps": 10},
         {"exercise_id": BENCH_PRESS, "reps": 10},
         {"exercise_id": str(uuid.uuid4()), "reps": 10},
     ]
-    response = log(client, ann, session_id, batch)
+    response = log(ann, session_id, batch)
     assert response.status_code == 422
     error = response.json()
     assert error["error_code"] == "unknown_exercise"
@@ -302,18 +278,16 @@ def test_exercises_you_cannot_use_refuse_the_batch(
             (ann.id,),
         ).fetchone()
     assert audited == (0,)
-    assert session_doc(client, ann, session_id)["version"] == 1
-    single = log(client, ann, session_id, {"exercise_id": bobs["id"], "reps": 1})
+    assert session_doc(ann, session_id)["version"] == 1
+    single = log(ann, session_id, {"exercise_id": bobs["id"], "reps": 1})
     assert single.json()["details"][0]["field"] == "exercise_id"
-    ok = log(client, ann, session_id, batch[0])  # your own custom exercise is fine
+    ok = log(ann, session_id, batch[0])  # your own custom exercise is fine
     assert ok.status_code == 201
 
 
-def test_replays_never_duplicate(
-    client: Client, make_user: Callable[..., UserWithToken], db_url: str
-) -> None:
+def test_replays_never_duplicate(make_user: Callable[..., UserWithToken], db_url: str) -> None:
     ann = make_user()
-    session_id = start(client, ann)
+    session_id = start(ann)
     first = [
         {
             "id": str(uuid.uuid4()),
@@ -324,15 +298,15 @@ def test_replays_never_duplicate(
         },
         {"id": str(uuid.uuid4()), "exercise_id": BENCH_PRESS, "reps": 5, "weight": 100.5, "rpe": 9},
     ]
-    created = log(client, ann, session_id, first)
+    created = log(ann, session_id, first)
     assert created.status_code == 201
-    replay = log(client, ann, session_id, first)
+    replay = log(ann, session_id, first)
     assert replay.status_code == 200
     assert replay.json() == created.json()
 
     # a later batch that repeats an unacknowledged set and adds a new one
     new = {"id": str(uuid.uuid4()), "exercise_id": BENCH_PRESS, "reps": 3, "weight": 110}
-    mixed = log(client, ann, session_id, [first[1], new])
+    mixed = log(ann, session_id, [first[1], new])
     assert mixed.status_code == 201
     assert [s["id"] for s in mixed.json()["sets"]] == [first[1]["id"], new["id"]]
     assert [s["position"] for s in mixed.json()["sets"]] == [1, 2]
@@ -340,7 +314,7 @@ def test_replays_never_duplicate(
 
     # the same id with other content is a conflict, and nothing of the batch is written
     changed = {**first[0], "reps": 6}
-    conflict = log(client, ann, session_id, [{"exercise_id": BENCH_PRESS, "reps": 1}, changed])
+    conflict = log(ann, session_id, [{"exercise_id": BENCH_PRESS, "reps": 1}, changed])
     assert conflict.status_code == 409
     assert conflict.json()["error_code"] == "id_conflict"
     assert conflict.json()["details"] == [{"field": "[1].id", "source": "body"}]
@@ -348,25 +322,22 @@ def test_replays_never_duplicate(
 
     # a set id used in another session, or by another user, is taken
     other_session = {**first[0]}
-    client.post(f"/v1/sessions/{session_id}/finish", headers=ann.headers)
-    assert log(client, ann, start(client, ann), other_session).status_code == 409
+    ann.post(f"/v1/sessions/{session_id}/finish")
+    assert log(ann, start(ann), other_session).status_code == 409
     bob = make_user()
-    assert log(client, bob, start(client, bob), other_session).status_code == 409
+    assert log(bob, start(bob), other_session).status_code == 409
 
     # a retry that arrives after the session was finished is still a replay
-    late = log(client, ann, session_id, first)
+    late = log(ann, session_id, first)
     assert late.status_code == 200
     assert late.json()["sets"] == created.json()["sets"]
 
 
-def test_duplicate_ids_in_one_batch_are_400(
-    client: Client, make_user: Callable[..., UserWithToken]
-) -> None:
+def test_duplicate_ids_in_one_batch_are_400(make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
-    session_id = start(client, ann)
+    session_id = start(ann)
     same = str(uuid.uuid4())
     response = log(
-        client,
         ann,
         session_id,
         [{"id": same, "exercise_id": BENCH_PRESS, "reps": 1}] * 2,
@@ -376,18 +347,16 @@ def test_duplicate_ids_in_one_batch_are_400(
     assert response.json()["details"][0]["field"] == "[1].id"
 
 
-def test_only_a_session_in_progress_takes_new_sets(
-    client: Client, make_user: Callable[..., UserWithToken]
-) -> None:
+def test_only_a_session_in_progress_takes_new_sets(make_user: Callable[..., UserWithToken]) -> None:
     ann = make_user()
     for end in ("finish", "abandon"):
-        session_id = start(client, ann)
-        client.post(f"/v1/sessions/{session_id}/{end}", headers=ann.headers)
-        response = log(client, ann, session_id, {"exercise_id": BENCH_PRESS, "reps": 1})
+        session_id = start(ann)
+        ann.post(f"/v1/sessions/{session_id}/{end}")
+        response = log(ann, session_id, {"exercise_id": BENCH_PRESS, "reps": 1})
         assert response.status_code == 409
         assert response.json()["error_code"] == "session_not_in_progress"
-        assert session_doc(client, ann, session_id)["sets"] == []
-    missing = log(client, ann, str(uuid.uuid4()), {"exercise_id": BENCH_PRESS, "reps": 1})
+        assert session_doc(ann, session_id)["sets"] == []
+    missing = log(ann, str(uuid.uuid4()), {"exercise_id": BENCH_PRESS, "reps": 1})
     assert missing.status_code == 404
     assert missing.json()["error_code"] == "session_not_found"
 
@@ -397,14 +366,14 @@ def test_batches_sent_at_once_get_distinct_positions(
 ) -> None:
     ann = make_user()
     with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
-        session_id = start(one, ann)
+        session_id = start(ann.on(one))
         batch = [{"exercise_id": BENCH_PRESS, "reps": 5}] * 10
 
-        def send(client: Client) -> int:
-            return log(client, ann, session_id, batch).status_code
+        def send(caller: TokenClient) -> int:
+            return log(caller, session_id, batch).status_code
 
         with ThreadPoolExecutor(max_workers=8) as pool:
-            codes = list(pool.map(send, [one, two] * 6))
+            codes = list(pool.map(send, [ann.on(one), ann.on(two)] * 6))
     assert codes == [201] * 12
     positions = [row[0] for row in stored_sets(db_url, session_id)]
     assert positions == list(range(120))
@@ -413,60 +382,53 @@ def test_batches_sent_at_once_get_distinct_positions(
 # --- corrections -------------------------------------------------------------------------------
 
 
-def logged_set(client: Client, user: UserWithToken, session_id: str, **fields: Any) -> dict:
+def logged_set(user: TokenClient, session_id: str, **fields: Any) -> dict:
     body = {"exercise_id": BENCH_PRESS, "reps": 5, "weight": 100, "rpe": 8, **fields}
-    response = log(client, user, session_id, body)
+    response = log(user, session_id, body)
     assert response.status_code == 201, response.text
     return response.json()["sets"][0]
 
 
-def test_correcting_a_set(
-    client: Client, make_user: Callable[..., UserWithToken], db_url: str
-) -> None:
+def test_correcting_a_set(make_user: Callable[..., UserWithToken], db_url: str) -> None:
     ann = make_user()
-    session_id = start(client, ann)
-    made = logged_set(client, ann, session_id)
+    session_id = start(ann)
+    made = logged_set(ann, session_id)
     url = f"/v1/sessions/{session_id}/sets/{made['id']}"
 
-    got = client.get(url, headers=ann.headers)
+    got = ann.get(url)
     assert got.status_code == 200
     assert got.json() == made
-    assert client.get(url, headers={**ann.headers, "If-None-Match": '"1"'}).status_code == 304
+    assert ann.get(url, headers={"If-None-Match": '"1"'}).status_code == 304
 
-    fixed = client.patch(
-        url, json={"reps": 6, "rpe": None}, headers={**ann.headers, "If-Match": '"1"'}
-    )
+    fixed = ann.patch(url, json={"reps": 6, "rpe": None}, headers={"If-Match": '"1"'})
     assert fixed.status_code == 200, fixed.text
     body = fixed.json()
     assert (body["reps"], body["rpe"], body["weight"], body["version"]) == (6, None, 100, 2)
     assert fixed.headers["etag"] == '"2"'
-    assert session_doc(client, ann, session_id)["version"] == 3  # the session moved too
+    assert session_doc(ann, session_id)["version"] == 3  # the session moved too
 
     # only the unit was wrong: the number stays, read in the new unit
-    unit = client.patch(url, json={"weight_unit": "lb"}, headers=ann.headers).json()
+    unit = ann.patch(url, json={"weight_unit": "lb"}).json()
     assert (unit["weight"], unit["weight_unit"]) == (100, "lb")
     assert stored_sets(db_url, session_id)[0][1] == Decimal("45.359237")
-    both = client.patch(url, json={"weight": 102.5, "weight_unit": "kg"}, headers=ann.headers)
+    both = ann.patch(url, json={"weight": 102.5, "weight_unit": "kg"})
     assert (both.json()["weight"], both.json()["weight_unit"]) == (102.5, "kg")
 
-    stale = client.patch(url, json={"reps": 7}, headers={**ann.headers, "If-Match": '"1"'})
+    stale = ann.patch(url, json={"reps": 7}, headers={"If-Match": '"1"'})
     assert stale.status_code == 412
     assert stale.json()["error_code"] == "etag_mismatch"
 
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT action::text, metadata->'fields' FROM audit_log"
-            " WHERE entity_id = %s ORDER BY id",
-            (made["id"],),
-        ).fetchall()
+    rows = [
+        (r["action"], r["metadata"].get("fields")) for r in audit_rows(db_url, entity_id=made["id"])
+    ]
     assert rows[0] == ("create", None)
     assert rows[1] == ("update", ["reps", "rpe"])
 
 
-def test_bad_corrections(client: Client, make_user: Callable[..., UserWithToken]) -> None:
+def test_bad_corrections(make_user: Callable[..., UserWithToken]) -> None:
     ann, bob = make_user(), make_user()
-    session_id = start(client, ann)
-    made = logged_set(client, ann, session_id)
+    session_id = start(ann)
+    made = logged_set(ann, session_id)
     url = f"/v1/sessions/{session_id}/sets/{made['id']}"
     for body in (
         {"reps": -1},
@@ -477,75 +439,69 @@ def test_bad_corrections(client: Client, make_user: Callable[..., UserWithToken]
         {"session_id": str(uuid.uuid4())},
         {"rpe": 11},
     ):
-        assert client.patch(url, json=body, headers=ann.headers).status_code == 400, body
-    bobs = client.post(
-        "/v1/exercises",
-        json={"name": "Bob's", "category": "strength", "primary_muscle": "back"},
-        headers=bob.headers,
+        assert ann.patch(url, json=body).status_code == 400, body
+    bobs = bob.post(
+        "/v1/exercises", json={"name": "Bob's", "category": "strength", "primary_muscle": "back"}
     ).json()
-    other = client.patch(url, json={"exercise_id": bobs["id"]}, headers=ann.headers)
+    other = ann.patch(url, json={"exercise_id": bobs["id"]})
     assert other.status_code == 422
     assert other.json()["error_code"] == "unknown_exercise"
-    assert client.get(url, headers=ann.headers).json() == made
+    assert ann.get(url).json() == made
     # 3000 lb is fine; read as kg it would pass 1500 kg, which the database refuses
-    heavy = logged_set(client, ann, session_id, weight=3000, weight_unit="lb")
+    heavy = logged_set(ann, session_id, weight=3000, weight_unit="lb")
     heavy_url = f"/v1/sessions/{session_id}/sets/{heavy['id']}"
-    too_heavy = client.patch(heavy_url, json={"weight_unit": "kg"}, headers=ann.headers)
+    too_heavy = ann.patch(heavy_url, json={"weight_unit": "kg"})
     assert too_heavy.status_code == 422
     assert too_heavy.json()["error_code"] == "out_of_range"
     assert too_heavy.json()["details"][0]["field"] == "weight"
-    assert client.get(heavy_url, headers=ann.headers).json() == heavy
+    assert ann.get(heavy_url).json() == heavy
 
 
 def test_completed_sessions_take_corrections_abandoned_ones_do_not(
-    client: Client, make_user: Callable[..., UserWithToken]
+    make_user: Callable[..., UserWithToken],
 ) -> None:
     ann = make_user()
-    done = start(client, ann)
-    first = logged_set(client, ann, done)
-    second = logged_set(client, ann, done)
-    client.post(f"/v1/sessions/{done}/finish", headers=ann.headers)
-    fixed = client.patch(
-        f"/v1/sessions/{done}/sets/{first['id']}", json={"reps": 4}, headers=ann.headers
-    )
+    done = start(ann)
+    first = logged_set(ann, done)
+    second = logged_set(ann, done)
+    ann.post(f"/v1/sessions/{done}/finish")
+    fixed = ann.patch(f"/v1/sessions/{done}/sets/{first['id']}", json={"reps": 4})
     assert fixed.status_code == 200
-    removed = client.delete(f"/v1/sessions/{done}/sets/{second['id']}", headers=ann.headers)
+    removed = ann.delete(f"/v1/sessions/{done}/sets/{second['id']}")
     assert removed.status_code == 204
 
-    gave_up = start(client, ann)
-    kept = logged_set(client, ann, gave_up)
-    client.post(f"/v1/sessions/{gave_up}/abandon", headers=ann.headers)
+    gave_up = start(ann)
+    kept = logged_set(ann, gave_up)
+    ann.post(f"/v1/sessions/{gave_up}/abandon")
     url = f"/v1/sessions/{gave_up}/sets/{kept['id']}"
     for response in (
-        client.patch(url, json={"reps": 1}, headers=ann.headers),
-        client.delete(url, headers=ann.headers),
+        ann.patch(url, json={"reps": 1}),
+        ann.delete(url),
     ):
         assert response.status_code == 409
         assert response.json()["error_code"] == "session_abandoned"
-    assert client.get(url, headers=ann.headers).json() == kept
+    assert ann.get(url).json() == kept
 
 
-def test_deleting_a_set(
-    client: Client, make_user: Callable[..., UserWithToken], db_url: str
-) -> None:
+def test_deleting_a_set(make_user: Callable[..., UserWithToken], db_url: str) -> None:
     ann = make_user()
-    session_id = start(client, ann)
-    sets = [logged_set(client, ann, session_id, reps=r) for r in (1, 2, 3)]
+    session_id = start(ann)
+    sets = [logged_set(ann, session_id, reps=r) for r in (1, 2, 3)]
     url = f"/v1/sessions/{session_id}/sets/{sets[1]['id']}"
-    assert client.delete(url, headers={**ann.headers, "If-Match": '"2"'}).status_code == 412
-    version_before = session_doc(client, ann, session_id)["version"]
-    assert client.delete(url, headers={**ann.headers, "If-Match": '"1"'}).status_code == 204
-    doc = session_doc(client, ann, session_id)
+    assert ann.delete(url, headers={"If-Match": '"2"'}).status_code == 412
+    version_before = session_doc(ann, session_id)["version"]
+    assert ann.delete(url, headers={"If-Match": '"1"'}).status_code == 204
+    doc = session_doc(ann, session_id)
     assert [(s["position"], s["reps"]) for s in doc["sets"]] == [(0, 1), (2, 3)]
     assert doc["version"] == version_before + 1
-    assert client.delete(url, headers=ann.headers).status_code == 404
-    assert client.get(url, headers=ann.headers).json()["error_code"] == "set_not_found"
+    assert ann.delete(url).status_code == 404
+    assert ann.get(url).json()["error_code"] == "set_not_found"
     # new sets still go after the last position ever used
-    assert logged_set(client, ann, session_id)["position"] == 3
+    assert logged_set(ann, session_id)["position"] == 3
     # the set's path must name its own session
-    client.post(f"/v1/sessions/{session_id}/finish", headers=ann.headers)
-    start_other = start(client, ann)
+    ann.post(f"/v1/sessions/{session_id}/finish")
+    start_other = start(ann)
     other = f"/v1/sessions/{start_other}/sets/{sets[0]['id']}"
-    assert client.get(other, headers=ann.headers).status_code == 404
-    assert client.delete(other, headers=ann.headers).status_code == 404
+    assert ann.get(other).status_code == 404
+    assert ann.delete(other).status_code == 404
     assert len(stored_sets(db_url, session_id)) == 3

@@ -4,7 +4,6 @@ database, so each test states exactly what was trained when."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,21 +12,15 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from litestar import Litestar
-from litestar.testing import TestClient
 
-from app.core.db import Db, load_queries, open_pool
+from app.core.db import Db
 from app.core.errors import BadRequest
 from app.stats.models import NewRecord, RecordKind
 from app.stats.operations import new_records, time_zone_errors
-from tests.conftest import UserWithToken, make_settings
+from tests.api import Client, UserWithToken, all_pages, assert_error
+from tests.catalogue import BACK_SQUAT, BENCH_PRESS, PULL_UP
 
-BENCH = uuid.UUID("98deeb59-ce8c-54d5-9c3d-d332bd13d955")  # Barbell Bench Press, chest
-SQUAT = uuid.UUID("3024a13d-f340-53e8-9493-a2077054e049")  # Barbell Back Squat, quadriceps
-PULL_UP = uuid.UUID("d0986adb-e186-57b0-9a16-dee9cbaca7cc")  # Pull-Up, back
 BERLIN = ZoneInfo("Europe/Berlin")
-
-Client = TestClient[Litestar]
 
 
 class Log:
@@ -55,7 +48,7 @@ class Log:
     def set(
         self,
         session_id: uuid.UUID,
-        exercise_id: uuid.UUID,
+        exercise_id: uuid.UUID | str,
         *,
         reps: int | None,
         weight_kg: float | str | None,
@@ -105,43 +98,41 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def assert_error(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["status_code"] == status
-    assert body["error_code"] == code
-    assert set(body) <= {"status_code", "error_code", "message", "request_id", "details"}
-
-
 # --- records ----------------------------------------------------------------------------------
 
 
 def test_records_per_exercise_with_the_sets_that_hold_them(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
     s1 = log.session(at("2026-03-02T10:00:00+00:00"))
     warmup = log.set(
         s1,
-        BENCH,
+        BENCH_PRESS,
         reps=20,
         weight_kg=200,
         performed_at=at("2026-03-02T10:01:00+00:00"),
         set_type="warmup",
     )
-    heavy = log.set(s1, BENCH, reps=3, weight_kg=100, performed_at=at("2026-03-02T10:05:00+00:00"))
-    log.set(s1, BENCH, reps=0, weight_kg=120, performed_at=at("2026-03-02T10:10:00+00:00"))
+    heavy = log.set(
+        s1, BENCH_PRESS, reps=3, weight_kg=100, performed_at=at("2026-03-02T10:05:00+00:00")
+    )
+    log.set(s1, BENCH_PRESS, reps=0, weight_kg=120, performed_at=at("2026-03-02T10:10:00+00:00"))
     s2 = log.session(at("2026-03-09T10:00:00+00:00"))
     # the same heaviest weight later: the earlier set keeps the record
-    log.set(s2, BENCH, reps=2, weight_kg=100, performed_at=at("2026-03-09T10:05:00+00:00"))
-    many = log.set(s2, BENCH, reps=12, weight_kg=60, performed_at=at("2026-03-09T10:10:00+00:00"))
-    volume = log.set(
-        s2, BENCH, reps=10, weight_kg="77.5", performed_at=at("2026-03-09T10:15:00+00:00")
+    log.set(s2, BENCH_PRESS, reps=2, weight_kg=100, performed_at=at("2026-03-09T10:05:00+00:00"))
+    many = log.set(
+        s2, BENCH_PRESS, reps=12, weight_kg=60, performed_at=at("2026-03-09T10:10:00+00:00")
     )
-    single = log.set(s2, SQUAT, reps=1, weight_kg=140, performed_at=at("2026-03-09T10:30:00+00:00"))
+    volume = log.set(
+        s2, BENCH_PRESS, reps=10, weight_kg="77.5", performed_at=at("2026-03-09T10:15:00+00:00")
+    )
+    single = log.set(
+        s2, BACK_SQUAT, reps=1, weight_kg=140, performed_at=at("2026-03-09T10:30:00+00:00")
+    )
 
-    response = client.get("/v1/stats/records", headers=user.headers)
+    response = user.get("/v1/stats/records")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["one_rep_max_formula"] == "epley"
@@ -149,7 +140,7 @@ def test_records_per_exercise_with_the_sets_that_hold_them(
     assert list(by_name) == ["Barbell Back Squat", "Barbell Bench Press"]  # by name
 
     bench = by_name["Barbell Bench Press"]
-    assert bench["exercise_id"] == str(BENCH)
+    assert bench["exercise_id"] == str(BENCH_PRESS)
     assert bench["primary_muscle"] == "chest"
     assert bench["sets"] == 5  # the warmup is not counted
     assert bench["last_performed_at"].startswith("2026-03-09T10:15:00")
@@ -177,21 +168,23 @@ def test_records_per_exercise_with_the_sets_that_hold_them(
 
 
 def test_a_tied_record_stays_with_the_earliest_set(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
     s1 = log.session(at("2026-03-02T10:00:00+00:00"))
-    single = log.set(s1, BENCH, reps=1, weight_kg=110, performed_at=at("2026-03-02T10:05:00+00:00"))
+    single = log.set(
+        s1, BENCH_PRESS, reps=1, weight_kg=110, performed_at=at("2026-03-02T10:05:00+00:00")
+    )
     s2 = log.session(at("2026-03-09T10:00:00+00:00"))
     # 100 x (1 + 3/30) = 110 too, but later
-    log.set(s2, BENCH, reps=3, weight_kg=100, performed_at=at("2026-03-09T10:05:00+00:00"))
+    log.set(s2, BENCH_PRESS, reps=3, weight_kg=100, performed_at=at("2026-03-09T10:05:00+00:00"))
     # two sets logged in one request share their time: the lower id holds the record
     same_time = at("2026-03-09T10:10:00+00:00")
     twins = sorted(
-        log.set(s2, BENCH, reps=20, weight_kg=20, performed_at=same_time) for _ in range(2)
+        log.set(s2, BENCH_PRESS, reps=20, weight_kg=20, performed_at=same_time) for _ in range(2)
     )
-    [item] = client.get("/v1/stats/records", headers=user.headers).json()["items"]
+    [item] = user.get("/v1/stats/records").json()["items"]
     assert item["best_one_rep_max"]["set_id"] == str(single)
     assert item["heaviest_weight"]["set_id"] == str(single)
     assert item["most_reps"]["set_id"] == str(twins[0])
@@ -200,36 +193,36 @@ def test_a_tied_record_stays_with_the_earliest_set(
     # estimates compare rounded to 0.01 kg: 110.83 x 1 first, then 95 x (1 + 5/30) =
     # 110.8333…, also 110.83: the single keeps the record
     squat_single = log.set(
-        s1, SQUAT, reps=1, weight_kg="110.83", performed_at=at("2026-03-02T10:20:00+00:00")
+        s1, BACK_SQUAT, reps=1, weight_kg="110.83", performed_at=at("2026-03-02T10:20:00+00:00")
     )
-    log.set(s2, SQUAT, reps=5, weight_kg=95, performed_at=at("2026-03-09T10:20:00+00:00"))
-    response = client.get(f"/v1/stats/records?exercise_id={SQUAT}", headers=user.headers)
+    log.set(s2, BACK_SQUAT, reps=5, weight_kg=95, performed_at=at("2026-03-09T10:20:00+00:00"))
+    response = user.get(f"/v1/stats/records?exercise_id={BACK_SQUAT}")
     [squat] = response.json()["items"]
     assert squat["best_one_rep_max"]["set_id"] == str(squat_single)
     assert squat["best_one_rep_max"]["one_rep_max_kg"] == 110.83
 
 
 def test_records_never_count_other_users_sets(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     me, other = make_user(), make_user()
     mine = log_for(me)
     s = mine.session(at("2026-03-02T10:00:00+00:00"))
-    mine.set(s, BENCH, reps=5, weight_kg=80, performed_at=at("2026-03-02T10:05:00+00:00"))
+    mine.set(s, BENCH_PRESS, reps=5, weight_kg=80, performed_at=at("2026-03-02T10:05:00+00:00"))
     theirs = log_for(other)
     t = theirs.session(at("2026-03-02T10:00:00+00:00"))
-    theirs.set(t, BENCH, reps=30, weight_kg=300, performed_at=at("2026-03-02T10:05:00+00:00"))
-    theirs.set(t, SQUAT, reps=5, weight_kg=200, performed_at=at("2026-03-02T10:06:00+00:00"))
+    theirs.set(t, BENCH_PRESS, reps=30, weight_kg=300, performed_at=at("2026-03-02T10:05:00+00:00"))
+    theirs.set(t, BACK_SQUAT, reps=5, weight_kg=200, performed_at=at("2026-03-02T10:06:00+00:00"))
 
-    items = client.get("/v1/stats/records", headers=me.headers).json()["items"]
-    assert [item["exercise_id"] for item in items] == [str(BENCH)]
+    items = me.get("/v1/stats/records").json()["items"]
+    assert [item["exercise_id"] for item in items] == [str(BENCH_PRESS)]
     assert items[0]["sets"] == 1
     assert items[0]["heaviest_weight"]["weight_kg"] == 80
     assert items[0]["most_reps"]["reps"] == 5
 
 
 def test_records_of_bodyweight_sets_have_reps_but_no_weight_records(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
@@ -238,7 +231,7 @@ def test_records_of_bodyweight_sets_have_reps_but_no_weight_records(
         s, PULL_UP, reps=12, weight_kg=None, performed_at=at("2026-03-02T10:05:00+00:00")
     )
     log.set(s, PULL_UP, reps=8, weight_kg=0, performed_at=at("2026-03-02T10:08:00+00:00"))
-    [item] = client.get("/v1/stats/records", headers=user.headers).json()["items"]
+    [item] = user.get("/v1/stats/records").json()["items"]
     assert item["most_reps"]["set_id"] == str(best)
     assert item["most_reps"]["weight_kg"] is None
     assert item["heaviest_weight"] is None
@@ -247,7 +240,6 @@ def test_records_of_bodyweight_sets_have_reps_but_no_weight_records(
 
 
 def test_records_filtered_by_exercise(
-    client: Client,
     db_url: str,
     make_user: Callable[..., UserWithToken],
     log_for: Callable[[UserWithToken], Log],
@@ -255,32 +247,30 @@ def test_records_filtered_by_exercise(
     user, other = make_user(), make_user()
     log = log_for(user)
     s = log.session(at("2026-03-02T10:00:00+00:00"))
-    log.set(s, BENCH, reps=5, weight_kg=80, performed_at=at("2026-03-02T10:05:00+00:00"))
-    log.set(s, SQUAT, reps=5, weight_kg=100, performed_at=at("2026-03-02T10:06:00+00:00"))
+    log.set(s, BENCH_PRESS, reps=5, weight_kg=80, performed_at=at("2026-03-02T10:05:00+00:00"))
+    log.set(s, BACK_SQUAT, reps=5, weight_kg=100, performed_at=at("2026-03-02T10:06:00+00:00"))
 
-    response = client.get(f"/v1/stats/records?exercise_id={SQUAT}", headers=user.headers)
-    assert [i["exercise_id"] for i in response.json()["items"]] == [str(SQUAT)]
+    response = user.get(f"/v1/stats/records?exercise_id={BACK_SQUAT}")
+    assert [i["exercise_id"] for i in response.json()["items"]] == [str(BACK_SQUAT)]
     # an exercise the caller can see but never logged: no items
-    response = client.get(f"/v1/stats/records?exercise_id={PULL_UP}", headers=user.headers)
+    response = user.get(f"/v1/stats/records?exercise_id={PULL_UP}")
     assert response.status_code == 200
     assert response.json() == {"one_rep_max_formula": "epley", "items": []}
     # another user's custom exercise, or no exercise at all: 404
     theirs = custom_exercise(db_url, other)
     for exercise_id in (theirs, uuid.uuid4()):
-        response = client.get(f"/v1/stats/records?exercise_id={exercise_id}", headers=user.headers)
+        response = user.get(f"/v1/stats/records?exercise_id={exercise_id}")
         assert_error(response, 404, "exercise_not_found")
     assert_error(
-        client.get("/v1/stats/records?exercise_id=bench", headers=user.headers),
+        user.get("/v1/stats/records?exercise_id=bench"),
         400,
         "validation_error",
     )
 
 
-def test_an_empty_account_has_no_records(
-    client: Client, make_user: Callable[..., UserWithToken]
-) -> None:
+def test_an_empty_account_has_no_records(make_user: Callable[..., UserWithToken]) -> None:
     user = make_user()
-    response = client.get("/v1/stats/records", headers=user.headers)
+    response = user.get("/v1/stats/records")
     assert response.json() == {"one_rep_max_formula": "epley", "items": []}
 
 
@@ -290,7 +280,7 @@ def test_an_empty_account_has_no_records(
         "/v1/stats/records",
         "/v1/stats/summary",
         "/v1/stats/volume",
-        f"/v1/exercises/{BENCH}/history",
+        f"/v1/exercises/{BENCH_PRESS}/history",
     ],
 )
 def test_statistics_need_a_token(client: Client, path: str) -> None:
@@ -301,31 +291,37 @@ def test_statistics_need_a_token(client: Client, path: str) -> None:
 
 
 def test_history_per_session_newest_first_with_pages(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user, other = make_user(), make_user()
     log = log_for(user)
     s1 = log.session(at("2026-03-02T10:00:00+00:00"))
     log.set(
         s1,
-        BENCH,
+        BENCH_PRESS,
         reps=10,
         weight_kg=40,
         performed_at=at("2026-03-02T10:01:00+00:00"),
         set_type="warmup",
     )
-    log.set(s1, BENCH, reps=5, weight_kg=80, performed_at=at("2026-03-02T10:05:00+00:00"))
-    best1 = log.set(s1, BENCH, reps=3, weight_kg=90, performed_at=at("2026-03-02T10:08:00+00:00"))
-    log.set(s1, SQUAT, reps=5, weight_kg=120, performed_at=at("2026-03-02T10:20:00+00:00"))
+    log.set(s1, BENCH_PRESS, reps=5, weight_kg=80, performed_at=at("2026-03-02T10:05:00+00:00"))
+    best1 = log.set(
+        s1, BENCH_PRESS, reps=3, weight_kg=90, performed_at=at("2026-03-02T10:08:00+00:00")
+    )
+    log.set(s1, BACK_SQUAT, reps=5, weight_kg=120, performed_at=at("2026-03-02T10:20:00+00:00"))
     s2 = log.session(at("2026-03-05T18:00:00+00:00"))
-    best2 = log.set(s2, BENCH, reps=8, weight_kg=75, performed_at=at("2026-03-05T18:05:00+00:00"))
+    best2 = log.set(
+        s2, BENCH_PRESS, reps=8, weight_kg=75, performed_at=at("2026-03-05T18:05:00+00:00")
+    )
     s3 = log.session(at("2026-03-09T07:00:00+00:00"), status="abandoned")
-    best3 = log.set(s3, BENCH, reps=1, weight_kg=100, performed_at=at("2026-03-09T07:05:00+00:00"))
+    best3 = log.set(
+        s3, BENCH_PRESS, reps=1, weight_kg=100, performed_at=at("2026-03-09T07:05:00+00:00")
+    )
     theirs = log_for(other)
     t = theirs.session(at("2026-03-07T10:00:00+00:00"))
-    theirs.set(t, BENCH, reps=5, weight_kg=150, performed_at=at("2026-03-07T10:05:00+00:00"))
+    theirs.set(t, BENCH_PRESS, reps=5, weight_kg=150, performed_at=at("2026-03-07T10:05:00+00:00"))
 
-    response = client.get(f"/v1/exercises/{BENCH}/history", headers=user.headers)
+    response = user.get(f"/v1/exercises/{BENCH_PRESS}/history")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["one_rep_max_formula"] == "epley"
@@ -353,50 +349,42 @@ def test_history_per_session_newest_first_with_pages(
     assert items[0]["one_rep_max_kg"] == 100  # a single
 
     # the same, one page at a time
-    seen: list[str] = []
-    cursor = None
-    for _ in range(4):
-        query = "?limit=1" + (f"&cursor={cursor}" if cursor else "")
-        page = client.get(f"/v1/exercises/{BENCH}/history{query}", headers=user.headers).json()
-        seen += [i["session_id"] for i in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    seen = [
+        i["session_id"] for i in all_pages(user, f"/v1/exercises/{BENCH_PRESS}/history?limit=1")
+    ]
     assert seen == [str(s3), str(s2), str(s1)]
 
 
 def test_history_date_range_is_local_to_tz(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
     # 2026-03-01 23:30 UTC is 2026-03-02 00:30 in Berlin
     late = log.session(at("2026-03-01T23:00:00+00:00"))
-    log.set(late, BENCH, reps=5, weight_kg=80, performed_at=at("2026-03-01T23:30:00+00:00"))
-    url = f"/v1/exercises/{BENCH}/history"
-    utc = client.get(f"{url}?from=2026-03-02&to=2026-03-08", headers=user.headers).json()
+    log.set(late, BENCH_PRESS, reps=5, weight_kg=80, performed_at=at("2026-03-01T23:30:00+00:00"))
+    url = f"/v1/exercises/{BENCH_PRESS}/history"
+    utc = user.get(f"{url}?from=2026-03-02&to=2026-03-08").json()
     assert utc["items"] == []
-    berlin = client.get(
-        f"{url}?from=2026-03-02&to=2026-03-08&tz=Europe/Berlin", headers=user.headers
-    ).json()
+    berlin = user.get(f"{url}?from=2026-03-02&to=2026-03-08&tz=Europe/Berlin").json()
     assert [i["session_id"] for i in berlin["items"]] == [str(late)]
-    utc = client.get(f"{url}?from=2026-03-01&to=2026-03-01", headers=user.headers).json()
+    utc = user.get(f"{url}?from=2026-03-01&to=2026-03-01").json()
     assert [i["session_id"] for i in utc["items"]] == [str(late)]
 
 
 def test_history_of_exercises_never_logged_or_not_visible(
-    client: Client, db_url: str, make_user: Callable[..., UserWithToken]
+    db_url: str, make_user: Callable[..., UserWithToken]
 ) -> None:
     user, other = make_user(), make_user()
     own = custom_exercise(db_url, user)
-    for exercise_id in (BENCH, own):
-        response = client.get(f"/v1/exercises/{exercise_id}/history", headers=user.headers)
+    for exercise_id in (BENCH_PRESS, own):
+        response = user.get(f"/v1/exercises/{exercise_id}/history")
         assert response.status_code == 200
         assert response.json()["items"] == []
         assert response.json()["next_cursor"] is None
     theirs = custom_exercise(db_url, other)
     for exercise_id in (theirs, uuid.uuid4()):
-        response = client.get(f"/v1/exercises/{exercise_id}/history", headers=user.headers)
+        response = user.get(f"/v1/exercises/{exercise_id}/history")
         assert_error(response, 404, "exercise_not_found")
 
 
@@ -416,10 +404,10 @@ def test_history_of_exercises_never_logged_or_not_visible(
     ],
 )
 def test_history_refuses_bad_parameters(
-    client: Client, make_user: Callable[..., UserWithToken], query: str, code: str
+    make_user: Callable[..., UserWithToken], query: str, code: str
 ) -> None:
     user = make_user()
-    response = client.get(f"/v1/exercises/{BENCH}/history?{query}", headers=user.headers)
+    response = user.get(f"/v1/exercises/{BENCH_PRESS}/history?{query}")
     assert_error(response, 400, code)
 
 
@@ -427,29 +415,29 @@ def test_history_refuses_bad_parameters(
 
 
 def test_volume_per_week_and_muscle_group_in_the_callers_time_zone(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user, other = make_user(), make_user()
     log = log_for(user)
     # Sunday 2026-03-08 23:30 UTC is Monday 2026-03-09 00:30 in Berlin: the next week there
     s = log.session(at("2026-03-08T23:00:00+00:00"))
-    log.set(s, BENCH, reps=5, weight_kg=100, performed_at=at("2026-03-08T23:30:00+00:00"))
+    log.set(s, BENCH_PRESS, reps=5, weight_kg=100, performed_at=at("2026-03-08T23:30:00+00:00"))
     log.set(
         s,
-        BENCH,
+        BENCH_PRESS,
         reps=10,
         weight_kg=50,
         performed_at=at("2026-03-08T23:35:00+00:00"),
         set_type="warmup",
     )
-    log.set(s, SQUAT, reps=5, weight_kg="102.5", performed_at=at("2026-03-08T23:40:00+00:00"))
+    log.set(s, BACK_SQUAT, reps=5, weight_kg="102.5", performed_at=at("2026-03-08T23:40:00+00:00"))
     log.set(s, PULL_UP, reps=10, weight_kg=None, performed_at=at("2026-03-08T23:45:00+00:00"))
     theirs = log_for(other)
     t = theirs.session(at("2026-03-04T10:00:00+00:00"))
-    theirs.set(t, BENCH, reps=5, weight_kg=100, performed_at=at("2026-03-04T10:05:00+00:00"))
+    theirs.set(t, BENCH_PRESS, reps=5, weight_kg=100, performed_at=at("2026-03-04T10:05:00+00:00"))
 
     query = "bucket=week&from=2026-03-02&to=2026-03-15"
-    utc = client.get(f"/v1/stats/volume?{query}", headers=user.headers)
+    utc = user.get(f"/v1/stats/volume?{query}")
     assert utc.status_code == 200, utc.text
     body = utc.json()
     assert {k: body[k] for k in ("bucket", "tz", "from", "to")} == {
@@ -471,7 +459,7 @@ def test_volume_per_week_and_muscle_group_in_the_callers_time_zone(
         },
         {"bucket_start": "2026-03-09", "sets": 0, "volume_kg": 0, "muscles": []},
     ]
-    berlin = client.get(f"/v1/stats/volume?{query}&tz=Europe/Berlin", headers=user.headers)
+    berlin = user.get(f"/v1/stats/volume?{query}&tz=Europe/Berlin")
     weeks = berlin.json()["buckets"]
     assert [(w["bucket_start"], w["sets"], w["volume_kg"]) for w in weeks] == [
         ("2026-03-02", 0, 0),
@@ -480,49 +468,46 @@ def test_volume_per_week_and_muscle_group_in_the_callers_time_zone(
 
 
 def test_volume_per_month_in_the_callers_time_zone(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
     # 2026-01-31 23:30 UTC is 2026-02-01 00:30 in Berlin
     s = log.session(at("2026-01-31T23:00:00+00:00"))
-    log.set(s, BENCH, reps=5, weight_kg=100, performed_at=at("2026-01-31T23:30:00+00:00"))
+    log.set(s, BENCH_PRESS, reps=5, weight_kg=100, performed_at=at("2026-01-31T23:30:00+00:00"))
     query = "bucket=month&from=2026-01-01&to=2026-03-31"
-    utc = client.get(f"/v1/stats/volume?{query}", headers=user.headers).json()["buckets"]
+    utc = user.get(f"/v1/stats/volume?{query}").json()["buckets"]
     assert [(b["bucket_start"], b["volume_kg"]) for b in utc] == [
         ("2026-01-01", 500),
         ("2026-02-01", 0),
         ("2026-03-01", 0),
     ]
-    berlin = client.get(f"/v1/stats/volume?{query}&tz=Europe/Berlin", headers=user.headers).json()[
-        "buckets"
-    ]
+    berlin = user.get(f"/v1/stats/volume?{query}&tz=Europe/Berlin").json()["buckets"]
     assert [(b["bucket_start"], b["volume_kg"]) for b in berlin] == [
         ("2026-01-01", 0),
         ("2026-02-01", 500),
         ("2026-03-01", 0),
     ]
     # the range cuts the sets, not only the buckets: from the 2nd of February on, nothing
-    later = client.get(
-        "/v1/stats/volume?bucket=month&from=2026-02-02&to=2026-02-28&tz=Europe/Berlin",
-        headers=user.headers,
+    later = user.get(
+        "/v1/stats/volume?bucket=month&from=2026-02-02&to=2026-02-28&tz=Europe/Berlin"
     ).json()["buckets"]
     assert [(b["bucket_start"], b["sets"]) for b in later] == [("2026-02-01", 0)]
 
 
 def test_volume_defaults_to_the_last_twelve_buckets(
-    client: Client, make_user: Callable[..., UserWithToken]
+    make_user: Callable[..., UserWithToken],
 ) -> None:
     user = make_user()
     today = datetime.now(BERLIN).date()
-    weekly = client.get("/v1/stats/volume?tz=Europe/Berlin", headers=user.headers).json()
+    weekly = user.get("/v1/stats/volume?tz=Europe/Berlin").json()
     assert weekly["bucket"] == "week"
     assert weekly["to"] == today.isoformat()
     starts = [b["bucket_start"] for b in weekly["buckets"]]
     assert len(starts) == 12
     assert starts[-1] == (today - timedelta(days=today.weekday())).isoformat()
     assert starts[0] == weekly["from"]
-    monthly = client.get("/v1/stats/volume?bucket=month", headers=user.headers).json()
+    monthly = user.get("/v1/stats/volume?bucket=month").json()
     assert len(monthly["buckets"]) == 12
     assert (
         monthly["buckets"][-1]["bucket_start"]
@@ -530,14 +515,12 @@ def test_volume_defaults_to_the_last_twelve_buckets(
     )
 
 
-def test_volume_accepts_two_years_and_no_more(
-    client: Client, make_user: Callable[..., UserWithToken]
-) -> None:
+def test_volume_accepts_two_years_and_no_more(make_user: Callable[..., UserWithToken]) -> None:
     user = make_user()
-    ok = client.get("/v1/stats/volume?from=2024-01-01&to=2025-12-31", headers=user.headers)
+    ok = user.get("/v1/stats/volume?from=2024-01-01&to=2025-12-31")
     assert ok.status_code == 200
     assert len(ok.json()["buckets"]) == 105  # weeks from Monday 2024-01-01 to 2025-12-29
-    too_long = client.get("/v1/stats/volume?from=2024-01-01&to=2026-01-01", headers=user.headers)
+    too_long = user.get("/v1/stats/volume?from=2024-01-01&to=2026-01-01")
     assert_error(too_long, 400, "range_too_large")
 
 
@@ -557,10 +540,10 @@ def test_volume_accepts_two_years_and_no_more(
     ],
 )
 def test_volume_refuses_bad_parameters(
-    client: Client, make_user: Callable[..., UserWithToken], query: str, code: str | None
+    make_user: Callable[..., UserWithToken], query: str, code: str | None
 ) -> None:
     user = make_user()
-    response = client.get(f"/v1/stats/volume?{query}", headers=user.headers)
+    response = user.get(f"/v1/stats/volume?{query}")
     if code is None:
         assert response.status_code == 200
     else:
@@ -577,16 +560,14 @@ def week_start(tz: ZoneInfo, weeks_ago: int = 0) -> datetime:
     return datetime(monday.year, monday.month, monday.day, tzinfo=tz)
 
 
-def summary(client: Client, user: UserWithToken, tz: str = "UTC") -> dict[str, Any]:
-    response = client.get(f"/v1/stats/summary?tz={tz}", headers=user.headers)
+def summary(user: UserWithToken, tz: str = "UTC") -> dict[str, Any]:
+    response = user.get(f"/v1/stats/summary?tz={tz}")
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def test_summary_of_an_empty_account(
-    client: Client, make_user: Callable[..., UserWithToken]
-) -> None:
-    body = summary(client, make_user())
+def test_summary_of_an_empty_account(make_user: Callable[..., UserWithToken]) -> None:
+    body = summary(make_user())
     today = datetime.now(UTC).date()
     assert body == {
         "tz": "UTC",
@@ -602,15 +583,15 @@ def test_summary_of_an_empty_account(
 
 
 def test_summary_totals_count_only_the_callers_completed_sessions_and_working_sets(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user, other = make_user(), make_user()
     log = log_for(user)
     done = log.session(at("2025-06-02T10:00:00+00:00"))
-    log.set(done, BENCH, reps=5, weight_kg=100, performed_at=at("2025-06-02T10:05:00+00:00"))
+    log.set(done, BENCH_PRESS, reps=5, weight_kg=100, performed_at=at("2025-06-02T10:05:00+00:00"))
     log.set(
         done,
-        BENCH,
+        BENCH_PRESS,
         reps=10,
         weight_kg=40,
         performed_at=at("2025-06-02T10:01:00+00:00"),
@@ -618,14 +599,16 @@ def test_summary_totals_count_only_the_callers_completed_sessions_and_working_se
     )
     log.set(done, PULL_UP, reps=10, weight_kg=None, performed_at=at("2025-06-02T10:10:00+00:00"))
     given_up = log.session(at("2025-06-04T10:00:00+00:00"), status="abandoned")
-    log.set(given_up, SQUAT, reps=5, weight_kg=100, performed_at=at("2025-06-04T10:05:00+00:00"))
+    log.set(
+        given_up, BACK_SQUAT, reps=5, weight_kg=100, performed_at=at("2025-06-04T10:05:00+00:00")
+    )
     running = log.session(datetime.now(UTC) - timedelta(minutes=5), status="in_progress")
-    log.set(running, SQUAT, reps=3, weight_kg="102.5", performed_at=datetime.now(UTC))
+    log.set(running, BACK_SQUAT, reps=3, weight_kg="102.5", performed_at=datetime.now(UTC))
     theirs = log_for(other)
     t = theirs.session(datetime.now(UTC) - timedelta(days=1))
-    theirs.set(t, BENCH, reps=5, weight_kg=100, performed_at=datetime.now(UTC))
+    theirs.set(t, BENCH_PRESS, reps=5, weight_kg=100, performed_at=datetime.now(UTC))
 
-    body = summary(client, user)
+    body = summary(user)
     assert body["sessions"] == 1  # completed only
     assert body["sets"] == 4  # every working set, whatever its session's status
     assert body["volume_kg"] == 500 + 500 + 307.5
@@ -634,20 +617,20 @@ def test_summary_totals_count_only_the_callers_completed_sessions_and_working_se
 
 
 def test_streak_counts_consecutive_weeks_up_to_this_or_last_week(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     hour = timedelta(hours=1)
     # only last week: this week may still come, so the streak is 1
     user = make_user()
     log_for(user).session(week_start(UTC, 1) + hour)
-    assert summary(client, user)["current_streak_weeks"] == 1
+    assert summary(user)["current_streak_weeks"] == 1
 
     # this week and the two before, twice in one of them, then a gap, then older weeks
     user = make_user()
     log = log_for(user)
     for weeks_ago in (0, 1, 1, 2, 4, 5, 6):
         log.session(week_start(UTC, weeks_ago) + hour)
-    body = summary(client, user)
+    body = summary(user)
     assert body["current_streak_weeks"] == 3
     assert body["sessions_this_week"] == 1
 
@@ -656,14 +639,14 @@ def test_streak_counts_consecutive_weeks_up_to_this_or_last_week(
     log = log_for(user)
     for weeks_ago in (0, 2, 3):
         log.session(week_start(UTC, weeks_ago) + hour)
-    assert summary(client, user)["current_streak_weeks"] == 1
+    assert summary(user)["current_streak_weeks"] == 1
 
     # neither this week nor last week: no streak
     user = make_user()
     log = log_for(user)
     for weeks_ago in (2, 3, 4):
         log.session(week_start(UTC, weeks_ago) + hour)
-    assert summary(client, user)["current_streak_weeks"] == 0
+    assert summary(user)["current_streak_weeks"] == 0
 
     # abandoned and running sessions keep no streak alive
     user = make_user()
@@ -671,21 +654,21 @@ def test_streak_counts_consecutive_weeks_up_to_this_or_last_week(
     log.session(week_start(UTC, 1) + hour, status="abandoned")
     log.session(week_start(UTC, 0) + hour, status="in_progress")
     log.session(week_start(UTC, 2) + hour)
-    assert summary(client, user)["current_streak_weeks"] == 0
+    assert summary(user)["current_streak_weeks"] == 0
 
 
 def test_streak_of_many_weeks_across_a_year_boundary_and_daylight_saving(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     user = make_user()
     log = log_for(user)
     for weeks_ago in range(60):  # more than a year: every week, whatever the DST changes
         log.session(week_start(BERLIN, weeks_ago) + timedelta(hours=7))
-    assert summary(client, user, "Europe/Berlin")["current_streak_weeks"] == 60
+    assert summary(user, "Europe/Berlin")["current_streak_weeks"] == 60
 
 
 def test_weeks_and_months_are_those_of_the_callers_time_zone(
-    client: Client, make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
+    make_user: Callable[..., UserWithToken], log_for: Callable[[UserWithToken], Log]
 ) -> None:
     since_monday = datetime.now(UTC) - week_start(UTC)
     if since_monday < timedelta(hours=3) or since_monday > timedelta(days=7, hours=-3):
@@ -694,8 +677,8 @@ def test_weeks_and_months_are_those_of_the_callers_time_zone(
     log = log_for(user)
     # Sunday 23:30 UTC, last week in UTC, is Monday 00:30 or 01:30 this week in Berlin
     log.session(week_start(UTC) - timedelta(minutes=30))
-    utc = summary(client, user)
-    berlin = summary(client, user, "Europe/Berlin")
+    utc = summary(user)
+    berlin = summary(user, "Europe/Berlin")
     assert (utc["sessions_this_week"], utc["current_streak_weeks"]) == (0, 1)
     assert (berlin["sessions_this_week"], berlin["current_streak_weeks"]) == (1, 1)
     assert berlin["tz"] == "Europe/Berlin"
@@ -709,31 +692,14 @@ def test_a_zone_the_database_does_not_know_is_an_unknown_time_zone() -> None:
     assert caught.value.error_code == "unknown_time_zone"
 
 
-def test_summary_refuses_an_unknown_time_zone(
-    client: Client, make_user: Callable[..., UserWithToken]
-) -> None:
+def test_summary_refuses_an_unknown_time_zone(make_user: Callable[..., UserWithToken]) -> None:
     user = make_user()
     for tz in ("Nowhere/Special", "+02:00", "CEST"):
-        response = client.get(f"/v1/stats/summary?tz={tz}", headers=user.headers)
+        response = user.get(f"/v1/stats/summary?tz={tz}")
         assert_error(response, 400, "unknown_time_zone")
 
 
 # --- the records a just-logged set sets --------------------------------------------------------
-
-
-@pytest.fixture
-def run_db(db_url: str) -> Callable[[Callable[[Db], Any]], Any]:
-    """Run `body(db)` with a Db on the test database."""
-
-    def run(body: Callable[[Db], Any]) -> Any:
-        async def main() -> Any:
-            settings = make_settings(db_url)
-            async with open_pool(settings, db_url) as pool, pool.connection() as conn:
-                return await body(Db(conn, load_queries(), settings.slow_query_ms))
-
-        return asyncio.run(main())
-
-    return run
 
 
 class Insert:
@@ -744,7 +710,9 @@ class Insert:
         self.session_id = session_id
         self.position = first_position
 
-    async def sets(self, db: Db, *rows: tuple[uuid.UUID, int | None, Any, str]) -> list[uuid.UUID]:
+    async def sets(
+        self, db: Db, *rows: tuple[uuid.UUID | str, int | None, Any, str]
+    ) -> list[uuid.UUID]:
         ids: list[uuid.UUID] = []
         for exercise_id, reps, weight_kg, set_type in rows:
             set_id = uuid.uuid4()
@@ -779,12 +747,12 @@ def test_new_records_compare_with_earlier_sets_and_the_batch_so_far(
     user, other = make_user(), make_user()
     log = log_for(user)
     old = log.session(at("2026-03-02T10:00:00+00:00"))
-    log.set(old, BENCH, reps=5, weight_kg=100, performed_at=at("2026-03-02T10:05:00+00:00"))
-    log.set(old, BENCH, reps=12, weight_kg=50, performed_at=at("2026-03-02T10:10:00+00:00"))
+    log.set(old, BENCH_PRESS, reps=5, weight_kg=100, performed_at=at("2026-03-02T10:05:00+00:00"))
+    log.set(old, BENCH_PRESS, reps=12, weight_kg=50, performed_at=at("2026-03-02T10:10:00+00:00"))
     # another user's far heavier sets change nothing
     theirs = log_for(other)
     t = theirs.session(at("2026-03-02T10:00:00+00:00"))
-    theirs.set(t, BENCH, reps=20, weight_kg=250, performed_at=at("2026-03-02T10:05:00+00:00"))
+    theirs.set(t, BENCH_PRESS, reps=20, weight_kg=250, performed_at=at("2026-03-02T10:05:00+00:00"))
     now = log.session(datetime.now(UTC), status="in_progress")
     insert = Insert(user.id, now, 0)
 
@@ -792,13 +760,13 @@ def test_new_records_compare_with_earlier_sets_and_the_batch_so_far(
         async with db.transaction():
             ids = await insert.sets(
                 db,
-                (BENCH, 10, 130, "warmup"),  # warmups never set records
-                (BENCH, 3, 105, "normal"),  # heavier: 105 > 100; 1RM 115.5 > 116.67? no
-                (BENCH, 2, 110, "failure"),  # heavier again, beats 105 of this batch
-                (BENCH, 0, 140, "normal"),  # a missed lift: nothing
-                (BENCH, 13, 50, "dropset"),  # most reps: 13 > 12
-                (BENCH, 13, 50, "normal"),  # a tie is no record
-                (SQUAT, 5, 100, "normal"),  # the first squat ever: previous None
+                (BENCH_PRESS, 10, 130, "warmup"),  # warmups never set records
+                (BENCH_PRESS, 3, 105, "normal"),  # heavier: 105 > 100; 1RM 115.5 > 116.67? no
+                (BENCH_PRESS, 2, 110, "failure"),  # heavier again, beats 105 of this batch
+                (BENCH_PRESS, 0, 140, "normal"),  # a missed lift: nothing
+                (BENCH_PRESS, 13, 50, "dropset"),  # most reps: 13 > 12
+                (BENCH_PRESS, 13, 50, "normal"),  # a tie is no record
+                (BACK_SQUAT, 5, 100, "normal"),  # the first squat ever: previous None
             )
             found = await new_records(db, user_id=user.id, set_ids=ids)
             # and the function sees nothing of another user's sets, even given their ids
@@ -830,7 +798,9 @@ def test_new_records_compare_with_earlier_sets_and_the_batch_so_far(
         (heaviest, RecordKind.HEAVIEST_WEIGHT),
         (heaviest, RecordKind.BEST_ONE_REP_MAX),
     ]
-    assert all(r.exercise_id == (SQUAT if r.set_id == squat else BENCH) for r in found)
+    assert all(
+        str(r.exercise_id) == (BACK_SQUAT if r.set_id == squat else BENCH_PRESS) for r in found
+    )
 
 
 def test_new_records_of_nothing(
@@ -845,26 +815,23 @@ def test_new_records_of_nothing(
     run_db(body)
 
 
-def test_logging_sets_tells_which_records_they_set(
-    client: Client, make_user: Callable[..., UserWithToken]
-) -> None:
+def test_logging_sets_tells_which_records_they_set(make_user: Callable[..., UserWithToken]) -> None:
     user = make_user()
-    started = client.post("/v1/sessions", json={}, headers=user.headers)
+    started = user.post("/v1/sessions", json={})
     assert started.status_code == 201, started.text
     url = f"/v1/sessions/{started.json()['id']}/sets"
-    first = client.post(
+    first = user.post(
         url,
         json=[
             {
-                "exercise_id": str(BENCH),
+                "exercise_id": str(BENCH_PRESS),
                 "set_type": "warmup",
                 "reps": 10,
                 "weight": 40,
                 "weight_unit": "kg",
             },
-            {"exercise_id": str(BENCH), "reps": 5, "weight": 80, "weight_unit": "kg"},
+            {"exercise_id": str(BENCH_PRESS), "reps": 5, "weight": 80, "weight_unit": "kg"},
         ],
-        headers=user.headers,
     )
     assert first.status_code == 201, first.text
     _warmup, working = first.json()["sets"]
@@ -872,7 +839,7 @@ def test_logging_sets_tells_which_records_they_set(
     assert first.json()["records"] == [
         {
             "set_id": working["id"],
-            "exercise_id": str(BENCH),
+            "exercise_id": str(BENCH_PRESS),
             "kind": kind,
             "value": value,
             "previous": None,
@@ -886,24 +853,22 @@ def test_logging_sets_tells_which_records_they_set(
     ]
 
     # 225 lb = 102.05828325 kg, 3 reps: heavier and a better 1RM, not more reps or volume
-    heavier = client.post(
-        url,
-        json={"exercise_id": str(BENCH), "reps": 3, "weight": 225, "weight_unit": "lb"},
-        headers=user.headers,
+    heavier = user.post(
+        url, json={"exercise_id": str(BENCH_PRESS), "reps": 3, "weight": 225, "weight_unit": "lb"}
     )
     assert heavier.status_code == 201, heavier.text
     [logged] = heavier.json()["sets"]
     assert heavier.json()["records"] == [
         {
             "set_id": logged["id"],
-            "exercise_id": str(BENCH),
+            "exercise_id": str(BENCH_PRESS),
             "kind": "heaviest_weight",
             "value": 102.05828325,
             "previous": 80,
         },
         {
             "set_id": logged["id"],
-            "exercise_id": str(BENCH),
+            "exercise_id": str(BENCH_PRESS),
             "kind": "best_one_rep_max",
             "value": 112.26,
             "previous": 93.33,
@@ -911,26 +876,23 @@ def test_logging_sets_tells_which_records_they_set(
     ]
 
     # replaying the same request logs nothing new and tells the same
-    replay = client.post(
+    replay = user.post(
         url,
         json={
             "id": logged["id"],
-            "exercise_id": str(BENCH),
+            "exercise_id": str(BENCH_PRESS),
             "reps": 3,
             "weight": 225,
             "weight_unit": "lb",
         },
-        headers=user.headers,
     )
     assert replay.status_code == 200, replay.text
     assert replay.json()["records"] == heavier.json()["records"]
 
     # a set that beats nothing: no records; and the records endpoint agrees
-    nothing = client.post(
-        url, json={"exercise_id": str(BENCH), "reps": 2, "weight": 60}, headers=user.headers
-    )
+    nothing = user.post(url, json={"exercise_id": str(BENCH_PRESS), "reps": 2, "weight": 60})
     assert nothing.status_code == 201, nothing.text
     assert nothing.json()["records"] == []
-    [item] = client.get("/v1/stats/records", headers=user.headers).json()["items"]
+    [item] = user.get("/v1/stats/records").json()["items"]
     assert item["heaviest_weight"]["set_id"] == logged["id"]
     assert item["best_volume"]["set_id"] == working["id"]

@@ -9,8 +9,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
-from litestar.testing import TestClient
+from tests.api import Client, TokenClient
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = re.compile(r"^## The training API$(.*?)^## ", re.DOTALL | re.MULTILINE)
@@ -55,7 +54,7 @@ def jq(document: Any, path: str) -> str:
     return str(value)
 
 
-def run_curl(client: TestClient[Litestar], command: str, variables: dict[str, str]) -> Any:
+def run_curl(client: Client, command: str, variables: dict[str, str]) -> Any:
     words = [expand(word, variables) for word in shlex.split(command)]
     assert words[0] == "curl", command
     method, url, body = None, None, None
@@ -81,7 +80,7 @@ def run_curl(client: TestClient[Litestar], command: str, variables: dict[str, st
     return response.json() if response.content else None
 
 
-def test_the_readme_walkthrough_runs_as_written(client: TestClient[Litestar]) -> None:
+def test_the_readme_walkthrough_runs_as_written(client: Client) -> None:
     variables: dict[str, str] = {}
     last: Any = None
     for command in walkthrough_commands():
@@ -104,8 +103,8 @@ def test_the_readme_walkthrough_runs_as_written(client: TestClient[Litestar]) ->
     assert [s["id"] for s in last["items"]] == [variables["SESSION"]]
     assert last["items"][0]["set_count"] == 4
 
-    auth = {"Authorization": f"Bearer {variables['TOKEN']}"}
-    session = client.get(f"/v1/sessions/{variables['SESSION']}", headers=auth).json()
+    reader = TokenClient(client, variables["TOKEN"])
+    session = reader.get(f"/v1/sessions/{variables['SESSION']}").json()
     assert session["status"] == "completed"
     assert session["workout_id"] == variables["WORKOUT"]
     assert session["timezone"] == "Europe/Paris"
@@ -123,6 +122,6 @@ def test_the_readme_walkthrough_runs_as_written(client: TestClient[Litestar]) ->
         (3, "Barbell Bench Press", "normal", 5, 175, "lb"),
     ]
     assert session["version"] == 5
-    workout = client.get(f"/v1/workouts/{variables['WORKOUT']}", headers=auth).json()
+    workout = reader.get(f"/v1/workouts/{variables['WORKOUT']}").json()
     assert workout["status"] == "active"
     assert workout["exercises"][0]["target_weight_kg"] == 100
