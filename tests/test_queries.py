@@ -21,8 +21,9 @@ PARAM = re.compile(rb"%\((\w+)\)s")
 
 def app_structs() -> dict[str, type[msgspec.Struct]]:
     structs: dict[str, type[msgspec.Struct]] = {}
-    for module_info in pkgutil.iter_modules(app.__path__):
-        module = importlib.import_module(f"app.{module_info.name}")
+    # every module, those of packages too (app.core, app.seed)
+    for module_info in pkgutil.walk_packages(app.__path__, "app."):
+        module = importlib.import_module(module_info.name)
         for value in vars(module).values():
             if (
                 isinstance(value, type)
