@@ -40,7 +40,23 @@ QUERY_NAME = re.compile(r"[a-z][a-z0-9_]*(?:/[a-z][a-z0-9_]*)+")
 # Files under queries/ that app/ runs other than through a Db call (the seed loader's
 # synchronous connection, say): query name -> the module (relative to the project) that
 # runs it; that module must mention the name as a string literal.
-RUN_ELSEWHERE: dict[str, str] = {}
+RUN_ELSEWHERE: dict[str, str] = {
+    "seed/copy_audit_log": "app/seed/load.py",
+    "seed/copy_exercises": "app/seed/load.py",
+    "seed/copy_session_exercises": "app/seed/load.py",
+    "seed/copy_sessions": "app/seed/load.py",
+    "seed/copy_set_records": "app/seed/load.py",
+    "seed/copy_users": "app/seed/load.py",
+    "seed/copy_workout_exercises": "app/seed/load.py",
+    "seed/copy_workouts": "app/seed/load.py",
+    "seed/has_users": "app/seed/load.py",
+    "seed/rebuilt_constraints": "app/seed/load.py",
+    "seed/rebuilt_indexes": "app/seed/load.py",
+    "seed/settings": "app/seed/load.py",
+    "seed/system_exercises": "app/seed/load.py",
+    "seed/truncate_rebuilt": "app/seed/load.py",
+    "seed/vacuum_analyze": "app/seed/load.py",
+}
 
 
 class Call(NamedTuple):
@@ -149,7 +165,7 @@ CALLS = app_calls()
 
 
 def test_the_checker_sees_the_calls_in_app() -> None:
-    assert len(CALLS) >= len(QUERIES)
+    assert len(CALLS) >= len(QUERIES) - len(RUN_ELSEWHERE)
     assert {call.method for call in CALLS} == set(METHOD_RETURNS)
 
 
