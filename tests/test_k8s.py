@@ -292,3 +292,30 @@ def test_the_base_leaves_a_place_for_the_worker() -> None:
         assert (Path(ROOT / "deploy" / "k8s" / "base" / name)).exists()
     on_disk = {p.name for p in (ROOT / "deploy" / "k8s" / "base").glob("*.yaml")}
     assert on_disk - {"kustomization.yaml"} == set(listed)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_migration_can_be_applied_alone_first(
+    rendered: dict[str, list[dict[str, Any]]], overlay: str
+) -> None:
+    """`kubectl apply -l 'app.kubernetes.io/component!=api'` (README, "Deployment") applies
+    what the Job needs and no API object; the API objects all carry the label."""
+
+    def component(obj: dict[str, Any]) -> str | None:
+        return obj["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+
+    first = {(o["kind"], o["metadata"]["name"]) for o in rendered[overlay] if component(o) != "api"}
+    job = one(rendered[overlay], "Job", "kinetria-migrate")
+    spec = job["spec"]["template"]["spec"]
+    assert ("ServiceAccount", spec["serviceAccountName"]) in first
+    assert ("ConfigMap", "kinetria-config") in first
+    assert ("NetworkPolicy", "kinetria-migrate") in first
+    assert ("Job", "kinetria-migrate") in first
+    api = {(o["kind"], o["metadata"]["name"]) for o in rendered[overlay] if component(o) == "api"}
+    assert api == {
+        ("Deployment", "kinetria-api"),
+        ("Service", "kinetria-api"),
+        ("HorizontalPodAutoscaler", "kinetria-api"),
+        ("PodDisruptionBudget", "kinetria-api"),
+        ("NetworkPolicy", "kinetria-api"),
+    }
