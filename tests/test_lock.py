@@ -84,16 +84,18 @@ def test_lock_pins_every_dependency_with_hashes_and_no_address() -> None:
 
 def test_lock_is_up_to_date_with_pyproject(tmp_path: Path) -> None:
     locked = entries(LOCK.read_text())
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
-    constraints = [
-        f"{name}=={version}" + (f" ; {marker}" if marker else "")
+    constraints = "".join(
+        f'    "{name}=={version}' + (f" ; {marker}" if marker else "") + '",\n'
         for name, (version, marker, _) in sorted(locked.items())
-    ]
-    with (tmp_path / "pyproject.toml").open("a") as pyproject:
-        pyproject.write("\n[tool.uv]\nconstraint-dependencies = [\n")
-        pyproject.writelines(f'    "{c}",\n' for c in constraints)
-        pyproject.write("]\n")
+    )
+    setting = f"constraint-dependencies = [\n{constraints}]\n"
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    if "\n[tool.uv]\n" in pyproject:  # the project's own uv settings: add to them
+        pyproject = pyproject.replace("\n[tool.uv]\n", f"\n[tool.uv]\n{setting}", 1)
+    else:
+        pyproject += f"\n[tool.uv]\n{setting}"
+    (tmp_path / "pyproject.toml").write_text(pyproject)
     resolved = subprocess.run(
         [uv(), "lock", "--quiet", "--directory", str(tmp_path)], capture_output=True, text=True
     )
