@@ -184,13 +184,19 @@ async def configure_connection(conn: psycopg.AsyncConnection[Any]) -> None:
 
 
 def connection_kwargs(settings: Settings) -> dict[str, Any]:
-    return {
+    kwargs: dict[str, Any] = {
         "autocommit": True,
-        "prepare_threshold": 0,
+        # 0: every statement is prepared on its first run; None: never (a pooler that cannot
+        # keep prepared statements across transactions, README: PgBouncer)
+        "prepare_threshold": settings.prepare_threshold,
         "connect_timeout": max(1, round(settings.db_connect_timeout_s)),
         "application_name": "kinetria",
-        "options": f"-c statement_timeout={settings.statement_timeout_ms}",
     }
+    if settings.statement_timeout_ms:
+        # a startup option; 0 sends none, so the server's (or the role's) setting applies,
+        # which is how it is set behind PgBouncer (it refuses startup options)
+        kwargs["options"] = f"-c statement_timeout={settings.statement_timeout_ms}"
+    return kwargs
 
 
 async def wait_for_database(settings: Settings, url: str) -> None:
