@@ -232,7 +232,7 @@ async def wait_for_database(settings: Settings, url: str) -> None:
 
 @asynccontextmanager
 async def open_pool(
-    settings: Settings, url: str
+    settings: Settings, url: str, *, name: str = "kinetria"
 ) -> AsyncGenerator[AsyncConnectionPool[psycopg.AsyncConnection[Any]]]:
     await wait_for_database(settings, url)
     pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]](
@@ -243,15 +243,19 @@ async def open_pool(
         kwargs=connection_kwargs(settings),
         configure=configure_connection,
         open=False,
-        name="kinetria",
+        name=name,
     )
     await pool.open(wait=True, timeout=max(settings.db_connect_timeout_s, 1.0))
     log.info(
         "database pool open",
-        extra={"min_size": settings.pool_min_size, "max_size": settings.pool_max_size},
+        extra={
+            "pool": name,
+            "min_size": settings.pool_min_size,
+            "max_size": settings.pool_max_size,
+        },
     )
     try:
         yield pool
     finally:
         await pool.close(timeout=5.0)
-        log.info("database pool closed")
+        log.info("database pool closed", extra={"pool": name})
