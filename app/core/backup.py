@@ -13,8 +13,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 import psycopg
 
+from app.core.db import load_queries
 from app.core.embedded import bin_dir
 
 
@@ -41,24 +43,23 @@ def pg_tool(name: str) -> str:
     return found
 
 
+class BackupTarget(msgspec.Struct, frozen=True):
+    database: str
+    tables: list[str]
+
+
+def target(url: str) -> BackupTarget:
+    """The database of `url`: its name and its tables (queries/backup/target.sql)."""
+    query = load_queries()["backup/target"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(query.sql).fetchone()
+    assert row is not None
+    return BackupTarget(database=row[0], tables=list(row[1]))
+
+
 def user_tables(url: str) -> list[str]:
     """The tables of the database outside PostgreSQL's own schemas, `schema.name`, sorted."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT n.nspname || '.' || c.relname FROM pg_class c"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE c.relkind IN ('r', 'p')"
-            " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-            " AND n.nspname NOT LIKE 'pg\\_%%'"
-            " ORDER BY 1"
-        ).fetchall()
-    return [str(row[0]) for row in rows]
-
-
-def database_name(url: str) -> str:
-    with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute("SELECT current_database()").fetchone()
-    return str(row[0]) if row else "?"
+    return target(url).tables
 
 
 def _run(command: list[str], what: str) -> None:
@@ -66,14 +67,13 @@ def _run(command: list[str], what: str) -> None:
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         reason = lines[0] if lines else f"exit code {result.returncode}"
-        raise BackupError(f"{what} failed: {reason.removeprefix('pg_dump: ').strip()}")
+        raise BackupError(f"{what} failed: {reason.removeprefix(what + ': ').strip()}")
 
 
 def backup_database(url: str, file: Path) -> Outcome:
     """Write the whole database (schema, data, migration history) to `file`."""
     try:
-        tables = user_tables(url)
-        name = database_name(url)
+        found = target(url)
     except psycopg.OperationalError as exc:
         raise BackupError(f"cannot connect to the database: {_first_line(exc)}") from None
     if file.is_dir():
@@ -89,7 +89,7 @@ def backup_database(url: str, file: Path) -> Outcome:
         partial.replace(file)  # a failed backup never leaves a file that looks complete
     finally:
         partial.unlink(missing_ok=True)
-    return Outcome(file, name, len(tables), file.stat().st_size)
+    return Outcome(file, found.database, len(found.tables), file.stat().st_size)
 
 
 def restore_database(url: str, file: Path, *, clean: bool = False) -> Outcome:
@@ -104,10 +104,10 @@ def restore_database(url: str, file: Path, *, clean: bool = False) -> Outcome:
     if listing.returncode != 0:
         raise BackupError(f"{file} is not a backup made by `kinetria db backup` (pg_dump -Fc)")
     try:
-        existing = user_tables(url)
-        name = database_name(url)
+        found = target(url)
     except psycopg.OperationalError as exc:
         raise BackupError(f"cannot connect to the database: {_first_line(exc)}") from None
+    existing, name = found.tables, found.database
     if existing and not clean:
         shown = ", ".join(table.removeprefix("public.") for table in existing[:3])
         more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
