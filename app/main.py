@@ -44,18 +44,40 @@ def create_app(settings: Settings) -> Litestar:
     database_url = settings.database_url
     queries = load_queries()
 
+    replica_url = settings.database_replica_url
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
         async with open_pool(settings, database_url) as pool:
             app.state.pool = pool
-            yield
+            if replica_url is None:
+                app.state.replica_pool = pool
+                yield
+                return
+            async with open_pool(settings, replica_url, name="kinetria-replica") as replica:
+                app.state.replica_pool = replica
+                yield
 
     async def provide_db(state: State) -> AsyncGenerator[Db]:
         async with state.pool.connection() as conn:
             yield Db(conn, queries, settings.slow_query_ms)
 
+    async def provide_replica_db(state: State) -> AsyncGenerator[Db]:
+        """The statistics' connection: from DATABASE_REPLICA_URL's pool when it is set (a
+        read replica, which may lag the primary), else the primary's."""
+        async with state.replica_pool.connection() as conn:
+            yield Db(conn, queries, settings.slow_query_ms)
+
+    handlers = [
+        # every statistics route reads through provide_replica_db
+        Router("/", route_handlers=[stats.router], dependencies={"db": Provide(provide_replica_db)})
+        if handler is stats.router
+        else handler
+        for handler in route_handlers()
+    ]
+
     app = Litestar(
-        route_handlers=route_handlers(),
+        route_handlers=handlers,
         lifespan=[lifespan],
         on_startup=[passwords.on_startup],
         state=State(
@@ -64,6 +86,7 @@ def create_app(settings: Settings) -> Litestar:
                 "migration_versions": migration_versions(),
                 "queries": queries,
                 "pool": None,
+                "replica_pool": None,
                 "token_verifier": security.AccessTokenVerifier(settings),
             }
         ),
