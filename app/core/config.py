@@ -118,9 +118,7 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
             for name, default in RATE_LIMIT_DEFAULTS.items()
         },
         "rate_limit_timeout_ms": env.int("RATE_LIMIT_TIMEOUT_MS", 250, validate=positive),
-        "trusted_proxies": tuple(
-            env.list("TRUSTED_PROXIES", [], validate=_check_networks)  # pyright: ignore[reportArgumentType]
-        ),
+        "trusted_proxies": env.list("TRUSTED_PROXIES", [], validate=_check_networks),  # pyright: ignore[reportArgumentType]
         "trusted_proxy_header": env.str(
             "TRUSTED_PROXY_HEADER", "x-forwarded-for", validate=_check_proxy_header
         ),
@@ -148,6 +146,7 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
     for name in RATE_LIMIT_DEFAULTS:
         values[f"rate_limit_{name}"] = parse_rate_limit(values[f"rate_limit_{name}"])
     values["trusted_proxy_header"] = values["trusted_proxy_header"].lower()
+    values["trusted_proxies"] = tuple(n.strip() for n in values["trusted_proxies"] if n.strip())
     return Settings(**values)
 
 
