@@ -25,6 +25,7 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import statistics
 import sys
 import time
@@ -41,6 +42,7 @@ from bench.run import (
     RESULTS,
     BenchUser,
     bench_users,
+    cpu_seconds,
     database_now,
     embedded_database,
     forget_logged_sets,
@@ -109,6 +111,8 @@ class Connection:
     async def send(self, request: bytes) -> int:
         """Send one request and read its answer; its status (0: the connection failed)."""
         try:
+            if self.reader is not None and self.reader.at_eof():
+                self.close()  # the server closed it while it was idle (keep-alive timeout)
             if self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
             assert self.reader is not None
@@ -237,6 +241,7 @@ async def soak(
         idle.put_nowait(connection)
 
     sent = 0
+    cpu_before, then = cpu_seconds(server_pid), time.perf_counter()
     for number in range(minutes):
         minute = Minute()
         minute_end = start + 60 * (number + 1)
@@ -254,6 +259,7 @@ async def soak(
         # the minute's last requests still count in it: wait for them before reading it
         await asyncio.gather(*list(pending))
         sizes = rss_kib(server_pid)
+        cpu_now, now = cpu_seconds(server_pid), time.perf_counter()
         latencies = minute.latencies_ms
         report = {
             "minute": number + 1,
@@ -264,12 +270,18 @@ async def soak(
             "p99_ms": round(percentile(latencies, 0.99), 2),
             "rss_mib": round(sum(sizes.values()) / 1024, 1),
             "rss_mib_by_pid": {str(pid): round(kib / 1024, 1) for pid, kib in sizes.items()},
+            # how much CPU the server got, and how busy the (shared) machine was
+            "server_cpu_pct": round((cpu_now - cpu_before) / (now - then) * 100, 1),
+            "load_average_1m": os.getloadavg()[0],
         }
+        cpu_before, then = cpu_now, now
         reports.append(report)
         print(
             f"minute {report['minute']:>2}: {report['requests']:>6} requests, "
             f"{report['errors']} errors, p50 {report['p50_ms']:.2f} ms, "
-            f"p99 {report['p99_ms']:.2f} ms, server RSS {report['rss_mib']:.1f} MiB",
+            f"p99 {report['p99_ms']:.2f} ms, server RSS {report['rss_mib']:.1f} MiB, "
+            f"server CPU {report['server_cpu_pct']:.0f} %, load {report['load_average_1m']:.1f}"
+            + (f", errors by status {minute.statuses}" if minute.statuses else ""),
             file=sys.stderr,
             flush=True,
         )
@@ -290,9 +302,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, help="requests/s (default: 80 %% of capacity)")
     parser.add_argument("--load", type=float, default=0.8, help="share of the capacity")
     parser.add_argument("--capacity-seconds", type=float, default=20)
-    parser.add_argument("--connections", type=int, default=32, help="open to the server")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=10,
+        help="kept open to the server (default 10: the server's pool size; with the server's "
+        "backpressure at the pool size, connections beyond it are not served, see "
+        "docs/benchmarks.md)",
+    )
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
+    # SIGTERM stops the run like Ctrl-C: the server and the database are stopped on the way out
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     from bench.run import _given  # pyright: ignore[reportPrivateUsage]
 
