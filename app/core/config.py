@@ -189,6 +189,8 @@ def _check_proxy_header(name: str) -> None:
 
 def _check_networks(networks: list[str]) -> None:
     for network in networks:
+        if not network.strip():
+            continue  # a trailing comma
         try:
             ipaddress.ip_network(network.strip(), strict=False)
         except ValueError:
