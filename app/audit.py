@@ -46,7 +46,7 @@ def client_context(request: Request[Any, Any, Any]) -> dict[str, str]:
     characters; it is also the label of a login the request starts)."""
     agent = CONTROL_CHARACTERS.sub("", request.headers.get("user-agent", "")).strip()
     return {
-        "ip": request.client.host if request.client else "",
+        "ip": request.app.state.client_addresses.of(request.scope),
         "user_agent": agent[:USER_AGENT_MAX],
     }
 

@@ -26,6 +26,7 @@ from app.core.errors import Unauthorized, Unprocessable, field_error
 from app.core.http import CONTROL_CHARACTERS, responses
 from app.core.passwords import MAX_BYTES, Passwords, check_policy
 from app.core.security import CurrentUser, issue_access_token
+from app.ratelimit import rate_limited
 from app.users import ACCOUNT_BODY_LIMIT, DEPENDENCIES, DISPLAY_NAME_MAX, User
 
 PUBLIC = {"public": True}
@@ -231,13 +232,18 @@ async def rotate_refresh(
     "the email has an account; 422 `invalid_email`, `invalid_display_name` or "
     "`weak_password` (with `details`) when a value breaks a rule.",
     status_code=201,
-    opt=PUBLIC,
+    opt={**PUBLIC, **rate_limited("register")},
     request_max_body_size=ACCOUNT_BODY_LIMIT,
     responses=responses(
         409,
         413,
         422,
-        codes={409: "email_taken", 422: "invalid_email, invalid_display_name, weak_password"},
+        429,
+        codes={
+            409: "email_taken",
+            422: "invalid_email, invalid_display_name, weak_password",
+            429: "rate_limited",
+        },
         public=True,
     ),
 )
@@ -261,10 +267,12 @@ async def register(
     "`invalid_credentials`. After too many failures for one account within the window, "
     "429 `too_many_attempts` with `Retry-After` until the lock is over.",
     status_code=200,
-    opt=PUBLIC,
+    opt={**PUBLIC, **rate_limited("login")},
     request_max_body_size=ACCOUNT_BODY_LIMIT,
     responses=responses(
-        413, codes={401: "invalid_credentials", 429: "too_many_attempts"}, public=True
+        413,
+        codes={401: "invalid_credentials", 429: "too_many_attempts, rate_limited"},
+        public=True,
     ),
 )
 async def login(
@@ -288,9 +296,11 @@ async def login(
     "device that holds it (the token was copied) and is recorded as "
     "`token_reuse_detected`. 401 `invalid_refresh_token` for any unusable token.",
     status_code=200,
-    opt=PUBLIC,
+    opt={**PUBLIC, **rate_limited("refresh")},
     request_max_body_size=ACCOUNT_BODY_LIMIT,
-    responses=responses(413, codes={401: "invalid_refresh_token"}, public=True),
+    responses=responses(
+        413, codes={401: "invalid_refresh_token", 429: "rate_limited"}, public=True
+    ),
 )
 async def refresh(
     data: JSONBody[RefreshBody],

@@ -5,8 +5,9 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -14,8 +15,21 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
 
-from app import audit, auth, exercises, health, sessions, sets, stats, tokens, users, workouts
+from app import (
+    audit,
+    auth,
+    exercises,
+    health,
+    ratelimit,
+    sessions,
+    sets,
+    stats,
+    tokens,
+    users,
+    workouts,
+)
 from app.core import passwords, security
+from app.core.client_address import ClientAddresses
 from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, migration_versions, open_pool
 from app.core.errors import check_json_body, exception_handlers
@@ -43,6 +57,8 @@ def create_app(settings: Settings) -> Litestar:
         raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
     database_url = settings.database_url
     queries = load_queries()
+    addresses = ClientAddresses(settings.trusted_proxies, settings.trusted_proxy_header)
+    limiter = ratelimit.RateLimiter(settings, addresses)
 
     replica_url = settings.database_replica_url
 
@@ -58,15 +74,27 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.replica_pool = replica
                 yield
 
-    async def provide_db(state: State) -> AsyncGenerator[Db]:
+    async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[Db]:
         async with state.pool.connection() as conn:
-            yield Db(conn, queries, settings.slow_query_ms)
+            db = Db(conn, queries, settings.slow_query_ms)
+            await limiter.check(db, request)  # the route's rate limit, if it has one
+            yield db
 
-    async def provide_replica_db(state: State) -> AsyncGenerator[Db]:
+    async def provide_replica_db(
+        state: State, request: Request[Any, Any, Any]
+    ) -> AsyncGenerator[Db]:
         """The statistics' connection: from DATABASE_REPLICA_URL's pool when it is set (a
-        read replica, which may lag the primary), else the primary's."""
+        read replica, which may lag the primary), else the primary's. The rate limit is
+        always counted on the primary: a replica cannot write."""
+        if state.replica_pool is not state.pool:
+            await limiter.check_on_primary(
+                state.pool, request, lambda conn: Db(conn, queries, settings.slow_query_ms)
+            )
         async with state.replica_pool.connection() as conn:
-            yield Db(conn, queries, settings.slow_query_ms)
+            db = Db(conn, queries, settings.slow_query_ms)
+            if state.replica_pool is state.pool:
+                await limiter.check(db, request)
+            yield db
 
     handlers = [
         # every statistics route reads through provide_replica_db
@@ -88,6 +116,7 @@ def create_app(settings: Settings) -> Litestar:
                 "pool": None,
                 "replica_pool": None,
                 "token_verifier": security.AccessTokenVerifier(settings),
+                "client_addresses": addresses,
             }
         ),
         dependencies={
@@ -98,7 +127,7 @@ def create_app(settings: Settings) -> Litestar:
         # every JSON body checked strictly against its type; no router or handler may set
         # a before_request of its own (the closest one replaces this)
         before_request=check_json_body,
-        before_send=[security.add_security_headers],
+        before_send=[security.add_security_headers, ratelimit.add_rate_limit_fields],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))

@@ -501,6 +501,29 @@ COMMENT ON TABLE public.login_throttle IS 'Login attempts per account (keyed by 
 
 
 --
+-- Name: rate_limit_counters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE UNLOGGED TABLE public.rate_limit_counters (
+    policy text NOT NULL,
+    subject text NOT NULL,
+    hits integer NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT rate_limit_counters_hits_check CHECK ((hits >= 1)),
+    CONSTRAINT rate_limit_counters_policy_check CHECK (((char_length(policy) >= 1) AND (char_length(policy) <= 32))),
+    CONSTRAINT rate_limit_counters_subject_check CHECK (((char_length(subject) >= 1) AND (char_length(subject) <= 64)))
+)
+WITH (fillfactor='70');
+
+
+--
+-- Name: TABLE rate_limit_counters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.rate_limit_counters IS 'Rate-limit windows: requests (hits) per policy and subject (client address or user id) until expires_at. Unlogged: emptied by a crash, absent on standbys.';
+
+
+--
 -- Name: refresh_tokens; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -656,6 +679,14 @@ ALTER TABLE ONLY public.login_throttle
 
 
 --
+-- Name: rate_limit_counters rate_limit_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rate_limit_counters
+    ADD CONSTRAINT rate_limit_counters_pkey PRIMARY KEY (policy, subject);
+
+
+--
 -- Name: refresh_tokens refresh_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -791,6 +822,13 @@ CREATE UNIQUE INDEX exercises_user_id_name_key ON public.exercises USING btree (
 --
 
 CREATE INDEX login_throttle_window_started_at_idx ON public.login_throttle USING btree (window_started_at);
+
+
+--
+-- Name: rate_limit_counters_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX rate_limit_counters_expires_at_idx ON public.rate_limit_counters USING btree (expires_at);
 
 
 --
@@ -1019,4 +1057,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261126200000'),
     ('20261126300000'),
     ('20261126300100'),
-    ('20261126400000');
+    ('20261126400000'),
+    ('20261202100000');

@@ -28,7 +28,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from app.core.config import Environment, Settings
+from app.core.config import Environment, RateLimit, Settings
 from app.core.db import Db, load_queries, open_pool
 from app.core.migrate import run_dbmate
 from app.core.security import issue_access_token
@@ -139,6 +139,12 @@ def db_url(admin_url: str, template_database: str) -> Iterator[str]:
     drop_database(admin_url, name)
 
 
+GENEROUS_RATE_LIMITS = {
+    f"rate_limit_{name}": RateLimit(1_000_000, 60)
+    for name in ("register", "login", "refresh", "password_reset", "writes", "stats")
+}
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     if _pgbouncer is not None:
         database_url = _pgbouncer.url_for(database_url)
@@ -149,6 +155,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "pool_min_size": 1,
         "pool_max_size": 4,
         "jwt_secret": TEST_JWT_SECRET,
+        # every test client calls from one address and tests make many calls: limits far
+        # above what any test does, so only the tests of the limits meet them
+        **GENEROUS_RATE_LIMITS,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

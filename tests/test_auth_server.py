@@ -27,6 +27,11 @@ def servers(db_url: str) -> Iterator[tuple[list[str], list[subprocess.Popen[str]
         "KINETRIA_ENV": "test",
         "LOGIN_MAX_FAILURES": "3",
         "LOGIN_WINDOW_S": "600",
+        # every request comes from 127.0.0.1: the per-address limits must not be what
+        # these tests meet
+        "RATE_LIMIT_LOGIN": "1000/60",
+        "RATE_LIMIT_REFRESH": "1000/60",
+        "RATE_LIMIT_REGISTER": "1000/60",
     }
     with (
         running_server(env, "--workers", "2") as (base_a, process_a),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import msgspec
 from environs import Env, EnvValidationError
+from marshmallow import ValidationError
 from marshmallow.validate import OneOf, Range
 
 DEFAULT_JWT_SECRET = "dev-only-insecure-secret-change-me-in-production"
@@ -18,6 +21,13 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class RateLimit(msgspec.Struct, frozen=True):
+    """A rate-limit policy's quota: at most `quota` requests per `window_s` seconds."""
+
+    quota: int
+    window_s: int
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,6 +55,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Scale-out: behind a connection pooler, a read replica for statistics
     prepare_threshold: int | None = 0
     database_replica_url: str | None = None
+    # rate limits (abuse limits, app/ratelimit.py): None is off
+    rate_limit_register: RateLimit | None = RateLimit(5, 60)
+    rate_limit_login: RateLimit | None = RateLimit(30, 60)
+    rate_limit_refresh: RateLimit | None = RateLimit(60, 60)
+    rate_limit_password_reset: RateLimit | None = RateLimit(5, 3600)
+    rate_limit_writes: RateLimit | None = RateLimit(600, 60)
+    rate_limit_stats: RateLimit | None = RateLimit(60, 60)
+    rate_limit_timeout_ms: int = 250
+    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxy_header: str = "x-forwarded-for"
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -95,6 +115,18 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "cors_origins": tuple(env.list("CORS_ALLOWED_ORIGINS", [])),
         # Scale-out: behind a connection pooler, a read replica for statistics
         "database_replica_url": env.str("DATABASE_REPLICA_URL", "") or None,
+        # rate limits (abuse limits, app/ratelimit.py)
+        **{
+            f"rate_limit_{name}": env.str(
+                f"RATE_LIMIT_{name.upper()}", default, validate=_check_rate_limit
+            )
+            for name, default in RATE_LIMIT_DEFAULTS.items()
+        },
+        "rate_limit_timeout_ms": env.int("RATE_LIMIT_TIMEOUT_MS", 250, validate=positive),
+        "trusted_proxies": env.list("TRUSTED_PROXIES", [], validate=_check_networks),  # pyright: ignore[reportArgumentType]
+        "trusted_proxy_header": env.str(
+            "TRUSTED_PROXY_HEADER", "x-forwarded-for", validate=_check_proxy_header
+        ),
     }
     problems: list[str] = []
     prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))
@@ -121,6 +153,10 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
     if problems:
         raise ConfigError(problems)
     values["env"] = Environment(values["env"])
+    for name in RATE_LIMIT_DEFAULTS:
+        values[f"rate_limit_{name}"] = parse_rate_limit(values[f"rate_limit_{name}"])
+    values["trusted_proxy_header"] = values["trusted_proxy_header"].lower()
+    values["trusted_proxies"] = tuple(n.strip() for n in values["trusted_proxies"] if n.strip())
     return Settings(**values)
 
 
@@ -133,6 +169,55 @@ def _prepare_threshold(text: str) -> int | str | None:
     if not text.isdigit():
         return f"must be a whole number of executions (0 prepares at once) or none, got {text!r}"
     return int(text)
+
+
+# rate limits (abuse limits, app/ratelimit.py): `QUOTA/WINDOW_S` or `off`
+RATE_LIMIT_DEFAULTS = {
+    "register": "5/60",
+    "login": "30/60",
+    "refresh": "60/60",
+    "password_reset": "5/3600",
+    "writes": "600/60",
+    "stats": "60/60",
+}
+_RATE_LIMIT = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,6})\s*$")
+
+
+def parse_rate_limit(text: str) -> RateLimit | None:
+    """`600/60` (600 requests per 60 seconds) as a RateLimit, `off` as None."""
+    if text.strip().lower() == "off":
+        return None
+    match = _RATE_LIMIT.match(text)
+    if match is None or int(match[1]) < 1 or not 1 <= int(match[2]) <= 86_400:
+        raise ValueError(text)
+    return RateLimit(int(match[1]), int(match[2]))
+
+
+def _check_rate_limit(text: str) -> None:
+    try:
+        parse_rate_limit(text)
+    except ValueError:
+        raise ValidationError(
+            "must be QUOTA/WINDOW_S (requests per seconds, e.g. 600/60; quota at least 1, "
+            "window 1 to 86400) or off"
+        ) from None
+
+
+def _check_proxy_header(name: str) -> None:
+    if name.lower() not in ("x-forwarded-for", "forwarded"):
+        raise ValidationError("must be X-Forwarded-For or Forwarded")
+
+
+def _check_networks(networks: list[str]) -> None:
+    for network in networks:
+        if not network.strip():
+            continue  # a trailing comma
+        try:
+            ipaddress.ip_network(network.strip(), strict=False)
+        except ValueError:
+            raise ValidationError(
+                f"{network!r} is not an IP address or CIDR network (e.g. 10.0.0.0/8)"
+            ) from None
 
 
 def _flatten(messages: Any) -> list[Any]:

@@ -36,6 +36,7 @@ from app.core.db import Db
 from app.core.http import responses
 from app.core.pagination import CursorParam, LimitParam
 from app.core.security import CurrentUser
+from app.ratelimit import rate_limited
 from app.stats.models import Bucket, HistoryPage, Records, Summary, VolumeReport
 from app.stats.operations import (
     exercise_history,
@@ -160,4 +161,9 @@ async def summary(
 
 
 # under /v1: the history of an exercise is also read from the exercise
-router = Router("/v1", route_handlers=[records, history, volume, summary], tags=["statistics"])
+router = Router(
+    "/v1",
+    route_handlers=[records, history, volume, summary],
+    tags=["statistics"],
+    opt=rate_limited("stats"),  # expensive reads: a per-user limit of their own
+)
