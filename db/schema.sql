@@ -246,6 +246,7 @@ CREATE TABLE public.session_exercises (
     target_weight_kg numeric,
     target_rest_s integer,
     notes text DEFAULT ''::text NOT NULL,
+    user_id uuid NOT NULL,
     CONSTRAINT session_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
     CONSTRAINT session_exercises_position_check CHECK (("position" >= 0)),
     CONSTRAINT session_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
@@ -260,6 +261,13 @@ CREATE TABLE public.session_exercises (
 --
 
 COMMENT ON TABLE public.session_exercises IS 'The plan of a session (copied from its workout when it started), with targets (weights in kg).';
+
+
+--
+-- Name: COLUMN session_exercises.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.session_exercises.user_id IS 'The owner of the session (equal to sessions.user_id, by session_exercises_session_fkey).';
 
 
 --
@@ -291,6 +299,7 @@ CREATE TABLE public.workout_exercises (
     target_weight_kg numeric,
     target_rest_s integer,
     notes text DEFAULT ''::text NOT NULL,
+    user_id uuid NOT NULL,
     CONSTRAINT workout_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
     CONSTRAINT workout_exercises_position_check CHECK (("position" >= 0)),
     CONSTRAINT workout_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
@@ -305,6 +314,13 @@ CREATE TABLE public.workout_exercises (
 --
 
 COMMENT ON TABLE public.workout_exercises IS 'The ordered exercises of a workout plan, with their targets (weights in kg).';
+
+
+--
+-- Name: COLUMN workout_exercises.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.workout_exercises.user_id IS 'The owner of the workout (equal to workouts.user_id, by workout_exercises_workout_fkey).';
 
 
 --
@@ -715,7 +731,7 @@ ALTER TABLE ONLY public.schema_migrations
 --
 
 ALTER TABLE ONLY public.session_exercises
-    ADD CONSTRAINT session_exercises_pkey PRIMARY KEY (session_id, "position");
+    ADD CONSTRAINT session_exercises_pkey PRIMARY KEY (user_id, session_id, "position");
 
 
 --
@@ -763,7 +779,7 @@ ALTER TABLE ONLY public.users
 --
 
 ALTER TABLE ONLY public.workout_exercises
-    ADD CONSTRAINT workout_exercises_pkey PRIMARY KEY (workout_id, "position");
+    ADD CONSTRAINT workout_exercises_pkey PRIMARY KEY (user_id, workout_id, "position");
 
 
 --
@@ -962,11 +978,11 @@ ALTER TABLE ONLY public.session_exercises
 
 
 --
--- Name: session_exercises session_exercises_session_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: session_exercises session_exercises_session_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.session_exercises
-    ADD CONSTRAINT session_exercises_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.sessions(id) ON DELETE CASCADE;
+    ADD CONSTRAINT session_exercises_session_fkey FOREIGN KEY (session_id, user_id) REFERENCES public.sessions(id, user_id) ON DELETE CASCADE;
 
 
 --
@@ -1018,11 +1034,11 @@ ALTER TABLE ONLY public.workout_exercises
 
 
 --
--- Name: workout_exercises workout_exercises_workout_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+-- Name: workout_exercises workout_exercises_workout_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.workout_exercises
-    ADD CONSTRAINT workout_exercises_workout_id_fkey FOREIGN KEY (workout_id) REFERENCES public.workouts(id) ON DELETE CASCADE;
+    ADD CONSTRAINT workout_exercises_workout_fkey FOREIGN KEY (workout_id, user_id) REFERENCES public.workouts(id, user_id) ON DELETE CASCADE;
 
 
 --
@@ -1058,4 +1074,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261126300000'),
     ('20261126300100'),
     ('20261126400000'),
-    ('20261202100000');
+    ('20261202100000'),
+    ('20261202300000');

@@ -291,8 +291,9 @@ def insert_training_data(db_url: str, user_id: str) -> None:
             (workout_id, user_id),
         )
         conn.execute(
-            "INSERT INTO workout_exercises (workout_id, position, exercise_id) VALUES (%s, 0, %s)",
-            (workout_id, exercise_id),
+            "INSERT INTO workout_exercises (user_id, workout_id, position, exercise_id)"
+            " VALUES (%s, %s, 0, %s)",
+            (user_id, workout_id, exercise_id),
         )
         conn.execute(
             "INSERT INTO sessions (id, user_id, workout_id, started_at) VALUES (%s, %s, %s, now())",

@@ -71,6 +71,7 @@ def new_workout(
         insert(
             conn,
             "workout_exercises",
+            user_id=user_id,
             workout_id=workout_id,
             position=position,
             exercise_id=exercise_id,
@@ -350,11 +351,37 @@ def test_exercise_search_name_ignores_case_and_accents(conn: psycopg.Connection[
 def test_an_implausible_plan_target_is_refused(
     conn: psycopg.Connection[Any], column: str, value: Any, constraint: str
 ) -> None:
-    workout_id = new_workout(conn, new_user(conn))
-    values = {"workout_id": workout_id, "position": 0, "exercise_id": BENCH_PRESS} | {column: value}
+    user_id = new_user(conn)
+    workout_id = new_workout(conn, user_id)
+    values = {
+        "user_id": user_id,
+        "workout_id": workout_id,
+        "position": 0,
+        "exercise_id": BENCH_PRESS,
+    } | {column: value}
     with pytest.raises(errors.CheckViolation) as refused:
         insert(conn, "workout_exercises", **values)
     assert refused.value.diag.constraint_name == constraint
+
+
+def test_a_plan_row_belongs_to_its_parents_user(conn: psycopg.Connection[Any]) -> None:
+    """The user_id of a plan row is its workout's or session's user: the composite foreign
+    keys refuse another user's id, and a missing one."""
+    user_id, other = new_user(conn), new_user(conn)
+    workout_id = new_workout(conn, user_id)
+    session_id = new_session(conn, user_id)
+    for table, parent, constraint in (
+        ("workout_exercises", {"workout_id": workout_id}, "workout_exercises_workout_fkey"),
+        ("session_exercises", {"session_id": session_id}, "session_exercises_session_fkey"),
+    ):
+        row = {"position": 0, "exercise_id": BENCH_PRESS} | parent
+        with pytest.raises(errors.ForeignKeyViolation) as refused:
+            insert(conn, table, user_id=other, **row)
+        assert refused.value.diag.constraint_name == constraint
+        with pytest.raises(errors.NotNullViolation) as missing:
+            insert(conn, table, **row)
+        assert missing.value.diag.column_name == "user_id"
+        insert(conn, table, user_id=user_id, **row)
 
 
 def test_audit_metadata_must_be_an_object(conn: psycopg.Connection[Any]) -> None:
@@ -404,7 +431,14 @@ def test_deleting_a_user_deletes_their_data_and_keeps_their_audit_rows(
         custom = new_exercise(conn, owner, "Landmine Press")
         workout_id = new_workout(conn, owner, custom, BENCH_PRESS)
         session_id = new_session(conn, owner, workout_id=workout_id)
-        insert(conn, "session_exercises", session_id=session_id, position=0, exercise_id=custom)
+        insert(
+            conn,
+            "session_exercises",
+            user_id=owner,
+            session_id=session_id,
+            position=0,
+            exercise_id=custom,
+        )
         new_set(conn, session_id, owner, custom, position=0)
         new_set(conn, session_id, owner, BENCH_PRESS, position=1)
         insert(
@@ -429,11 +463,9 @@ def test_deleting_a_user_deletes_their_data_and_keeps_their_audit_rows(
     owned = {
         "exercises": "SELECT count(*) FROM exercises WHERE user_id = %s",
         "workouts": "SELECT count(*) FROM workouts WHERE user_id = %s",
-        "workout_exercises": "SELECT count(*) FROM workout_exercises"
-        " JOIN workouts w ON w.id = workout_id WHERE w.user_id = %s",
+        "workout_exercises": "SELECT count(*) FROM workout_exercises WHERE user_id = %s",
         "sessions": "SELECT count(*) FROM sessions WHERE user_id = %s",
-        "session_exercises": "SELECT count(*) FROM session_exercises"
-        " JOIN sessions s ON s.id = session_id WHERE s.user_id = %s",
+        "session_exercises": "SELECT count(*) FROM session_exercises WHERE user_id = %s",
         "set_records": "SELECT count(*) FROM set_records WHERE user_id = %s",
         "refresh_tokens": "SELECT count(*) FROM refresh_tokens WHERE user_id = %s",
         "audit_log": "SELECT count(*) FROM audit_log WHERE user_id = %s",
@@ -454,7 +486,14 @@ def test_deleting_a_workout_keeps_its_sessions(conn: psycopg.Connection[Any]) ->
     user_id = new_user(conn)
     workout_id = new_workout(conn, user_id, BENCH_PRESS)
     session_id = new_session(conn, user_id, workout_id=workout_id)
-    insert(conn, "session_exercises", session_id=session_id, position=0, exercise_id=BENCH_PRESS)
+    insert(
+        conn,
+        "session_exercises",
+        user_id=user_id,
+        session_id=session_id,
+        position=0,
+        exercise_id=BENCH_PRESS,
+    )
     new_set(conn, session_id, user_id)
 
     conn.execute("DELETE FROM workouts WHERE id = %s", (workout_id,))
@@ -475,7 +514,14 @@ def test_deleting_a_workout_keeps_its_sessions(conn: psycopg.Connection[Any]) ->
 def test_deleting_a_session_deletes_its_plan_and_sets(conn: psycopg.Connection[Any]) -> None:
     user_id = new_user(conn)
     session_id = new_session(conn, user_id)
-    insert(conn, "session_exercises", session_id=session_id, position=0, exercise_id=BENCH_PRESS)
+    insert(
+        conn,
+        "session_exercises",
+        user_id=user_id,
+        session_id=session_id,
+        position=0,
+        exercise_id=BENCH_PRESS,
+    )
     new_set(conn, session_id, user_id)
     conn.execute("DELETE FROM sessions WHERE id = %s", (session_id,))
     assert (

@@ -1,7 +1,9 @@
 """Kinetria can be distributed by user (docs/scaling.md): every table that holds user data
 has a `user_id` column, and every SQL file that touches such a table is scoped to one user
-by its `%(user_id)s`. The tables are read from the migrated database's catalog, so a new
-table or query has to take a side here: scoped to a user, or listed below with its reason.
+by its `%(user_id)s`, with each such table in it tied to `user_id` itself (not only through a
+parent), as Citus needs to see a statement is about one user's shard. The tables are read
+from the migrated database's catalog, so a new table or query has to take a side here:
+scoped to a user, or listed below with its reason.
 
 A table holds user data when it is `users` or reaches `users` through foreign keys."""
 
@@ -14,13 +16,10 @@ import pytest
 
 from app.core.db import load_queries
 
-# Tables that reach a user only through their parent, keyed to that parent. Distributing
-# them needs a `user_id` of their own first (docs/scaling.md, "Before distributing"); until
-# then the test checks that the parent, which has one, is a NOT NULL foreign key away.
-THROUGH_PARENT = {
-    "workout_exercises": "workouts",
-    "session_exercises": "sessions",
-}
+# Tables holding user data that a query may join without tying them to its user: the
+# exercise catalogue (system exercises have no user; a reference table in Citus, a copy on
+# every node). Queries on exercises themselves are still scoped by the first check.
+REFERENCE_TABLES = {"exercises": "the exercise catalogue: a reference table in Citus"}
 
 # Tables that hold no user's data (no foreign key to users), each with its reason.
 NOT_USER_DATA = {
@@ -103,14 +102,8 @@ def test_every_table_holding_user_data_has_a_user_id(
     tables, keys = schema
     holding = user_tables(tables, keys)
     assert {"users", "workouts", "sessions", "set_records", "refresh_tokens"} <= holding
-    for table in sorted(holding - {"users"}):  # users: its id is the user id
-        if table in THROUGH_PARENT:
-            parent = THROUGH_PARENT[table]
-            assert "user_id" not in tables[table], f"{table} has user_id now: drop it from the list"
-            assert "user_id" in tables[parent]
-            assert (table, parent, True) in keys, f"{table} must reach {parent} by a NOT NULL key"
-        else:
-            assert "user_id" in tables[table], f"{table} holds user data without a user_id"
+    missing = [t for t in sorted(holding - {"users"}) if "user_id" not in tables[t]]
+    assert not missing, f"tables holding user data without a user_id: {missing}"
     # every other table is named, with its reason, as holding no user's data
     assert set(tables) - holding == set(NOT_USER_DATA), "classify the new table here"
 
@@ -132,6 +125,88 @@ def test_every_query_on_user_data_is_scoped_to_one_user(
         if not (scoped or inserted):
             unscoped.append(f"{name} ({', '.join(sorted(touched))})")
     assert not unscoped, f"queries on user data without %(user_id)s: {unscoped}"
+
+
+# a table named in a statement, with its alias if it has one (not a function of that name)
+TABLE_REFERENCE = r"\b{table}\b(?!\s*\()(?:\s+(?:AS\s+)?(\w+))?"
+NOT_AN_ALIAS = frozenset(
+    (
+        "where",
+        "join",
+        "on",
+        "set",
+        "using",
+        "left",
+        "right",
+        "inner",
+        "full",
+        "cross",
+        "natural",
+        "lateral",
+        "order",
+        "group",
+        "limit",
+        "returning",
+        "values",
+        "select",
+        "from",
+        "as",
+        "for",
+        "union",
+        "and",
+        "or",
+        "with",
+        "default",
+    )
+)
+
+
+def untied_references(body: str, table: str) -> list[str]:
+    """The places in `body` where `table` is read or written without its own `user_id`:
+    an INSERT must list the column, any other use must name `<alias>.user_id` (or the
+    unqualified `user_id` when the table has no alias)."""
+    untied = []
+    inserts = list(
+        re.finditer(
+            rf"\bINSERT\s+INTO\s+({table})\b(?:\s+AS\s+\w+)?\s*\(([^)]*)\)", body, re.IGNORECASE
+        )
+    )
+    untied += [
+        f"INSERT INTO {table} without user_id"
+        for found in inserts
+        if not re.search(r"\buser_id\b", found.group(2))
+    ]
+    inserted_at = {found.start(1) for found in inserts}
+    for found in re.finditer(TABLE_REFERENCE.format(table=table), body, re.IGNORECASE):
+        if found.start() in inserted_at:
+            continue
+        alias = found.group(1)
+        if alias is not None and alias.lower() in NOT_AN_ALIAS:
+            alias = None
+        qualified = re.search(rf"\b{alias or table}\.user_id\b", body)
+        bare = alias is None and re.search(r"(?<![.\w])user_id\b", body)
+        if not (qualified or bare):
+            untied.append(f"{table} {alias or ''}".strip())
+    return untied
+
+
+def test_every_user_table_a_query_touches_is_filtered_by_its_own_user_id(
+    schema: tuple[dict[str, set[str]], list[tuple[str, str, bool]]],
+) -> None:
+    """A plan row joined only through its workout (`we.workout_id = w.id`) is one user's,
+    but Citus routes and co-locates by the distribution column of each table: every table a
+    scoped query touches names its own user_id (`we.user_id = w.user_id`), and every INSERT
+    writes it."""
+    tables, keys = schema
+    distributed = user_tables(tables, keys) - {"users"} - set(REFERENCE_TABLES)
+    untied = []
+    for name, query in load_queries().items():
+        if name in WHOLE_DATABASE:
+            continue
+        body = re.sub(r"--[^\n]*", "", query.sql.decode())
+        for table in sorted(distributed):
+            untied += [f"{name}: {where}" for where in untied_references(body, table)]
+    assert not untied, f"tables not tied to user_id: {untied}"
 
 
 def test_the_allow_list_names_real_unscoped_queries() -> None:

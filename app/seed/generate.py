@@ -278,7 +278,7 @@ def _add_workout(
     )
     for position, item in enumerate(plan.items):
         lines[WORKOUT_EXERCISES].append(
-            f"{workout_id}\t{position}\t{item.exercise.id}\t" + targets(ctx, user, item)
+            f"{user.id}\t{workout_id}\t{position}\t{item.exercise.id}\t" + targets(ctx, user, item)
         )
 
 

@@ -43,7 +43,8 @@ def generate_session(
     if plan is not None:  # the plan as the session copied it
         for position, item in enumerate(plan.items):
             lines[SESSION_EXERCISES].append(
-                f"{session_id}\t{position}\t{item.exercise.id}\t" + targets(ctx, user, item)
+                f"{user.id}\t{session_id}\t{position}\t{item.exercise.id}\t"
+                + targets(ctx, user, item)
             )
     set_lines = lines[SETS]
     prefix_session = f"\t{session_id}\t{user.id}\t"

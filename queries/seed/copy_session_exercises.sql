@@ -3,6 +3,6 @@
 -- the same transaction (truncate_rebuilt.sql), so the rows are written frozen and
 -- all-visible.
 -- returns: none
-COPY session_exercises (session_id, position, exercise_id, target_sets, target_reps,
+COPY session_exercises (user_id, session_id, position, exercise_id, target_sets, target_reps,
                         target_weight_kg, target_rest_s)
 FROM STDIN WITH (FREEZE);

@@ -2,10 +2,10 @@
 -- into the session's own plan, so later edits of the workout leave the session as it was.
 -- returns: none
 INSERT INTO session_exercises
-    (session_id, position, exercise_id, target_sets, target_reps, target_weight_kg,
+    (user_id, session_id, position, exercise_id, target_sets, target_reps, target_weight_kg,
      target_rest_s, notes)
-SELECT s.id, we.position, we.exercise_id, we.target_sets, we.target_reps, we.target_weight_kg,
-       we.target_rest_s, we.notes
+SELECT s.user_id, s.id, we.position, we.exercise_id, we.target_sets, we.target_reps,
+       we.target_weight_kg, we.target_rest_s, we.notes
 FROM sessions s
-JOIN workout_exercises we ON we.workout_id = s.workout_id
+JOIN workout_exercises we ON we.user_id = s.user_id AND we.workout_id = s.workout_id
 WHERE s.id = %(session_id)s AND s.user_id = %(user_id)s;

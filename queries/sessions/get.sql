@@ -7,13 +7,13 @@ SELECT s.id, s.workout_id, s.name, s.status, s.started_at, s.ended_at, s.timezon
            SELECT json_agg(planned_exercise_document(se, e.name) ORDER BY se.position)
            FROM session_exercises se
            JOIN exercises e ON e.id = se.exercise_id
-           WHERE se.session_id = s.id
+           WHERE se.user_id = s.user_id AND se.session_id = s.id
        ), '[]') AS exercises,
        coalesce((
            SELECT json_agg(set_record_document(r, e.name) ORDER BY r.position)
            FROM set_records r
            JOIN exercises e ON e.id = r.exercise_id
-           WHERE r.session_id = s.id
+           WHERE r.user_id = s.user_id AND r.session_id = s.id
        ), '[]') AS sets,
        s.version, s.created_at, s.updated_at
 FROM sessions s

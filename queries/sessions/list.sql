@@ -4,7 +4,8 @@
 -- (user_id, started_at DESC, id DESC) narrow the scan before the exact local-day test.
 -- returns: many SessionSummary
 SELECT s.id, s.workout_id, s.name, s.status, s.started_at, s.ended_at, s.timezone, s.notes,
-       (SELECT count(*) FROM set_records r WHERE r.session_id = s.id)::integer AS set_count,
+       (SELECT count(*) FROM set_records r
+        WHERE r.user_id = s.user_id AND r.session_id = s.id)::integer AS set_count,
        s.version, s.created_at, s.updated_at
 FROM sessions s
 WHERE s.user_id = %(user_id)s

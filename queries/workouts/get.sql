@@ -6,7 +6,7 @@ SELECT w.id, w.name, w.description, w.status,
            SELECT json_agg(planned_exercise_document(we, e.name) ORDER BY we.position)
            FROM workout_exercises we
            JOIN exercises e ON e.id = we.exercise_id
-           WHERE we.workout_id = w.id
+           WHERE we.user_id = w.user_id AND we.workout_id = w.id
        ), '[]') AS exercises,
        w.version, w.created_at, w.updated_at
 FROM workouts w

@@ -2,9 +2,9 @@
 -- second half of replacing them). The caller has checked they may use every exercise.
 -- returns: none
 INSERT INTO workout_exercises
-    (workout_id, position, exercise_id, target_sets, target_reps, target_weight_kg,
+    (user_id, workout_id, position, exercise_id, target_sets, target_reps, target_weight_kg,
      target_rest_s, notes)
-SELECT w.id, item.ord - 1, x.exercise_id, x.target_sets, x.target_reps, x.target_weight_kg,
+SELECT w.user_id, w.id, item.ord - 1, x.exercise_id, x.target_sets, x.target_reps, x.target_weight_kg,
        x.target_rest_s, coalesce(x.notes, '')
 FROM workouts w
 CROSS JOIN jsonb_array_elements(%(exercises)s::jsonb) WITH ORDINALITY AS item(doc, ord)
