@@ -27,6 +27,9 @@ NOT_USER_DATA = {
     # keyed by sha256 of an email before anyone is signed in: no user id exists yet; in Citus
     # distributed by email_hash on its own (docs/scaling.md)
     "login_throttle": "login attempts per email hash, before a user is known",
+    # keyed by (policy, subject): a client address, or a user id as text for per-user limits;
+    # short-lived counters, distributed by subject in Citus (docs/scaling.md)
+    "rate_limit_counters": "rate-limit windows per client address or user",
 }
 
 # SQL files that touch user tables without being scoped to one user: whole-database work,
