@@ -229,6 +229,31 @@ CREATE FUNCTION public.immutable_unaccent(value text) RETURNS text
 COMMENT ON FUNCTION public.immutable_unaccent(value text) IS 'unaccent() with a fixed dictionary, IMMUTABLE so generated columns and indexes can use it.';
 
 
+--
+-- Name: plan_row_user_id(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.plan_row_user_id() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'workout_exercises' THEN
+        SELECT w.user_id INTO NEW.user_id FROM workouts w WHERE w.id = NEW.workout_id;
+    ELSE
+        SELECT s.user_id INTO NEW.user_id FROM sessions s WHERE s.id = NEW.session_id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION plan_row_user_id(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.plan_row_user_id() IS 'Fills user_id of a plan row inserted by the release before 20261202300000; drop with its triggers once no such release runs.';
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -939,10 +964,24 @@ CREATE INDEX workouts_user_id_status_created_at_id_idx ON public.workouts USING 
 
 
 --
+-- Name: session_exercises session_exercises_user_id; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER session_exercises_user_id BEFORE INSERT ON public.session_exercises FOR EACH ROW WHEN ((new.user_id IS NULL)) EXECUTE FUNCTION public.plan_row_user_id();
+
+
+--
 -- Name: users users_delete_owned_rows; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER users_delete_owned_rows BEFORE DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION public.delete_user_owned_rows();
+
+
+--
+-- Name: workout_exercises workout_exercises_user_id; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER workout_exercises_user_id BEFORE INSERT ON public.workout_exercises FOR EACH ROW WHEN ((new.user_id IS NULL)) EXECUTE FUNCTION public.plan_row_user_id();
 
 
 --

@@ -28,8 +28,9 @@ SET LOCAL statement_timeout = '10min';
 --
 -- The release that ships this migration writes user_id in every insert (queries/workouts/
 -- insert_exercises.sql, queries/sessions/copy_plan.sql, the seed). The release before it does
--- not: from this migration until its pods are replaced, its plan edits and its session starts
--- from a workout fail on the NOT NULL.
+-- not, and runs beside this schema during a rolling deploy: until a later release drops them,
+-- plan_row_user_id() and its two triggers fill a missing user_id from the parent, so that
+-- release's plan edits and session starts keep working. They fire only when user_id is NULL.
 
 ALTER TABLE workout_exercises ADD COLUMN user_id uuid;
 ALTER TABLE session_exercises ADD COLUMN user_id uuid;
@@ -46,6 +47,24 @@ UPDATE session_exercises se
 SET user_id = s.user_id
 FROM sessions s
 WHERE s.id = se.session_id;
+
+CREATE FUNCTION plan_row_user_id() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'workout_exercises' THEN
+        SELECT w.user_id INTO NEW.user_id FROM workouts w WHERE w.id = NEW.workout_id;
+    ELSE
+        SELECT s.user_id INTO NEW.user_id FROM sessions s WHERE s.id = NEW.session_id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION plan_row_user_id() IS 'Fills user_id of a plan row inserted by the release before 20261202300000; drop with its triggers once no such release runs.';
+
+CREATE TRIGGER workout_exercises_user_id BEFORE INSERT ON workout_exercises
+    FOR EACH ROW WHEN (NEW.user_id IS NULL) EXECUTE FUNCTION plan_row_user_id();
+CREATE TRIGGER session_exercises_user_id BEFORE INSERT ON session_exercises
+    FOR EACH ROW WHEN (NEW.user_id IS NULL) EXECUTE FUNCTION plan_row_user_id();
 
 -- Directly, not through a validated CHECK: the ACCESS EXCLUSIVE lock of ADD COLUMN is held
 -- anyway until commit, so the scan SET NOT NULL makes costs one pass and no extra lock.
@@ -86,6 +105,10 @@ ALTER TABLE session_exercises ADD CONSTRAINT session_exercises_session_fkey
 -- migrate:down
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '10min';
+DROP TRIGGER session_exercises_user_id ON session_exercises;
+DROP TRIGGER workout_exercises_user_id ON workout_exercises;
+-- squawk-ignore ban-drop-function -- the down path removes exactly what the up path created
+DROP FUNCTION plan_row_user_id();
 -- squawk-ignore ban-drop-constraint -- the down path restores exactly what the up path replaced
 ALTER TABLE session_exercises DROP CONSTRAINT session_exercises_pkey;
 -- squawk-ignore adding-serial-primary-key-field, constraint-missing-not-valid -- the down path restores exactly what the up path replaced
