@@ -18,6 +18,7 @@ from app import audit, auth, exercises, health, sessions, sets, stats, tokens, u
 from app.core import passwords, security
 from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, migration_versions, open_pool
+from app.core.ended_logins import LoginGate
 from app.core.errors import check_json_body, exception_handlers
 from app.core.logs import configure_logging
 from app.core.request_log import with_request_context
@@ -43,10 +44,14 @@ def create_app(settings: Settings) -> Litestar:
         raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
     database_url = settings.database_url
     queries = load_queries()
+    login_gate = LoginGate(
+        settings.database_listen_url or database_url,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
-        async with open_pool(settings, database_url) as pool:
+        async with open_pool(settings, database_url) as pool, login_gate.running():
             app.state.pool = pool
             yield
 
@@ -65,6 +70,7 @@ def create_app(settings: Settings) -> Litestar:
                 "queries": queries,
                 "pool": None,
                 "token_verifier": security.AccessTokenVerifier(settings),
+                "login_gate": login_gate,
             }
         ),
         dependencies={

@@ -42,6 +42,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 5
     login_window_s: int = 900
     cors_origins: tuple[str, ...] = ()
+    # ended logins: the connection that LISTENs for them (None: DATABASE_URL's server)
+    database_listen_url: str | None = None
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -90,6 +92,8 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "login_max_failures": env.int("LOGIN_MAX_FAILURES", 5, validate=positive),
         "login_window_s": env.int("LOGIN_WINDOW_S", 900, validate=positive),
         "cors_origins": tuple(env.list("CORS_ALLOWED_ORIGINS", [])),
+        # ended logins: LISTEN needs a session of its own (not PgBouncer's transaction mode)
+        "database_listen_url": env.str("DATABASE_LISTEN_URL", "") or None,
     }
     problems: list[str] = []
     try:
