@@ -102,8 +102,15 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         errors: dict[str, Any] = exc.error_messages  # pyright: ignore[reportAssignmentType]
         for name, messages in errors.items():
             problems.append(f"{name}: {' '.join(str(m) for m in _flatten(messages))}")
-    if values["pool_min_size"] > values["pool_max_size"]:
+    sizes = (values["pool_min_size"], values["pool_max_size"])
+    if all(isinstance(size, int) for size in sizes) and sizes[0] > sizes[1]:
         problems.append("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
+    for name, key in (
+        ("DATABASE_URL", "database_url"),
+        ("DATABASE_LISTEN_URL", "database_listen_url"),
+    ):
+        if values[key] and not _is_postgres_url(values[key]):
+            problems.append(f"{name}: not a PostgreSQL URL (postgresql://user@host:5432/name)")
     if values["env"] == Environment.PRODUCTION:
         secret: str = values["jwt_secret"]
         if secret == DEFAULT_JWT_SECRET:
@@ -116,6 +123,19 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         raise ConfigError(problems)
     values["env"] = Environment(values["env"])
     return Settings(**values)
+
+
+def _is_postgres_url(url: str) -> bool:
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    if not url.startswith(("postgresql://", "postgres://")):
+        return False
+    try:
+        conninfo_to_dict(url)
+    except ProgrammingError:
+        return False
+    return True
 
 
 def _flatten(messages: Any) -> list[Any]:
