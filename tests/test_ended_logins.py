@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
+from litestar.testing import TestClient
 
 from app.core.ended_logins import CHANNEL, LISTENER_NAME
+from app.core.security import issue_access_token
+from app.main import create_app
 from tests.api import UserWithToken
-from tests.conftest import TEST_JWT_SECRET
-from tests.test_server import running_server
+from tests.conftest import TEST_JWT_SECRET, make_settings
+from tests.test_server import free_port, running_server
 
 PASSWORD = "Ended-Means-Ended-Passphrase-5521"
 
@@ -223,3 +227,32 @@ def test_a_login_is_asked_about_once_until_a_notification_names_it(
     statements.clear()
     assert ann.get("/v1/workouts").status_code == 200
     assert statements == ["workouts/list"]
+
+
+def test_without_a_listening_connection_every_request_asks_the_database(
+    db_url: str, statements: list[str]
+) -> None:
+    # DATABASE_LISTEN_URL where nothing listens: the process can never hear of ended logins
+    settings = make_settings(
+        db_url,
+        database_listen_url=f"postgresql://postgres@127.0.0.1:{free_port()}/kinetria",
+        db_connect_timeout_s=1.0,
+    )
+    with TestClient(create_app(settings)) as client:
+        user_id = uuid.uuid4()
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO users (id, email, password_hash, display_name)"
+                " VALUES (%s, 'solo@example.com', 'not-a-password-hash', 'Solo')",
+                (user_id,),
+            )
+        token = issue_access_token(settings, user_id)
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.get("/v1/workouts", headers=auth).status_code == 200
+        assert client.get("/v1/workouts", headers=auth).status_code == 200
+        assert statements.count("tokens/login_live") == 2  # nothing remembered
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM users WHERE id = %s", (user_id,))  # no notification
+        refused = client.get("/v1/workouts", headers=auth)
+        assert refused.status_code == 401
+        assert refused.json()["error_code"] == "invalid_token"
