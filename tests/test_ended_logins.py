@@ -48,6 +48,7 @@ def listeners(db_url: str) -> int:
     with psycopg.connect(db_url, autocommit=True) as conn:
         row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+            " AND datname = current_database()"
             " AND (query LIKE 'LISTEN%%' OR query = 'SELECT 1')",
             (LISTENER_NAME,),
         ).fetchone()
@@ -181,7 +182,8 @@ def test_a_lost_listening_connection_trusts_nothing_until_it_is_back(
     with psycopg.connect(db_url, autocommit=True) as conn:
         killed = conn.execute(
             "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
-            " FROM pg_stat_activity WHERE application_name = %s",
+            " FROM pg_stat_activity WHERE application_name = %s"
+            " AND datname = current_database()",
             (LISTENER_NAME,),
         ).fetchone()
         assert killed is not None
