@@ -12,12 +12,15 @@ import logging
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import psycopg
 
 from app.core.config import ConfigError, Environment, Settings, load_settings
 from app.core.db import DatabaseUnavailable, wait_for_database
@@ -57,19 +60,13 @@ def embedded_database(settings: Settings) -> EmbeddedPostgres:
     started = time.perf_counter()
     try:
         embedded = EmbeddedPostgres(settings.home)
-    except (OSError, RuntimeError, subprocess.SubprocessError, psycopg_error()) as exc:
+    except (OSError, RuntimeError, subprocess.SubprocessError, psycopg.Error) as exc:
         raise StartupError(f"the embedded database did not start: {one_line(exc)}") from exc
     log.info(
         "embedded database open",
         extra={"duration_ms": round((time.perf_counter() - started) * 1000)},
     )
     return embedded
-
-
-def psycopg_error() -> type[Exception]:
-    import psycopg
-
-    return psycopg.Error
 
 
 def one_line(exc: BaseException) -> str:
@@ -252,10 +249,12 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser(
         "serve",
         help="migrate (outside production) and serve the API",
-        description="Serve the API with Granian. Without DATABASE_URL, start the embedded "
-        "PostgreSQL (or use the one another kinetria command runs on the same home); wait for "
-        "the database (DB_STARTUP_TIMEOUT), apply pending migrations outside production, then "
-        "serve until Ctrl-C or SIGTERM.",
+        description=_paragraph(
+            "Serve the API with Granian. Without DATABASE_URL, start the embedded PostgreSQL "
+            "(or use the one another kinetria command runs on the same home); wait for the "
+            "database (DB_STARTUP_TIMEOUT), apply pending migrations outside production, then "
+            "serve until Ctrl-C or SIGTERM."
+        ),
         epilog=ENVIRONMENT,
         formatter_class=formatter,
     )
@@ -271,9 +270,11 @@ def parser() -> argparse.ArgumentParser:
     db = commands.add_parser(
         "db",
         help="database tasks: migrate, rollback, status, url, dump, seed, stop",
-        description="Database tasks, on DATABASE_URL or the embedded database. Next to a "
-        "running `kinetria serve` on the same KINETRIA_HOME they use its database and leave "
-        "it running.",
+        description=_paragraph(
+            "Database tasks, on DATABASE_URL or the embedded database. Next to a running "
+            "`kinetria serve` on the same KINETRIA_HOME they use its database and leave it "
+            "running."
+        ),
         epilog=ENVIRONMENT,
         formatter_class=formatter,
     )
@@ -282,7 +283,7 @@ def parser() -> argparse.ArgumentParser:
         action = actions.add_parser(
             name,
             help=summary,
-            description=summary[0].upper() + summary[1:] + ".",
+            description=_paragraph(summary[0].upper() + summary[1:] + "."),
             epilog=ENVIRONMENT,
             formatter_class=formatter,
         )
@@ -315,6 +316,10 @@ def parser() -> argparse.ArgumentParser:
                 help="average set records per user (default 1000)",
             )
     return root
+
+
+def _paragraph(text: str) -> str:
+    return textwrap.fill(text, width=78)
 
 
 def package_version() -> str:
