@@ -142,16 +142,16 @@ def embedded_running(home: Path) -> bool:
 
 
 def test_db_url_prints_and_exits_and_the_database_stays_up_until_db_stop(
-    tmp_path: Path,
+    pg_home: Path,
 ) -> None:
-    env = {"KINETRIA_HOME": str(tmp_path / "home"), "DATABASE_URL": ""}
+    env = {"KINETRIA_HOME": str(pg_home), "DATABASE_URL": ""}
     socket_url = kinetria("db", "url", env=env)
     assert socket_url.returncode == 0, socket_url.stderr
     [url] = socket_url.stdout.splitlines()
     tcp = kinetria("db", "url", "--tcp", env=env)
     assert tcp.returncode == 0, tcp.stderr
     [tcp_url] = tcp.stdout.splitlines()
-    port = int((tmp_path / "home" / PORT_FILE).read_text())
+    port = int((pg_home / PORT_FILE).read_text())
     assert tcp_url == f"postgresql://postgres@127.0.0.1:{port}/kinetria?sslmode=disable"
     for each in (url, tcp_url):  # both commands have exited: the database is still up
         with psycopg.connect(each) as conn:
@@ -163,15 +163,15 @@ def test_db_url_prints_and_exits_and_the_database_stays_up_until_db_stop(
     stopped = kinetria("db", "stop", env=env)
     assert stopped.returncode == 0, stopped.stderr
     assert "stopped" in stopped.stdout
-    assert not embedded_running(tmp_path / "home")
+    assert not embedded_running(pg_home)
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(tcp_url, connect_timeout=2)
 
 
 def test_db_commands_next_to_serve_use_its_database_and_leave_it_running(
-    tmp_path: Path,
+    pg_home: Path,
 ) -> None:
-    home = tmp_path / "home"
+    home = pg_home
     env = {"KINETRIA_HOME": str(home), "DATABASE_URL": "", "KINETRIA_ENV": "development"}
     with running_server(env) as (base, process):
         for action in ("status", "migrate", "status", "dump"):
@@ -191,8 +191,8 @@ def test_db_commands_next_to_serve_use_its_database_and_leave_it_running(
     assert not embedded_running(home)
 
 
-def test_serve_next_to_db_url_leaves_the_database_up_for_the_url(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def test_serve_next_to_db_url_leaves_the_database_up_for_the_url(pg_home: Path) -> None:
+    home = pg_home
     env = {"KINETRIA_HOME": str(home), "DATABASE_URL": ""}
     url = kinetria("db", "url", "--tcp", env=env).stdout.strip()
     with running_server(env) as (base, _):
@@ -204,10 +204,9 @@ def test_serve_next_to_db_url_leaves_the_database_up_for_the_url(tmp_path: Path)
 
 
 @pytest.fixture
-def late_database(tmp_path: Path) -> Iterator[tuple[str, threading.Thread]]:
+def late_database(pg_home: Path) -> Iterator[tuple[str, threading.Thread]]:
     """A PostgreSQL that starts three seconds from now at a known port."""
-    home = tmp_path / "late"
-    home.mkdir()
+    home = pg_home
     port = free_port()
     (home / PORT_FILE).write_text(f"{port}\n")
     started: list[EmbeddedPostgres] = []

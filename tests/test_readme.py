@@ -84,12 +84,12 @@ def test_the_markers_are_few_and_every_block_is_accounted_for() -> None:
     )
 
 
-def test_every_readme_block_runs_as_written_twice_in_a_row(tmp_path: Path) -> None:
+def test_every_readme_block_runs_as_written_twice_in_a_row(tmp_path: Path, pg_home: Path) -> None:
     for tool in ("curl", "jq", "uv", "ip", "unshare"):
         assert shutil.which(tool), f"{tool} is needed to run the README"
     path = tmp_path / "readme.sh"
     path.write_text(script(readme_blocks()))
-    home = tmp_path / "home"
+    home = pg_home
     env = {
         key: value
         for key, value in os.environ.items()

@@ -91,8 +91,8 @@ def test_serves_over_http_with_json_logs(db_url: str) -> None:
     assert "database pool closed" in events
 
 
-def test_embedded_database_starts_persists_and_stops(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def test_embedded_database_starts_persists_and_stops(pg_home: Path) -> None:
+    home = pg_home
     env = {"KINETRIA_HOME": str(home), "DATABASE_URL": ""}
     with running_server(env) as (base, process):
         assert httpx.get(f"{base}/health/ready").json()["database"]["status"] == "ok"
