@@ -17,7 +17,8 @@ import httpx
 import psycopg
 import pytest
 
-from app.cli import DB_ACTIONS, main
+from app.cli import DB_ACTIONS, db_command, main, one_line, parser
+from app.core.config import load_settings
 from app.core.embedded import PORT_FILE, EmbeddedPostgres
 from tests.test_server import free_port, running_server
 
@@ -270,3 +271,49 @@ def test_a_start_up_failure_is_one_line_and_a_nonzero_exit(
     [line] = result.stderr.splitlines()
     assert line.startswith(reason), line
     assert "Traceback" not in result.stderr
+
+
+def run_db(argv: list[str]) -> None:
+    """A `kinetria db …` command in this process (its output captured by pytest)."""
+    args = parser().parse_args(["db", *argv])
+    db_command(load_settings(read_dotenv=False), args)
+
+
+def test_db_commands_in_one_process(
+    pg_home: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KINETRIA_HOME", str(pg_home))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    run_db(["url"])
+    url = capfd.readouterr().out.strip()
+    run_db(["url", "--tcp"])
+    tcp_url = capfd.readouterr().out.strip()
+    assert tcp_url.startswith("postgresql://postgres@127.0.0.1:")
+    for each in (url, tcp_url):
+        with psycopg.connect(each) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    run_db(["migrate"])
+    run_db(["status"])
+    assert "Pending: 0" in capfd.readouterr().out
+    run_db(["stop"])
+    assert capfd.readouterr().out.strip() == "embedded database stopped"
+    assert not embedded_running(pg_home)
+    # with DATABASE_URL, `db url` prints it and `db stop` has nothing to stop
+    monkeypatch.setenv("DATABASE_URL", url)
+    run_db(["url"])
+    assert capfd.readouterr().out.strip() == url
+    with pytest.raises(SystemExit) as refused:
+        run_db(["stop"])
+    assert refused.value.code == 2
+    with pytest.raises(SystemExit) as refused:
+        run_db(["seed"])
+    assert refused.value.code == 2
+    assert "--users" in capfd.readouterr().err
+
+
+def test_a_failed_tool_is_told_in_one_line() -> None:
+    failed = subprocess.CalledProcessError(
+        1, ["/usr/bin/dbmate", "up"], stderr="Error: first\nsecond\n\nthird\nfourth\n"
+    )
+    assert one_line(failed) == "dbmate failed: Error: first; second; third"
+    assert one_line(RuntimeError("")) == "RuntimeError"

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from app.core.ended_logins import CHANNEL, LISTENER_NAME
+from app.core.ended_logins import CHANNEL, LISTENER_NAME, LoginGate
 from app.core.security import issue_access_token
 from app.main import create_app
 from tests.api import UserWithToken
@@ -258,3 +258,25 @@ def test_without_a_listening_connection_every_request_asks_the_database(
         refused = client.get("/v1/workouts", headers=auth)
         assert refused.status_code == 401
         assert refused.json()["error_code"] == "invalid_token"
+
+
+def test_a_notification_forgets_what_it_names_and_an_unreadable_one_everything() -> None:
+    gate = LoginGate("postgresql://unused", connect_timeout_s=1.0, capacity=2)
+    gate.listening = True
+    ann, bob, login, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    gate._remember(ann, login)  # pyright: ignore[reportPrivateUsage]
+    gate._remember(ann, other)  # pyright: ignore[reportPrivateUsage]
+    gate._remember(bob, None)  # pyright: ignore[reportPrivateUsage]
+    gate.ended(json.dumps({"user_id": str(ann), "login_id": str(login)}))
+    assert gate._standing == {ann: {other}, bob: {None}}  # pyright: ignore[reportPrivateUsage]
+    gate.ended(json.dumps({"user_id": str(bob), "login_id": None}))
+    assert gate._standing == {ann: {other}}  # pyright: ignore[reportPrivateUsage]
+    gate.ended("not json")
+    assert gate._standing == {}  # pyright: ignore[reportPrivateUsage]
+    # bounded: the oldest user is forgotten first
+    for user in (ann, bob, uuid.uuid4()):
+        gate._remember(user, None)  # pyright: ignore[reportPrivateUsage]
+    assert ann not in gate._standing  # pyright: ignore[reportPrivateUsage]
+    for _ in range(3):
+        gate.ended(json.dumps({"user_id": str(uuid.uuid4()), "login_id": None}))
+    assert len(gate._events_of) <= 2  # pyright: ignore[reportPrivateUsage]
