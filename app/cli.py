@@ -1,12 +1,18 @@
-"""`kinetria serve` and `kinetria db …`."""
+"""kinetria: serve the Kinetria API and manage its database.
+
+Settings come from environment variables (and `.env`); see the README's configuration
+table. Without DATABASE_URL, every command uses the embedded PostgreSQL under KINETRIA_HOME
+(default ./.kinetria), sharing it with any other kinetria command using that home."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Generator
 from contextlib import contextmanager
@@ -14,34 +20,62 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+
 from app.core.config import ConfigError, Environment, Settings, load_settings
+from app.core.db import DatabaseUnavailable, wait_for_database
 from app.core.logs import configure_logging
 from app.core.migrate import run_dbmate
 
 if TYPE_CHECKING:
     from granian.server.common import AbstractServer
 
+    from app.core.embedded import EmbeddedPostgres
+
 log = logging.getLogger("kinetria")
+
+
+class StartupError(Exception):
+    """A reason the command cannot start, told in one line."""
 
 
 @contextmanager
 def database(settings: Settings) -> Generator[str]:
-    """The configured database's URL, or a started embedded one (stopped on exit)."""
+    """The configured database's URL, or the embedded one's: started unless another
+    kinetria process on the same home runs it; on exit, stopped only when no other process
+    uses it and nobody asked to keep it running (`kinetria db url`)."""
     if settings.database_url:
         yield settings.database_url
         return
-    from app.core.embedded import EmbeddedPostgres
-
-    started = time.perf_counter()
-    embedded = EmbeddedPostgres(settings.home)
-    log.info(
-        "embedded database started",
-        extra={"duration_ms": round((time.perf_counter() - started) * 1000)},
-    )
+    embedded = embedded_database(settings)
     try:
         yield embedded.url
     finally:
         embedded.stop()
+
+
+def embedded_database(settings: Settings) -> EmbeddedPostgres:
+    from app.core.embedded import EmbeddedPostgres
+
+    started = time.perf_counter()
+    try:
+        embedded = EmbeddedPostgres(settings.home)
+    except (OSError, RuntimeError, subprocess.SubprocessError, psycopg.Error) as exc:
+        raise StartupError(f"the embedded database did not start: {one_line(exc)}") from exc
+    log.info(
+        "embedded database open",
+        extra={"duration_ms": round((time.perf_counter() - started) * 1000)},
+    )
+    return embedded
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, subprocess.CalledProcessError):
+        output = (exc.stderr or exc.output or "").strip() if isinstance(exc.stderr, str) else ""
+        text = f"{Path(str(exc.cmd[0])).name} failed" + (f": {output}" if output else "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "; ".join(lines[:3]) if lines else type(exc).__name__
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -49,6 +83,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     port = args.port or settings.port
     workers = args.workers or settings.workers
     with database(settings) as url:
+        # the database may still be starting (compose, a restart): wait for it, then migrate
+        try:
+            asyncio.run(wait_for_database(settings, url))
+        except DatabaseUnavailable as exc:
+            raise StartupError(str(exc)) from None
         if settings.env != Environment.PRODUCTION:
             run_dbmate(url, "up", capture=True)
             log.info("migrations applied")
@@ -113,12 +152,14 @@ def db_command(settings: Settings, args: argparse.Namespace) -> None:
     if args.action in ("backup", "restore") and args.file is None:
         print(f"kinetria: db {args.action} needs FILE", file=sys.stderr)
         raise SystemExit(2)
+    if args.action == "stop":
+        stop_embedded(settings)
+        return
+    if args.action == "url":
+        print_url(settings, tcp=args.tcp)
+        return
     with database(settings) as url:
         match args.action:
-            case "url":
-                print(url)
-                if not settings.database_url:
-                    input("embedded database running; press Enter to stop it: ")
             case "migrate":
                 run_dbmate(url, "up", dump_schema=True)
             case "rollback":
@@ -133,6 +174,40 @@ def db_command(settings: Settings, args: argparse.Namespace) -> None:
                 backup_or_restore(url, args)
             case _:
                 raise AssertionError(args.action)
+
+
+def print_url(settings: Settings, *, tcp: bool) -> None:
+    """Print the database URL and exit: the embedded database stays up for whoever uses the
+    URL, until `kinetria db stop`."""
+    if settings.database_url:
+        print(settings.database_url)
+        return
+    embedded = embedded_database(settings)
+    embedded.keep_running()
+    try:
+        if tcp and not embedded.tcp:
+            raise StartupError(
+                "the running embedded database listens on its socket only (started by an "
+                "older version): stop it with `kinetria db stop`, then ask again"
+            )
+        print(embedded.tcp_url() if tcp else embedded.url, flush=True)
+    finally:
+        embedded.stop()
+
+
+def stop_embedded(settings: Settings) -> None:
+    if settings.database_url:
+        print("kinetria: db stop stops the embedded database; DATABASE_URL is set", file=sys.stderr)
+        raise SystemExit(2)
+    embedded = embedded_database(settings)
+    if embedded.stop(force=True):
+        print("embedded database stopped")
+    else:
+        pids = ", ".join(str(pid) for pid in embedded.other_holders())
+        print(
+            f"embedded database left running for the kinetria processes using it ({pids}); "
+            "it stops when the last of them ends"
+        )
 
 
 def seed(url: str, args: argparse.Namespace) -> None:
@@ -169,41 +244,121 @@ def backup_or_restore(url: str, args: argparse.Namespace) -> None:
         raise SystemExit(1) from None
 
 
+ENVIRONMENT = """environment:
+  DATABASE_URL      PostgreSQL URL; unset: the embedded database under KINETRIA_HOME
+  KINETRIA_HOME     where the embedded database keeps its data (default ./.kinetria)
+  KINETRIA_ENV      development (default), test or production
+  all settings: README, "Configuration" (also read from .env)"""
+
+DB_ACTIONS: dict[str, str] = {
+    "migrate": "apply pending migrations and rewrite db/schema.sql",
+    "rollback": "roll back the latest migration and rewrite db/schema.sql",
+    "status": "list applied and pending migrations",
+    "url": "print the database URL and exit; the embedded database stays up until "
+    "`kinetria db stop`",
+    "dump": "rewrite db/schema.sql from the database",
+    "seed": "fill an empty database with demo data (after pending migrations; not in production)",
+    "stop": "stop the embedded database (it stays up while a kinetria process uses it)",
+    "backup": "write the database to FILE (pg_dump, custom format)",
+    "restore": "restore FILE into the database, which must be empty unless --clean",
+}
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="kinetria", description=__doc__)
-    commands = root.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="migrate and serve the API")
-    serve_parser.add_argument("--host")
-    serve_parser.add_argument("--port", type=int)
-    serve_parser.add_argument("--workers", type=int)
-    db = commands.add_parser("db", help="database tasks")
-    db.add_argument(
-        "action",
-        choices=["migrate", "rollback", "status", "url", "dump", "seed", "backup", "restore"],
+    formatter = argparse.RawDescriptionHelpFormatter
+    root = argparse.ArgumentParser(
+        prog="kinetria", description=__doc__, epilog=ENVIRONMENT, formatter_class=formatter
     )
-    db.add_argument(
-        "file", nargs="?", type=Path, help="the backup file of `db backup` and `db restore`"
+    root.add_argument("--version", action="version", version=f"kinetria {package_version()}")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_parser = commands.add_parser(
+        "serve",
+        help="migrate (outside production) and serve the API",
+        description=_paragraph(
+            "Serve the API with Granian. Without DATABASE_URL, start the embedded PostgreSQL "
+            "(or use the one another kinetria command runs on the same home); wait for the "
+            "database (DB_STARTUP_TIMEOUT), apply pending migrations outside production, then "
+            "serve until Ctrl-C or SIGTERM."
+        ),
+        epilog=ENVIRONMENT,
+        formatter_class=formatter,
     )
-    db.add_argument(
-        "--clean",
-        action="store_true",
-        help="db restore: replace the objects the backup holds in a database that is not empty",
+    serve_parser.add_argument(
+        "--host", metavar="ADDRESS", help="address to listen on (env HOST, default 127.0.0.1)"
     )
-    seeding = db.add_argument_group("seed", "options of `db seed` (demo data, README: Demo data)")
-    seeding.add_argument("--users", type=_positive, help="users to create")
-    seeding.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    seeding.add_argument(
-        "--end-date",
-        type=date.fromisoformat,
-        help="YYYY-MM-DD: the history ends at 00:00 UTC that day (default today)",
+    serve_parser.add_argument(
+        "--port", type=int, metavar="N", help="port to listen on (env PORT, default 8000)"
     )
-    seeding.add_argument(
-        "--sets-per-user",
-        type=_positive,
-        default=1000,
-        help="average set records per user (default 1000)",
+    serve_parser.add_argument(
+        "--workers", type=int, metavar="N", help="worker processes (env WORKERS, default 1)"
     )
+    db = commands.add_parser(
+        "db",
+        help="database tasks: migrate, rollback, status, url, dump, seed, stop, backup, restore",
+        description=_paragraph(
+            "Database tasks, on DATABASE_URL or the embedded database. Next to a running "
+            "`kinetria serve` on the same KINETRIA_HOME they use its database and leave it "
+            "running."
+        ),
+        epilog=ENVIRONMENT,
+        formatter_class=formatter,
+    )
+    actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, summary in DB_ACTIONS.items():
+        action = actions.add_parser(
+            name,
+            help=summary,
+            description=_paragraph(summary[0].upper() + summary[1:] + "."),
+            epilog=ENVIRONMENT,
+            formatter_class=formatter,
+        )
+        if name == "url":
+            action.add_argument(
+                "--tcp",
+                action="store_true",
+                help="the embedded database's URL over TCP on 127.0.0.1 (for GUI clients) "
+                "instead of its Unix socket (default: the socket)",
+            )
+        if name in ("backup", "restore"):
+            action.add_argument("file", nargs="?", type=Path, metavar="FILE", help="the backup")
+        if name == "restore":
+            action.add_argument(
+                "--clean",
+                action="store_true",
+                help="replace the objects the backup holds in a database that is not empty",
+            )
+        if name == "seed":
+            seeding = action.add_argument_group("seed", "demo data (README: Demo data)")
+            seeding.add_argument(
+                "--users", type=_positive, metavar="N", help="users to create (required)"
+            )
+            seeding.add_argument(
+                "--seed", type=int, default=1, metavar="S", help="random seed (default 1)"
+            )
+            seeding.add_argument(
+                "--end-date",
+                type=date.fromisoformat,
+                metavar="YYYY-MM-DD",
+                help="the history ends at 00:00 UTC that day (default today)",
+            )
+            seeding.add_argument(
+                "--sets-per-user",
+                type=_positive,
+                default=1000,
+                metavar="M",
+                help="average set records per user (default 1000)",
+            )
     return root
+
+
+def _paragraph(text: str) -> str:
+    return textwrap.fill(text, width=78)
+
+
+def package_version() -> str:
+    from importlib.metadata import version
+
+    return version("kinetria")
 
 
 def _positive(text: str) -> int:
@@ -226,8 +381,11 @@ def main(argv: list[str] | None = None) -> None:
             serve(settings, args)
         else:
             db_command(settings, args)
+    except StartupError as exc:
+        print(f"kinetria: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     except subprocess.CalledProcessError as exc:
-        print(f"kinetria: {exc.cmd[0]} failed: {exc.stderr or ''}", file=sys.stderr)
+        print(f"kinetria: {one_line(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None

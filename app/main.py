@@ -32,6 +32,7 @@ from app.core import passwords, security
 from app.core.client_address import ClientAddresses
 from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, migration_versions, open_pool
+from app.core.ended_logins import LoginGate
 from app.core.errors import check_json_body, exception_handlers
 from app.core.logs import configure_logging
 from app.core.request_log import with_request_context
@@ -61,10 +62,14 @@ def create_app(settings: Settings) -> Litestar:
     limiter = ratelimit.RateLimiter(settings, addresses)
 
     replica_url = settings.database_replica_url
+    login_gate = LoginGate(
+        settings.database_listen_url or database_url,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
-        async with open_pool(settings, database_url) as pool:
+        async with open_pool(settings, database_url) as pool, login_gate.running():
             app.state.pool = pool
             if replica_url is None:
                 app.state.replica_pool = pool
@@ -117,6 +122,7 @@ def create_app(settings: Settings) -> Litestar:
                 "replica_pool": None,
                 "token_verifier": security.AccessTokenVerifier(settings),
                 "client_addresses": addresses,
+                "login_gate": login_gate,
             }
         ),
         dependencies={

@@ -212,7 +212,7 @@ async def list_mine(
     operation_id="endLogin",
     summary="End one of your logins",
     description="Revokes the login's refresh token, so that device has to log in again "
-    "(its current access token lapses within minutes). 404 `login_not_found` when it is "
+    "(its access tokens stop working at once). 404 `login_not_found` when it is "
     "not one of your active logins.",
     status_code=204,
     responses=responses(404, codes={404: "login_not_found"}, takes_input=False),

@@ -83,6 +83,18 @@ def admin_url() -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+@pytest.fixture
+def pg_home() -> Iterator[Path]:
+    """A KINETRIA_HOME for an embedded database of the test's own: under the system temp
+    directory, not pytest's (a pytest starting elsewhere on the machine resets its base
+    directory to 0700, locking out the server's own system user when running as root)."""
+    home = Path(tempfile.mkdtemp(prefix="kinetria-home-"))
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")

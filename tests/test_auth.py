@@ -675,8 +675,12 @@ def test_logout_ends_the_login(client: Client, db_url: str) -> None:
     assert labels == ["laptop"]
     [row] = audit_rows(db_url, "logout")
     assert str(row["user_id"]) == tokens["user"]["id"]
-    # logging out again changes nothing and still answers 204
-    again = me.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    # the ended login's access token stops at once (ended means ended)
+    assert_error(me.get("/v1/me"), 401, "invalid_token")
+    # logging out the ended login again (from the other device) changes nothing: 204
+    again = signed_in(client, other).post(
+        "/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert again.status_code == 204
     assert len(audit_rows(db_url, "logout")) == 1
 

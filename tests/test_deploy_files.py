@@ -3,9 +3,11 @@ configuration variable is documented."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
+import psycopg
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,3 +88,17 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
     for sources in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, re.MULTILINE):
         for source in sources.split():
             assert source not in ignored, f"the image needs {source}"
+
+
+def test_compose_squawk_and_the_embedded_database_name_one_postgresql_major(admin_url: str) -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    image = re.fullmatch(r"postgres:(\d+)(\D.*)?", compose["services"]["db"]["image"])
+    assert image
+    squawk = re.search(r'^pg_version = "(\d+)\.', (ROOT / ".squawk.toml").read_text(), re.M)
+    assert squawk
+    with psycopg.connect(admin_url) as conn:
+        row = conn.execute("SELECT current_setting('server_version_num')::int / 10000").fetchone()
+    assert row
+    assert image[1] == squawk[1] == embedded_postgres_major() == "18"
+    if "TEST_DATABASE_URL" not in os.environ:  # the suite's own server is the embedded one
+        assert row[0] == 18

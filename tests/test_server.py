@@ -91,12 +91,13 @@ def test_serves_over_http_with_json_logs(db_url: str) -> None:
     assert "database pool closed" in events
 
 
-def test_embedded_database_starts_persists_and_stops(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def test_embedded_database_starts_persists_and_stops(pg_home: Path) -> None:
+    home = pg_home
     env = {"KINETRIA_HOME": str(home), "DATABASE_URL": ""}
-    url = f"postgresql://postgres@/kinetria?host={home.resolve() / 'pgdata'}"
     with running_server(env) as (base, process):
         assert httpx.get(f"{base}/health/ready").json()["database"]["status"] == "ok"
+        port = int((home / "postgres.port").read_text())  # the home's port, kept for next time
+        url = f"postgresql://postgres@/kinetria?host={home.resolve() / 'pgdata'}&port={port}"
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE kept_between_runs (x int)")
         stop(process)

@@ -65,6 +65,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_timeout_ms: int = 250
     trusted_proxies: tuple[str, ...] = ()
     trusted_proxy_header: str = "x-forwarded-for"
+    # ended logins: the connection that LISTENs for them (None: DATABASE_URL's server)
+    database_listen_url: str | None = None
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -127,6 +129,8 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "trusted_proxy_header": env.str(
             "TRUSTED_PROXY_HEADER", "x-forwarded-for", validate=_check_proxy_header
         ),
+        # ended logins: LISTEN needs a session of its own (not PgBouncer's transaction mode)
+        "database_listen_url": env.str("DATABASE_LISTEN_URL", "") or None,
     }
     problems: list[str] = []
     prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))
@@ -140,8 +144,15 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         errors: dict[str, Any] = exc.error_messages  # pyright: ignore[reportAssignmentType]
         for name, messages in errors.items():
             problems.append(f"{name}: {' '.join(str(m) for m in _flatten(messages))}")
-    if values["pool_min_size"] > values["pool_max_size"]:
+    sizes = (values["pool_min_size"], values["pool_max_size"])
+    if all(isinstance(size, int) for size in sizes) and sizes[0] > sizes[1]:
         problems.append("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
+    for name, key in (
+        ("DATABASE_URL", "database_url"),
+        ("DATABASE_LISTEN_URL", "database_listen_url"),
+    ):
+        if values[key] and not _is_postgres_url(values[key]):
+            problems.append(f"{name}: not a PostgreSQL URL (postgresql://user@host:5432/name)")
     if values["env"] == Environment.PRODUCTION:
         secret: str = values["jwt_secret"]
         if secret == DEFAULT_JWT_SECRET:
@@ -218,6 +229,19 @@ def _check_networks(networks: list[str]) -> None:
             raise ValidationError(
                 f"{network!r} is not an IP address or CIDR network (e.g. 10.0.0.0/8)"
             ) from None
+
+
+def _is_postgres_url(url: str) -> bool:
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    if not url.startswith(("postgresql://", "postgres://")):
+        return False
+    try:
+        conninfo_to_dict(url)
+    except ProgrammingError:
+        return False
+    return True
 
 
 def _flatten(messages: Any) -> list[Any]:

@@ -128,8 +128,19 @@ async def require_access_token(
             "This route needs an access token: Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    verifier: AccessTokenVerifier = connection.app.state.token_verifier
-    connection.scope["state"]["user"] = verifier.verify(token.strip())
+    state = connection.app.state
+    verifier: AccessTokenVerifier = state.token_verifier
+    user = verifier.verify(token.strip())
+    # ended means ended: a login or account that ended is refused at once (one query per
+    # login and process; the gate hears of ended logins through LISTEN/NOTIFY)
+    await state.login_gate.admit(
+        user_id=user.id,
+        login_id=user.login_id,
+        pool=state.pool,
+        queries=state.queries,
+        slow_query_ms=state.settings.slow_query_ms,
+    )
+    connection.scope["state"]["user"] = user
 
 
 def provide_current_user(

@@ -1,10 +1,20 @@
 -- End one of the user's active logins (DELETE /v1/me/logins/{id}): revoke its live token;
--- touches nothing when the login is not the user's or is already over.
+-- touches nothing when the login is not the user's or is already over. Tells every server,
+-- when the transaction commits, that the login has ended (channel kinetria_logins_ended).
 -- returns: none
-UPDATE refresh_tokens
-SET revoked_at = now()
-WHERE family_id = %(login_id)s
-    AND user_id = %(user_id)s
-    AND retired_at IS NULL
-    AND revoked_at IS NULL
-    AND expires_at > now();
+WITH ended AS (
+    UPDATE refresh_tokens
+    SET revoked_at = now()
+    WHERE family_id = %(login_id)s
+        AND user_id = %(user_id)s
+        AND retired_at IS NULL
+        AND revoked_at IS NULL
+        AND expires_at > now()
+    RETURNING user_id, family_id
+)
+SELECT
+FROM ended,
+    LATERAL pg_notify(
+        'kinetria_logins_ended',
+        json_build_object('user_id', ended.user_id, 'login_id', ended.family_id)::text
+    ) AS notified;

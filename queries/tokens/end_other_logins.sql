@@ -1,9 +1,20 @@
 -- End every login of the user except keep_login_id (all of them when it is NULL), after a
--- password change: revoke their live tokens (refresh_tokens_active_user_id_idx).
+-- password change: revoke their live tokens (refresh_tokens_active_user_id_idx). Tells
+-- every server, when the transaction commits, which logins have ended (channel
+-- kinetria_logins_ended, one notification per login).
 -- returns: none
-UPDATE refresh_tokens
-SET revoked_at = now()
-WHERE user_id = %(user_id)s
-    AND retired_at IS NULL
-    AND revoked_at IS NULL
-    AND family_id IS DISTINCT FROM %(keep_login_id)s::uuid;
+WITH ended AS (
+    UPDATE refresh_tokens
+    SET revoked_at = now()
+    WHERE user_id = %(user_id)s
+        AND retired_at IS NULL
+        AND revoked_at IS NULL
+        AND family_id IS DISTINCT FROM %(keep_login_id)s::uuid
+    RETURNING user_id, family_id
+)
+SELECT
+FROM ended,
+    LATERAL pg_notify(
+        'kinetria_logins_ended',
+        json_build_object('user_id', ended.user_id, 'login_id', ended.family_id)::text
+    ) AS notified;

@@ -1,9 +1,20 @@
 -- End a login: revoke the live token of one of the user's token families (its retired
--- tokens are unusable already and stay as they are, for reuse detection).
+-- tokens are unusable already and stay as they are, for reuse detection). Tells every
+-- server, when the transaction commits, that the login has ended (channel
+-- kinetria_logins_ended).
 -- returns: none
-UPDATE refresh_tokens
-SET revoked_at = now()
-WHERE family_id = %(family_id)s
-    AND user_id = %(user_id)s
-    AND retired_at IS NULL
-    AND revoked_at IS NULL;
+WITH ended AS (
+    UPDATE refresh_tokens
+    SET revoked_at = now()
+    WHERE family_id = %(family_id)s
+        AND user_id = %(user_id)s
+        AND retired_at IS NULL
+        AND revoked_at IS NULL
+    RETURNING user_id, family_id
+)
+SELECT
+FROM ended,
+    LATERAL pg_notify(
+        'kinetria_logins_ended',
+        json_build_object('user_id', ended.user_id, 'login_id', ended.family_id)::text
+    ) AS notified;
