@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -18,7 +20,9 @@ from app import audit, auth, exercises, health, sessions, sets, stats, tokens, u
 from app.core import passwords, security
 from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, migration_versions, open_pool
+from app.core.deadline import timing_of
 from app.core.errors import check_json_body, exception_handlers
+from app.core.lifecycle import Lifecycle, die_with_parent
 from app.core.logs import configure_logging
 from app.core.request_log import with_request_context
 
@@ -43,15 +47,24 @@ def create_app(settings: Settings) -> Litestar:
         raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
     database_url = settings.database_url
     queries = load_queries()
+    lifecycle = Lifecycle.from_env()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
-        async with open_pool(settings, database_url) as pool:
+        async with open_pool(settings, database_url) as pool, lifecycle.watching():
             app.state.pool = pool
             yield
 
-    async def provide_db(state: State) -> AsyncGenerator[Db]:
-        async with state.pool.connection() as conn:
+    async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[Db]:
+        # a connection within what is left of the pool timeout since the request arrived
+        timing = timing_of(request.scope)
+        if timing is None:
+            async with state.pool.connection() as conn:
+                yield Db(conn, queries, settings.slow_query_ms)
+            return
+        waiting = time.perf_counter()
+        async with state.pool.connection(timeout=timing.connection_timeout()) as conn:
+            timing.queued_s += time.perf_counter() - waiting
             yield Db(conn, queries, settings.slow_query_ms)
 
     app = Litestar(
@@ -64,6 +77,7 @@ def create_app(settings: Settings) -> Litestar:
                 "migration_versions": migration_versions(),
                 "queries": queries,
                 "pool": None,
+                "lifecycle": lifecycle,
                 "token_verifier": security.AccessTokenVerifier(settings),
             }
         ),
@@ -92,7 +106,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,
     )
-    app.asgi_handler = with_request_context(app.asgi_handler)
+    app.asgi_handler = with_request_context(app.asgi_handler, settings, lifecycle)
     return app
 
 
@@ -100,6 +114,7 @@ def app_from_env() -> Litestar:
     """Entry point for the ASGI server's workers (the CLI sets DATABASE_URL first)."""
     settings = load_settings()
     configure_logging(settings.log_level)
+    die_with_parent()
     app = create_app(settings)
     # What exists now (modules, routes, the app) lives as long as the process: keep it out of
     # the collector's full passes, which otherwise pause requests for tens of milliseconds.

@@ -42,6 +42,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 5
     login_window_s: int = 900
     cors_origins: tuple[str, ...] = ()
+    # reliability: connections, deadlines, readiness and drain (README "Reliability")
+    pool_max_waiting: int = 64
+    http_max_connections: int = 1024
+    http_header_timeout_s: float = 30.0
+    http_body_timeout_s: float = 30.0
+    ready_timeout_s: float = 0.8
+    shutdown_drain_s: float = 5.0
+    shutdown_timeout_s: float = 30.0
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -90,6 +98,18 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "login_max_failures": env.int("LOGIN_MAX_FAILURES", 5, validate=positive),
         "login_window_s": env.int("LOGIN_WINDOW_S", 900, validate=positive),
         "cors_origins": tuple(env.list("CORS_ALLOWED_ORIGINS", [])),
+        # reliability: connections, deadlines, readiness and drain (README "Reliability")
+        "pool_max_waiting": env.int("DB_POOL_MAX_WAITING", 64, validate=Range(min=0)),
+        "http_max_connections": env.int("HTTP_MAX_CONNECTIONS", 1024, validate=positive),
+        "http_header_timeout_s": env.float(
+            "HTTP_HEADER_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=3600)
+        ),
+        "http_body_timeout_s": env.float(
+            "HTTP_BODY_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=3600)
+        ),
+        "ready_timeout_s": env.float("READY_TIMEOUT_S", 0.8, validate=Range(min=0.05, max=10)),
+        "shutdown_drain_s": env.float("SHUTDOWN_DRAIN_S", 5.0, validate=Range(min=0)),
+        "shutdown_timeout_s": env.float("SHUTDOWN_TIMEOUT_S", 30.0, validate=Range(min=0.1)),
     }
     problems: list[str] = []
     try:

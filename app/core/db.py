@@ -234,6 +234,8 @@ async def open_pool(
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
+        # more requests than this waiting for a connection: the next is refused at once (503)
+        max_waiting=settings.pool_max_waiting,
         kwargs=connection_kwargs(settings),
         configure=configure_connection,
         open=False,
