@@ -19,7 +19,7 @@ from litestar.types import ControllerRouterHandler
 from app import audit, auth, exercises, health, sessions, sets, stats, tokens, users, workouts
 from app.core import passwords, security
 from app.core.config import Settings, load_settings
-from app.core.db import Db, load_queries, migration_versions, open_pool
+from app.core.db import Db, keep_reconnecting, load_queries, migration_versions, open_pool
 from app.core.deadline import timing_of
 from app.core.errors import check_json_body, exception_handlers
 from app.core.lifecycle import Lifecycle, die_with_parent
@@ -53,7 +53,8 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
         async with open_pool(settings, database_url) as pool, lifecycle.watching():
             app.state.pool = pool
-            yield
+            async with keep_reconnecting(app.state, settings, database_url):
+                yield
 
     async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[Db]:
         # a connection within what is left of the pool timeout since the request arrived
@@ -62,10 +63,16 @@ def create_app(settings: Settings) -> Litestar:
             async with state.pool.connection() as conn:
                 yield Db(conn, queries, settings.slow_query_ms)
             return
+        pool = state.pool  # the same pool takes it back, should it be replaced meanwhile
         waiting = time.perf_counter()
-        async with state.pool.connection(timeout=timing.connection_timeout()) as conn:
+        try:
+            conn = await pool.getconn(timeout=timing.connection_timeout())
+        finally:
             timing.queued_s += time.perf_counter() - waiting
+        try:
             yield Db(conn, queries, settings.slow_query_ms)
+        finally:
+            await pool.putconn(conn)
 
     app = Litestar(
         route_handlers=route_handlers(),

@@ -265,6 +265,8 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         ) from None
     except msgspec.DecodeError:
         return  # malformed JSON: Litestar answers it
+    except UnicodeDecodeError:  # a string that is not UTF-8 (msgspec does not wrap it)
+        raise BadRequest("bad_request", "The request body is not valid UTF-8") from None
 
 
 def _database_error(request: Request[Any, Any, Any], exc: psycopg.Error) -> Response[ErrorBody]:

@@ -68,15 +68,16 @@ class Lifecycle:
 
 
 def die_with_parent() -> None:
-    """In a server worker: get SIGTERM when the main process dies, however it dies (so no
-    orphan keeps serving after `kill -9` of the main process). Linux only; elsewhere a
-    no-op."""
+    """In a server worker: get SIGKILL when the main process dies, however it dies (so no
+    orphan keeps serving after `kill -9` of the main process; SIGTERM would not do: a worker
+    stopping gracefully keeps serving its keep-alive connections until the main process,
+    gone, kills it). Linux only; elsewhere a no-op."""
     main_pid = os.environ.get(MAIN_PID_ENV)
     if not main_pid or os.uname().sysname != "Linux":
         return
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         log.warning("cannot ask to die with the parent", extra={"errno": ctypes.get_errno()})
         return
     if os.getppid() != int(main_pid):  # the parent died before we asked
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -133,6 +133,8 @@ def with_request_context(
 
         async def send_with_request_id(message: Message) -> None:
             nonlocal status, started
+            if cut_short:
+                return  # answered already, at the deadline
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
@@ -143,20 +145,45 @@ def with_request_context(
                 message["headers"] = headers
             await send(message)
 
+        def log_line() -> None:
+            if log.isEnabledFor(logging.INFO):
+                _write_access_line(request_id, method, route_of(scope), status, timing)
+
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         cut_short = False
+        app_done = False
+        late: asyncio.Task[None] | None = None
+
+        async def answer_late() -> None:
+            """The 503 at the deadline, sent at once: a cancelled query can take psycopg
+            seconds to give up (it asks the server to cancel it, then waits)."""
+            nonlocal status
+            status = 503
+            try:
+                await send_error(
+                    send,
+                    503,
+                    "deadline_exceeded",
+                    "The request took too long, try again shortly",
+                    request_id,
+                    [(b"retry-after", b"1"), (b"x-request-id", request_id.encode("ascii"))],
+                )
+                log_line()  # now, not when the cancelled query gives up
+            finally:
+                if task is not None and not app_done:
+                    task.cancel()
 
         def at_deadline() -> None:
-            nonlocal handle, cut_short
+            nonlocal handle, cut_short, started, late
             if started or task is None:
                 return
             left = timing.deadline() - time.perf_counter()
             if receiving or left > 0.001:  # the body's time moves the deadline on
                 handle = loop.call_later(max(left, 0.01), at_deadline)
                 return
-            cut_short = True
-            task.cancel()
+            cut_short = started = True  # from now on, what the app sends is dropped
+            late = loop.create_task(answer_late())
 
         handle = loop.call_later(timing.budget_s, at_deadline)
         try:
@@ -178,20 +205,15 @@ def with_request_context(
                 if not cut_short or task is None:
                     raise
                 task.uncancel()
-                if not started:
-                    await send_error(
-                        send_with_request_id,
-                        503,
-                        "deadline_exceeded",
-                        "The request took too long, try again shortly",
-                        request_id,
-                        [(b"retry-after", b"1")],
-                    )
+            finally:
+                app_done = True
+            if late is not None:
+                await late
         finally:
             handle.cancel()
             current_request_id.reset(token)
-            if log.isEnabledFor(logging.INFO):
-                _write_access_line(request_id, method, route_of(scope), status, timing)
+            if late is None:
+                log_line()
 
     return request_context
 
