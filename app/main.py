@@ -20,7 +20,7 @@ from app import audit, auth, exercises, health, sessions, sets, stats, tokens, u
 from app.core import passwords, security
 from app.core.config import Settings, load_settings
 from app.core.db import Db, keep_reconnecting, load_queries, migration_versions, open_pool
-from app.core.deadline import timing_of
+from app.core.deadline import ConnectionGate, timing_of
 from app.core.errors import check_json_body, exception_handlers
 from app.core.lifecycle import Lifecycle, die_with_parent
 from app.core.logs import configure_logging
@@ -48,6 +48,7 @@ def create_app(settings: Settings) -> Litestar:
     database_url = settings.database_url
     queries = load_queries()
     lifecycle = Lifecycle.from_env()
+    gate = ConnectionGate(settings.pool_max_size, settings.pool_max_waiting)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
@@ -63,16 +64,24 @@ def create_app(settings: Settings) -> Litestar:
             async with state.pool.connection() as conn:
                 yield Db(conn, queries, settings.slow_query_ms)
             return
-        pool = state.pool  # the same pool takes it back, should it be replaced meanwhile
         waiting = time.perf_counter()
         try:
-            conn = await pool.getconn(timeout=timing.connection_timeout())
-        finally:
+            await gate.acquire(timing.connection_timeout())
+        except BaseException:
             timing.queued_s += time.perf_counter() - waiting
+            raise
         try:
-            yield Db(conn, queries, settings.slow_query_ms)
+            pool = state.pool  # the same pool takes it back, should it be replaced meanwhile
+            try:
+                conn = await pool.getconn(timeout=timing.connection_timeout())
+            finally:
+                timing.queued_s += time.perf_counter() - waiting
+            try:
+                yield Db(conn, queries, settings.slow_query_ms)
+            finally:
+                await pool.putconn(conn)
         finally:
-            await pool.putconn(conn)
+            gate.release()
 
     app = Litestar(
         route_handlers=route_handlers(),
