@@ -91,8 +91,10 @@ def postgres() -> Iterator[OwnPostgres]:
     try:
         yield server
     finally:
-        server.embedded.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        try:
+            server.embedded.stop()
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 class Server:
