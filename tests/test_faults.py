@@ -253,7 +253,7 @@ def test_idle_keep_alive_connections_do_not_block_a_new_client(postgres: OwnPost
     with running_server(env_for(url)) as (base, _):
         idle: list[socket.socket] = []
         try:
-            for _ in range(4 * POOL * 5):  # 20: ten times the pool, each used once then idle
+            for _ in range(4 * POOL * 5):  # 40: twenty times the pool, each used once, then idle
                 sock = socket.create_connection(("127.0.0.1", port_of(base)), timeout=5)
                 sock.sendall(raw_request())
                 assert read_response(sock).startswith(b"HTTP/1.1 200")
