@@ -18,7 +18,7 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -26,10 +26,10 @@ from app.core.config import ConfigError, Environment, Settings, load_settings
 from app.core.db import DatabaseUnavailable, wait_for_database
 from app.core.logs import configure_logging
 from app.core.migrate import run_dbmate
+from app.core.server import PortInUse, check_port
+from app.core.server import run as run_server
 
 if TYPE_CHECKING:
-    from granian.server.common import AbstractServer
-
     from app.core.embedded import EmbeddedPostgres
 
 log = logging.getLogger("kinetria")
@@ -82,6 +82,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
+    try:
+        check_port(host, port)  # before starting a database for nothing
+    except PortInUse as exc:
+        print(f"kinetria: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     with database(settings) as url:
         # the database may still be starting (compose, a restart): wait for it, then migrate
         try:
@@ -93,50 +98,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             log.info("migrations applied")
         os.environ["DATABASE_URL"] = url
         log.info("serving", extra={"host": host, "port": port, "workers": workers})
-        http_server(
-            "app.main:app_from_env", settings, host=host, port=port, workers=workers
-        ).serve()
+        run_server("app.main:app_from_env", settings, host=host, port=port, workers=workers)
     log.info("stopped")
-
-
-def http_server(
-    target: str, settings: Settings, *, host: str, port: int, workers: int
-) -> AbstractServer[Any]:
-    """The HTTP server for an ASGI app factory named `module:function` (the benchmark's
-    floors run on it too, so they compare like with like)."""
-    from granian import Granian
-    from granian.constants import Interfaces, Loops
-
-    return Granian(
-        target,
-        factory=True,
-        address=host,
-        port=port,
-        workers=workers,
-        interface=Interfaces.ASGI,
-        loop=Loops.uvloop,
-        # a worker takes as many requests at once as it has connections; the rest wait in
-        # the server's queue, which is far cheaper than the pool's (measured: +25% req/s)
-        backpressure=settings.pool_max_size,
-        log_dictconfig=_granian_logging(settings.log_level),
-    )
-
-
-def _granian_logging(level: str) -> dict[str, object]:
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "app.core.logs.JsonFormatter"}},
-        "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "json"},
-        },
-        "root": {"handlers": ["console"], "level": level},
-        "loggers": {
-            "_granian": {"handlers": ["console"], "level": level, "propagate": False},
-            "granian.access": {"handlers": ["console"], "level": level, "propagate": False},
-            "psycopg.pool": {"level": "ERROR"},
-        },
-    }
 
 
 def db_command(settings: Settings, args: argparse.Namespace) -> None:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from importlib.metadata import version
 
 import msgspec
 from litestar import Response, Router, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
-from psycopg_pool import AsyncConnectionPool
 
-from app.core.config import Settings
-from app.core.db import Db, Queries
+from app.core.readiness import NotReady, check_readiness
 
 SERVICE = "kinetria"
 VERSION = version("kinetria")
 PUBLIC = {"public": True}  # on each route: a router's opt would open its OPTIONS route too
-# A readiness probe answers fast: not ready when no connection comes within this time.
-CONNECTION_TIMEOUT_S = 2.0
 
 
 class Health(msgspec.Struct):
@@ -39,26 +34,33 @@ class Readiness(msgspec.Struct):
     service: str
     version: str
     database: DatabaseStatus
+    # why not ready: draining, database_unreachable, migrations_pending, pool_exhausted
+    reason: str | None = None
 
 
 _HEALTH = Health(status="ok", service=SERVICE, version=VERSION)
-_UNAVAILABLE = Readiness(
-    "unavailable", SERVICE, VERSION, DatabaseStatus("unavailable", None, None, [])
-)
 
 
-async def applied_migrations(db: Db) -> set[str]:
-    """The versions of the migrations applied to the database."""
-    versions: list[str] = await db.scalar("health/applied_migrations")
-    return set(versions)
-
-
-def readiness(*, expected: list[str], applied: set[str], latency_ms: float) -> Readiness:
-    """Ready when every migration this build ships (`expected`) is applied."""
+def readiness(
+    *, expected: list[str], applied: set[str], latency_ms: float, reason: NotReady | None = None
+) -> Readiness:
+    """Ready when every migration this build ships (`expected`) is applied and nothing
+    else (`reason`) stands in the way."""
     pending = [v for v in expected if v not in applied]
     status = "migrations_pending" if pending else "ok"
     database = DatabaseStatus(status, latency_ms, max(applied) if applied else None, pending)
-    return Readiness("unavailable" if pending else "ok", SERVICE, VERSION, database)
+    if pending and reason is None:
+        reason = NotReady.MIGRATIONS_PENDING
+    return Readiness(
+        "unavailable" if reason else "ok", SERVICE, VERSION, database, reason and reason.value
+    )
+
+
+def not_ready(reason: NotReady) -> Readiness:
+    database = DatabaseStatus(
+        "unavailable" if reason == NotReady.DATABASE_UNREACHABLE else "unknown", None, None, []
+    )
+    return Readiness("unavailable", SERVICE, VERSION, database, reason.value)
 
 
 @get("/", operation_id="getHealth", opt=PUBLIC)
@@ -74,18 +76,20 @@ async def health() -> Health:
     responses={503: ResponseSpec(data_container=Readiness, description="Not ready")},
 )
 async def ready(state: State) -> Response[Readiness]:
-    """Readiness: the database answers and every migration this build ships is applied."""
-    pool: AsyncConnectionPool = state.pool
-    settings: Settings = state.settings
-    queries: Queries = state.queries
-    started = time.perf_counter()
-    try:
-        async with pool.connection(timeout=CONNECTION_TIMEOUT_S) as conn:
-            applied = await applied_migrations(Db(conn, queries, settings.slow_query_ms))
-    except Exception:  # any failure to reach or read the database means not ready
-        return Response(_UNAVAILABLE, status_code=503)
-    latency_ms = round((time.perf_counter() - started) * 1000, 2)
-    body = readiness(expected=state.migration_versions, applied=applied, latency_ms=latency_ms)
+    """Readiness, within READY_TIMEOUT_S: the database answers a connection of the probe's
+    own, every migration this build ships is applied, the pool has a connection to give,
+    and the server is not draining for a stop. 503 with the `reason` otherwise."""
+    reason, probe = await check_readiness(
+        settings=state.settings, pool=state.pool, queries=state.queries, lifecycle=state.lifecycle
+    )
+    if probe is None or probe.applied is None or probe.latency_ms is None:
+        return Response(not_ready(reason or NotReady.DATABASE_UNREACHABLE), status_code=503)
+    body = readiness(
+        expected=state.migration_versions,
+        applied=probe.applied,
+        latency_ms=probe.latency_ms,
+        reason=reason,
+    )
     return Response(body, status_code=200 if body.status == "ok" else 503)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncGenerator
+import time
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +15,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
+from psycopg_pool import AsyncConnectionPool
 
 from app import (
     audit,
@@ -31,9 +33,11 @@ from app import (
 from app.core import passwords, security
 from app.core.client_address import ClientAddresses
 from app.core.config import Settings, load_settings
-from app.core.db import Db, load_queries, migration_versions, open_pool
+from app.core.db import Db, keep_reconnecting, load_queries, migration_versions, open_pool
+from app.core.deadline import ConnectionGate, timing_of
 from app.core.ended_logins import LoginGate
 from app.core.errors import check_json_body, exception_handlers
+from app.core.lifecycle import Lifecycle, die_with_parent
 from app.core.logs import configure_logging
 from app.core.request_log import with_request_context
 
@@ -60,28 +64,64 @@ def create_app(settings: Settings) -> Litestar:
     queries = load_queries()
     addresses = ClientAddresses(settings.trusted_proxies, settings.trusted_proxy_header)
     limiter = ratelimit.RateLimiter(settings, addresses)
-
     replica_url = settings.database_replica_url
     login_gate = LoginGate(
         settings.database_listen_url or database_url,
         connect_timeout_s=settings.db_connect_timeout_s,
     )
+    lifecycle = Lifecycle.from_env()
+    gate = ConnectionGate(settings.pool_max_size, settings.pool_max_waiting)
+    replica_gate = ConnectionGate(settings.pool_max_size, settings.pool_max_waiting)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
-        async with open_pool(settings, database_url) as pool, login_gate.running():
+        async with (
+            open_pool(settings, database_url) as pool,
+            lifecycle.watching(),
+            login_gate.running(),
+        ):
             app.state.pool = pool
-            if replica_url is None:
-                app.state.replica_pool = pool
-                yield
-                return
-            async with open_pool(settings, replica_url, name="kinetria-replica") as replica:
-                app.state.replica_pool = replica
-                yield
+            async with keep_reconnecting(app.state, settings, database_url):
+                if replica_url is None:
+                    yield
+                    return
+                async with open_pool(settings, replica_url, name="kinetria-replica") as replica:
+                    app.state.replica_pool = replica
+                    yield
+
+    @asynccontextmanager
+    async def pooled(
+        pool_of: Callable[[], AsyncConnectionPool[Any]],
+        gate: ConnectionGate,
+        request: Request[Any, Any, Any],
+    ) -> AsyncGenerator[Db]:
+        """A connection within what is left of the pool timeout since the request arrived."""
+        timing = timing_of(request.scope)
+        if timing is None:
+            async with pool_of().connection() as conn:
+                yield Db(conn, queries, settings.slow_query_ms)
+            return
+        waiting = time.perf_counter()
+        try:
+            await gate.acquire(timing.connection_timeout())
+        except BaseException:
+            timing.queued_s += time.perf_counter() - waiting
+            raise
+        try:
+            pool = pool_of()  # the same pool takes it back, should it be replaced meanwhile
+            try:
+                conn = await pool.getconn(timeout=timing.connection_timeout())
+            finally:
+                timing.queued_s += time.perf_counter() - waiting
+            try:
+                yield Db(conn, queries, settings.slow_query_ms)
+            finally:
+                await pool.putconn(conn)
+        finally:
+            gate.release()
 
     async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[Db]:
-        async with state.pool.connection() as conn:
-            db = Db(conn, queries, settings.slow_query_ms)
+        async with pooled(lambda: state.pool, gate, request) as db:
             await limiter.check(db, request)  # the route's rate limit, if it has one
             yield db
 
@@ -91,14 +131,15 @@ def create_app(settings: Settings) -> Litestar:
         """The statistics' connection: from DATABASE_REPLICA_URL's pool when it is set (a
         read replica, which may lag the primary), else the primary's. The rate limit is
         always counted on the primary: a replica cannot write."""
-        if state.replica_pool is not state.pool:
-            await limiter.check_on_primary(
-                state.pool, request, lambda conn: Db(conn, queries, settings.slow_query_ms)
-            )
-        async with state.replica_pool.connection() as conn:
-            db = Db(conn, queries, settings.slow_query_ms)
-            if state.replica_pool is state.pool:
+        if state.replica_pool is None:
+            async with pooled(lambda: state.pool, gate, request) as db:
                 await limiter.check(db, request)
+                yield db
+            return
+        await limiter.check_on_primary(
+            state.pool, request, lambda conn: Db(conn, queries, settings.slow_query_ms)
+        )
+        async with pooled(lambda: state.replica_pool, replica_gate, request) as db:
             yield db
 
     handlers = [
@@ -120,6 +161,7 @@ def create_app(settings: Settings) -> Litestar:
                 "queries": queries,
                 "pool": None,
                 "replica_pool": None,
+                "lifecycle": lifecycle,
                 "token_verifier": security.AccessTokenVerifier(settings),
                 "client_addresses": addresses,
                 "login_gate": login_gate,
@@ -150,7 +192,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,
     )
-    app.asgi_handler = with_request_context(app.asgi_handler)
+    app.asgi_handler = with_request_context(app.asgi_handler, settings, lifecycle)
     return app
 
 
@@ -158,6 +200,7 @@ def app_from_env() -> Litestar:
     """Entry point for the ASGI server's workers (the CLI sets DATABASE_URL first)."""
     settings = load_settings()
     configure_logging(settings.log_level)
+    die_with_parent()
     app = create_app(settings)
     # What exists now (modules, routes, the app) lives as long as the process: keep it out of
     # the collector's full passes, which otherwise pause requests for tens of milliseconds.

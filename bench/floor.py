@@ -1,6 +1,6 @@
 """Floors for GET /v1/workouts/{id}: its SQL file, through the same pool and row mapping,
 served over HTTP by the least an app can do, on the same server settings as `kinetria serve`
-(`app.cli.http_server`). No access token, access log, security headers or error shape:
+(`app.core.server.http_server`). No access token, access log, security headers or error shape:
 
 - `asgi_app`: a bare ASGI callable, no framework;
 - `litestar_app`: a Litestar app with that one route and nothing else.
@@ -26,9 +26,9 @@ import msgspec
 from litestar import Litestar, MediaType, Response, get
 from litestar.params import FromPath
 
-from app.cli import http_server
 from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, open_pool
+from app.core.server import http_server
 from app.workouts import Workout
 
 _JSON = (b"content-type", b"application/json")

@@ -67,6 +67,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxy_header: str = "x-forwarded-for"
     # ended logins: the connection that LISTENs for them (None: DATABASE_URL's server)
     database_listen_url: str | None = None
+    # reliability: connections, deadlines, readiness and drain (README "Reliability")
+    pool_max_waiting: int = 64
+    http_max_connections: int = 1024
+    http_header_timeout_s: float = 30.0
+    http_body_timeout_s: float = 30.0
+    ready_timeout_s: float = 0.8
+    shutdown_drain_s: float = 5.0
+    shutdown_timeout_s: float = 30.0
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -131,6 +139,18 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         ),
         # ended logins: LISTEN needs a session of its own (not PgBouncer's transaction mode)
         "database_listen_url": env.str("DATABASE_LISTEN_URL", "") or None,
+        # reliability: connections, deadlines, readiness and drain (README "Reliability")
+        "pool_max_waiting": env.int("DB_POOL_MAX_WAITING", 64, validate=Range(min=0)),
+        "http_max_connections": env.int("HTTP_MAX_CONNECTIONS", 1024, validate=positive),
+        "http_header_timeout_s": env.float(
+            "HTTP_HEADER_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=3600)
+        ),
+        "http_body_timeout_s": env.float(
+            "HTTP_BODY_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=3600)
+        ),
+        "ready_timeout_s": env.float("READY_TIMEOUT_S", 0.8, validate=Range(min=0.05, max=10)),
+        "shutdown_drain_s": env.float("SHUTDOWN_DRAIN_S", 5.0, validate=Range(min=0)),
+        "shutdown_timeout_s": env.float("SHUTDOWN_TIMEOUT_S", 30.0, validate=Range(min=0.1)),
     }
     problems: list[str] = []
     prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))

@@ -4,6 +4,7 @@ run one named SQL file and map its rows to msgspec Structs."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -230,21 +231,29 @@ async def wait_for_database(settings: Settings, url: str) -> None:
             delay = min(delay * 2, 5.0)
 
 
-@asynccontextmanager
-async def open_pool(
+def new_pool(
     settings: Settings, url: str, *, name: str = "kinetria"
-) -> AsyncGenerator[AsyncConnectionPool[psycopg.AsyncConnection[Any]]]:
-    await wait_for_database(settings, url)
-    pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]](
+) -> AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
+    return AsyncConnectionPool[psycopg.AsyncConnection[Any]](
         url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
+        # more requests than this waiting for a connection: the next is refused at once (503)
+        max_waiting=settings.pool_max_waiting,
         kwargs=connection_kwargs(settings),
         configure=configure_connection,
         open=False,
         name=name,
     )
+
+
+@asynccontextmanager
+async def open_pool(
+    settings: Settings, url: str, *, name: str = "kinetria"
+) -> AsyncGenerator[AsyncConnectionPool[psycopg.AsyncConnection[Any]]]:
+    await wait_for_database(settings, url)
+    pool = new_pool(settings, url, name=name)
     await pool.open(wait=True, timeout=max(settings.db_connect_timeout_s, 1.0))
     log.info(
         "database pool open",
@@ -259,3 +268,50 @@ async def open_pool(
     finally:
         await pool.close(timeout=5.0)
         log.info("database pool closed", extra={"pool": name})
+
+
+_CONNECTION_ERRORS = "connections_errors"
+_WATCH_INTERVAL_S = 0.2
+
+
+@asynccontextmanager
+async def keep_reconnecting(holder: Any, settings: Settings, url: str) -> AsyncGenerator[None]:
+    """While the app runs: once the pool has failed to connect (the database went away),
+    look every 0.2 s whether the database answers again, and when it does, put a fresh pool
+    in `holder.pool` at once. psycopg's pool retries with an exponential backoff (1, 2, 4,
+    8 s, ...), so after an outage of a few seconds it would wait seconds more before
+    reconnecting; the fresh pool connects now. The pool that failed is closed (its waiting
+    requests get 503); a pool put in place here is closed on exit."""
+    original = holder.pool
+    task = asyncio.create_task(_reconnect_when_back(holder, settings, url))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if holder.pool is not original:
+            await holder.pool.close(timeout=5.0)
+
+
+async def _reconnect_when_back(holder: Any, settings: Settings, url: str) -> None:
+    pool: AsyncConnectionPool[Any] = holder.pool
+    seen = pool.get_stats().get(_CONNECTION_ERRORS, 0)
+    while True:
+        await asyncio.sleep(_WATCH_INTERVAL_S)
+        pool = holder.pool
+        errors = pool.get_stats().get(_CONNECTION_ERRORS, 0)
+        if errors == seen:
+            continue
+        try:
+            async with asyncio.timeout(max(0.5, settings.db_connect_timeout_s)):
+                probe = await psycopg.AsyncConnection.connect(url, **connection_kwargs(settings))
+            await probe.close()
+        except (TimeoutError, psycopg.Error, OSError):
+            continue  # still down: look again
+        fresh = new_pool(settings, url)
+        await fresh.open(wait=False)
+        holder.pool = fresh
+        seen = 0
+        log.warning("database back: a fresh pool replaces the one that lost it")
+        await pool.close(timeout=0)

@@ -24,6 +24,7 @@ from litestar.params import BodyKwarg
 from litestar.types import ExceptionHandlersMap
 from psycopg import errors as pg
 from psycopg_pool import PoolTimeout
+from psycopg_pool import TooManyRequests as PoolFull
 
 log = logging.getLogger("kinetria.errors")
 
@@ -34,6 +35,7 @@ _STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     409: "conflict",
     412: "precondition_failed",
     413: "payload_too_large",
@@ -105,6 +107,10 @@ class Unprocessable(ApiError):
 
 class TooManyRequests(ApiError):
     status_code = 429
+
+
+class UnsupportedMediaType(ApiError):
+    status_code = 415
 
 
 def field_error(
@@ -202,6 +208,8 @@ def _validation_details(extra: Any) -> list[dict[str, Any]] | None:
     return details or None
 
 
+# application/json, or a structured +json type, with or without parameters (charset)
+_JSON_MEDIA_TYPE = re.compile(r"^\s*application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
 _BODY_DECODER = "strict_body_decoder"  # in a route handler's `opt`, set on its first request
 
 
@@ -239,6 +247,12 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
     body = await request.body()
     if not body:
         return  # an optional body left out, or a missing one Litestar answers
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not _JSON_MEDIA_TYPE.match(content_type):
+        raise UnsupportedMediaType(
+            "unsupported_media_type",
+            "The request body must be JSON (Content-Type: application/json)",
+        )
     try:
         decode(body)
     except msgspec.ValidationError as exc:
@@ -251,6 +265,8 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         ) from None
     except msgspec.DecodeError:
         return  # malformed JSON: Litestar answers it
+    except UnicodeDecodeError:  # a string that is not UTF-8 (msgspec does not wrap it)
+        raise BadRequest("bad_request", "The request body is not valid UTF-8") from None
 
 
 def _database_error(request: Request[Any, Any, Any], exc: psycopg.Error) -> Response[ErrorBody]:
@@ -289,7 +305,9 @@ def _database_error(request: Request[Any, Any, Any], exc: psycopg.Error) -> Resp
     return _unexpected(request, exc)
 
 
-def _pool_timeout(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[ErrorBody]:
+def _pool_timeout(
+    request: Request[Any, Any, Any], exc: PoolTimeout | PoolFull
+) -> Response[ErrorBody]:
     log.warning("no database connection in time", extra={"request_id": request_id_of(request)})
     return error_response(
         request,
@@ -315,6 +333,7 @@ exception_handlers: ExceptionHandlersMap = {
     ValidationException: _validation_error,
     HTTPException: _http_exception,
     PoolTimeout: _pool_timeout,
+    PoolFull: _pool_timeout,  # DB_POOL_MAX_WAITING requests wait already
     psycopg.Error: _database_error,
     Exception: _unexpected,
 }
