@@ -10,8 +10,7 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
 from app import audit, auth, exercises, health, sessions, sets, stats, tokens, users, workouts
@@ -20,11 +19,26 @@ from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, migration_versions, open_pool
 from app.core.errors import check_json_body, exception_handlers
 from app.core.logs import configure_logging
+from app.core.openapi import openapi_config
 from app.core.request_log import with_request_context
 
 
+def with_complete_options(router: Router) -> Router:
+    """`router` with an OPTIONS answer on each path that lists every method of the path.
+
+    A Router adds its handlers one by one, and the OPTIONS handler a path gets is made with
+    its first handler: `Allow` would list that handler's methods only (GET, OPTIONS on a path
+    that also serves POST) while a 405 lists them all. Each path's route is made again here
+    from its handlers at once, without the old OPTIONS handler, so both agree."""
+    for index, route in enumerate(router.routes):
+        if isinstance(route, HTTPRoute):
+            handlers = [h for h in route.route_handlers if h.http_methods != {"OPTIONS"}]
+            router.routes[index] = HTTPRoute(path=route.path, route_handlers=handlers)
+    return router
+
+
 def route_handlers() -> list[ControllerRouterHandler]:
-    return [
+    routers = [
         health.router,
         auth.router,
         users.router,
@@ -36,6 +50,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         sets.router,
         stats.router,
     ]
+    return [with_complete_options(router) for router in routers]
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -81,13 +96,10 @@ def create_app(settings: Settings) -> Litestar:
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
-        openapi_config=OpenAPIConfig(
+        openapi_config=openapi_config(
             title="Kinetria API",
             version=health.VERSION,
             description="Plan workouts, log training sessions set by set, follow progress.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
-            openapi_router=Router("/schema", route_handlers=[], opt={"public": True}),
         ),
         logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,

@@ -144,6 +144,11 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         message = "No such resource"
     elif status == 405:
         message = f"Method {request.method} not allowed here"
+        headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
+        allow = next((v for k, v in (exc.headers or {}).items() if k.lower() == "allow"), None)
+        if allow:  # in the order OPTIONS lists them
+            headers["Allow"] = ", ".join(sorted(m.strip() for m in allow.split(",")))
+        exc.headers = headers
     elif status == 413:
         message = "The request body is too large"
     return error_response(request, status, code, message, None, exc.headers)
