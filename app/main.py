@@ -53,6 +53,33 @@ def route_handlers() -> list[ControllerRouterHandler]:
     return [with_complete_options(router) for router in routers]
 
 
+# What browser code may send, and read, across origins: the bearer token, the conditional
+# request headers and the request id; the ETag, the URL of a created resource, how long to
+# wait, the rate limits and the request id.
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "X-Request-ID",
+    "RateLimit",
+    "RateLimit-Policy",
+]
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the configured origins only (none by default). A preflight needs no token."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings) -> Litestar:
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
@@ -93,9 +120,7 @@ def create_app(settings: Settings) -> Litestar:
         before_send=[security.add_security_headers],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
-        if settings.cors_origins
-        else None,
+        cors_config=cors_config(settings),
         openapi_config=openapi_config(
             title="Kinetria API",
             version=health.VERSION,

@@ -351,3 +351,33 @@ def test_tokens_made_by_the_app_carry_the_login(db_url: str) -> None:
     token = issue_access_token(settings, uuid.uuid4(), login_id)
     claims = jwt.decode(token, TEST_JWT_SECRET, algorithms=["HS256"], audience="kinetria-api")
     assert claims["sid"] == str(login_id)
+
+
+def test_cors_exposes_the_headers_clients_read_and_preflight_needs_no_token(
+    db_url: str,
+) -> None:
+    origin = "https://app.example.com"
+    app = create_app(make_settings(db_url, cors_origins=(origin,)))
+    with TestClient(app) as client:
+        for path, method in (("/v1/workouts", "POST"), ("/v1/sessions/x/finish", "POST")):
+            preflight = client.options(
+                path,
+                headers={
+                    "Origin": origin,
+                    "Access-Control-Request-Method": method,
+                    "Access-Control-Request-Headers": "authorization, content-type, if-match",
+                },
+            )  # no Authorization: browsers never send it on a preflight
+            assert preflight.status_code in (200, 204), path
+            assert preflight.headers["access-control-allow-origin"] == origin
+            allowed = preflight.headers["access-control-allow-headers"].lower()
+            for header in ("authorization", "content-type", "if-match"):
+                assert header in allowed, (header, allowed)
+        ann = signed_in(client, register(client))
+        made = ann.post("/v1/workouts", json={"name": "Push"}, headers={"Origin": origin})
+        assert made.status_code == 201
+        exposed = {
+            h.strip().lower() for h in made.headers["access-control-expose-headers"].split(",")
+        }
+        assert {"etag", "x-request-id", "retry-after", "location"} <= exposed
+        assert all(made.headers[h] for h in ("etag", "location", "x-request-id"))
