@@ -4,7 +4,9 @@ error codes, security is declared, and OPTIONS agrees with 405 on every path."""
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -341,3 +343,73 @@ def test_an_unknown_docs_path_answers_the_error_shape(
     body = response.json()
     assert body["error_code"] == "not_found"
     assert body["request_id"]
+
+
+# --- error codes: every one the code can raise is documented --------------------------------
+
+_ERRORS = {
+    "ApiError",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "Conflict",
+    "PreconditionFailed",
+    "Unprocessable",
+    "TooManyRequests",
+}
+# Answers of the platform itself rather than of an operation: a path or method that does
+# not exist, and what the generic handlers answer for a database rule no operation expects
+# to break (each a bug to fix by naming the constraint where it happens).
+_PLATFORM_CODES = {"not_found", "method_not_allowed", "internal_error", "conflict", "in_use"}
+_PLATFORM_CODES |= {"invalid_reference", "constraint_violation"}
+
+
+def raised_codes() -> dict[str, set[str]]:
+    """Every `error_code` written in app/, by file: the first string of a call to an error
+    class, and the string after the class in `partial(...)`, `Violation(...)` and
+    `field_error(...)`."""
+    found: dict[str, set[str]] = {}
+    for source in sorted(Path("app").rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            args = node.args
+            if name in {"partial", "Violation", "field_error"} and args:
+                first = args[0]
+                if getattr(first, "id", None) in _ERRORS:
+                    args = args[1:]
+                else:
+                    continue
+            elif name not in _ERRORS:
+                continue
+            if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
+                found.setdefault(str(source), set()).add(args[0].value)
+    return found
+
+
+def documented_codes(document: dict[str, Any]) -> set[str]:
+    return {
+        code
+        for item in document["paths"].values()
+        for operation in item.values()
+        for answer in operation["responses"].values()
+        for code in answer.get("content", {}).get("application/json", {}).get("examples", {})
+    }
+
+
+def test_every_error_code_in_the_code_is_documented(document: dict[str, Any]) -> None:
+    by_file = raised_codes()
+    raised = set().union(*by_file.values())
+    assert {"workout_not_found", "id_conflict", "etag_mismatch", "invalid_muscles"} <= raised
+    missing = raised - documented_codes(document) - _PLATFORM_CODES
+    assert not missing, {f: sorted(c & missing) for f, c in by_file.items() if c & missing}
+
+
+def test_the_suite_checks_raised_codes_against_their_operation() -> None:
+    # tests/conftest.py records every error answered during the run, by operation, and
+    # fails the run when one is not documented on the operation that answered it
+    from tests import conftest
+
+    assert conftest.ANSWERED_ERRORS is not None
