@@ -330,6 +330,7 @@ _FIXED_CODES = {412: ["etag_mismatch"], 413: ["payload_too_large"]}
 # Messages of the documented examples, for the codes whose message a client may show as is.
 _EXAMPLE_MESSAGES = {
     "validation_error": "The request is not valid",
+    "bad_request": "JSON is malformed. Input data was truncated",
     "payload_too_large": "The request body is too large",
     "missing_token": "This route needs an access token: Authorization: Bearer <token>",
     "invalid_token": "The access token is not valid",

@@ -330,6 +330,7 @@ def _document_answers(
     if has_body or "400" in answers or any(p.get("in") in ("query", "header") for p in params):
         codes.setdefault(400, []).insert(0, "validation_error")
     if has_body:
+        codes[400].append("bad_request")  # the body is not JSON at all
         codes[413] = ["payload_too_large"]
     if _uses_database(handler):
         codes[503] = ["service_unavailable", "database_unavailable", "timeout"]
