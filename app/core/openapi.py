@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Iterator
+from enum import Enum
 from importlib.resources import files
 from typing import Any, get_args, get_origin
 
@@ -188,11 +189,15 @@ def _answer_types(handler: HTTPRouteHandler) -> list[Any]:
     return types
 
 
-def _struct_classes(types: list[Any]) -> dict[str, type[msgspec.Struct]]:
-    """Every Struct reachable from `types`, by the name its schema component has."""
-    found: dict[str, type[msgspec.Struct]] = {}
+def _named_classes(types: list[Any]) -> dict[str, type[Any]]:
+    """Every Struct and Enum reachable from `types`, by the name its schema component has."""
+    found: dict[str, type[Any]] = {}
 
     def walk(info: msgspec.inspect.Type) -> None:
+        if isinstance(info, msgspec.inspect.EnumType):
+            found[info.cls.__name__] = info.cls
+        if isinstance(info, msgspec.inspect.Metadata):
+            walk(info.type)
         if isinstance(info, msgspec.inspect.StructType):
             if info.cls.__name__ in found:
                 return
@@ -278,11 +283,15 @@ def build_document(app: Litestar) -> dict[str, Any]:
         [*request_types, *answer_types], ref_template=_REF
     )
     _, request_components = msgspec.json.schema_components(request_types, ref_template=_REF)
-    structs = _struct_classes(all_types)
+    named = _named_classes(all_types)
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in components.items():
-        cls = structs.get(name)
-        if cls is not None and name not in request_components:
+        cls = named.get(name)
+        if cls is not None and issubclass(cls, Enum):  # in declared order, as in PostgreSQL
+            values = [member.value for member in cls]
+            schema["enum"] = values
+            schema["type"] = "string" if all(isinstance(v, str) for v in values) else "integer"
+        elif cls is not None and name not in request_components:
             properties: dict[str, Any] = schema.get("properties", {})
             if not cls.__struct_config__.omit_defaults:  # every field is sent
                 schema["required"] = list(properties)
