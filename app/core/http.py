@@ -365,7 +365,7 @@ def rate_limited(method: str, path: str) -> bool:
     and refresh per client address; every write and the statistics per user."""
     if path in ("/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh"):
         return True
-    if path.startswith("/v1/auth/") or path.startswith("/health"):
+    if path.startswith("/health"):
         return False
     return method.lower() != "get" or path.startswith("/v1/stats/") or path.endswith("/history")
 
