@@ -5,9 +5,13 @@ would be missing."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,23 +25,24 @@ OFFLINE = [
 ]
 
 
+def _browser_flags(cwd: Path) -> list[str]:
+    return [
+        "--headless",
+        "--no-sandbox",  # tests run as root
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        f"--user-data-dir={cwd / 'profile'}",
+        *OFFLINE,
+    ]
+
+
 def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM, "chromium is needed (apt-get install -y chromium; .ci/run installs it)"
     return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",  # tests run as root
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            f"--user-data-dir={cwd / 'profile'}",
-            *OFFLINE,
-            "--virtual-time-budget=20000",
-            *args,
-        ],
+        [CHROMIUM, *_browser_flags(cwd), "--virtual-time-budget=20000", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -75,3 +80,137 @@ def test_the_docs_page_renders_the_operations_offline(db_url: str, tmp_path: Pat
     assert "Failed to load API definition" not in dom
     assert shot.returncode == 0, shot.stderr[-2000:]
     assert (tmp_path / "docs.png").stat().st_size > 10_000
+
+
+class DevTools:
+    """Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
+    JSON messages ended by NUL on file descriptors 3 and 4), with nothing but the stdlib."""
+
+    def __init__(self, cwd: Path) -> None:
+        assert CHROMIUM, "chromium is needed (apt-get install -y chromium; .ci/run installs it)"
+        to_browser, self._commands = os.pipe()
+        self._events, from_browser = os.pipe()
+        self.process = subprocess.Popen(
+            [
+                "bash",
+                "-c",
+                f'exec "$0" "$@" 3<&{to_browser} 4>&{from_browser}',
+                CHROMIUM,
+                "--remote-debugging-pipe",
+                *_browser_flags(cwd),
+                "about:blank",
+            ],
+            pass_fds=(to_browser, from_browser),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_browser)
+        os.close(from_browser)
+        self._next_id = 0
+        self._buffer = b""
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+
+    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._commands, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self._buffer:
+                chunk = os.read(self._events, 1 << 16)
+                assert chunk, "chromium closed the DevTools pipe"
+                self._buffer += chunk
+            raw, self._buffer = self._buffer.split(b"\0", 1)
+            answer = json.loads(raw)
+            if answer.get("id") == self._next_id:
+                assert "error" not in answer, answer["error"]
+                return answer["result"]
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call(
+            "Runtime.evaluate",
+            self.session,
+            expression=expression,
+            returnByValue=True,
+            awaitPromise=True,
+        )
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 30) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.2)
+        raise AssertionError(f"never true: {expression}")
+
+    def close(self) -> None:
+        try:
+            self.call("Browser.close")
+        finally:
+            self.process.wait(timeout=30)
+            os.close(self._commands)
+            os.close(self._events)
+
+
+# Swagger UI is React: set an input's value through the native setter, then tell React.
+_TYPE_TOKEN = """(() => {
+  const input = document.querySelector('.auth-container input');
+  const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  set.call(input, %s);
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  return true;
+})()"""
+
+
+def test_the_authorize_button_sends_the_token_from_the_docs_page(
+    db_url: str, tmp_path: Path
+) -> None:
+    with running_server({"DATABASE_URL": db_url}) as (base, _):
+        registered = httpx.post(
+            f"{base}/v1/auth/register",
+            json={
+                "email": "docs@example.com",
+                "password": "a long docs password",
+                "display_name": "Docs",
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        token = registered.json()["access_token"]
+        browser = DevTools(tmp_path)
+        try:
+            browser.call("Page.enable", browser.session)
+            browser.call("Page.navigate", browser.session, url=f"{base}/schema")
+            browser.wait_for("!!document.querySelector('.btn.authorize')")
+            browser.evaluate("document.querySelector('.btn.authorize').click()")
+            browser.wait_for("!!document.querySelector('.auth-container input')")
+            browser.evaluate(_TYPE_TOKEN % json.dumps(token))
+            browser.evaluate(
+                "document.querySelector('.auth-container .btn.modal-btn.auth.authorize').click()"
+            )
+            browser.wait_for("!!document.querySelector('.auth-container .btn-done')")
+            browser.evaluate("document.querySelector('.auth-container .btn-done').click()")
+            browser.evaluate(
+                "document.querySelector('#operations-me-getMe .opblock-summary-control').click()"
+            )
+            browser.wait_for("!!document.querySelector('#operations-me-getMe .try-out__btn')")
+            browser.evaluate("document.querySelector('#operations-me-getMe .try-out__btn').click()")
+            browser.wait_for("!!document.querySelector('#operations-me-getMe .execute')")
+            browser.evaluate("document.querySelector('#operations-me-getMe .execute').click()")
+            status = browser.wait_for(
+                "document.querySelector('#operations-me-getMe .live-responses-table"
+                " tr.response .response-col_status')?.innerText"
+            )
+            curl = browser.evaluate(
+                "document.querySelector('#operations-me-getMe .curl')?.innerText"
+            )
+        finally:
+            browser.close()
+    assert status.strip().startswith("200"), status
+    assert f"Authorization: Bearer {token}" in curl, curl
