@@ -380,8 +380,9 @@ def responses(
     status can carry (`codes`, comma-separated). 400 (validation) is included unless the
     route has nothing a client can get wrong (`takes_input=False`: no body, query or typed
     header); 401 (access token) unless the route is `public`, where a 401 is listed only with
-    its own codes. The document adds what every route of a kind answers (413 with a body,
-    503 with the database, 429 where limited; see app/core/openapi.py)."""
+    its own codes. The document adds what every route of a kind answers (400
+    `validation_error` everywhere, as every query string is checked; 413 with a body, 503
+    with the database, 429 where limited; see app/core/openapi.py)."""
     codes = codes or {}
     implied = {400} if takes_input else set[int]()
     if not public:

@@ -335,9 +335,8 @@ def _document_answers(
     declared = handler.responses or {}
     codes = error_codes_of(declared)
     own = {str(s) for s, spec in declared.items() if spec.data_container not in (None, ErrorBody)}
-    params = operation.get("parameters") or []
-    if has_body or "400" in answers or any(p.get("in") in ("query", "header") for p in params):
-        codes.setdefault(400, []).insert(0, "validation_error")
+    # every route checks its query string (text PostgreSQL cannot store is refused)
+    codes.setdefault(400, []).insert(0, "validation_error")
     if has_body:
         codes[400].append("bad_request")  # the body is not JSON at all
         codes[413] = ["payload_too_large"]
