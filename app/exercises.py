@@ -23,6 +23,7 @@ from app.core.db import Db
 from app.core.enums import AuditAction, ExerciseCategory, MuscleGroup
 from app.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.http import (
+    CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
@@ -52,7 +53,11 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, description="1 
 Description = Annotated[str, msgspec.Meta(max_length=10_000)]
 SecondaryMuscles = Annotated[
     list[MuscleGroup],
-    msgspec.Meta(max_length=20, description="Other muscle groups trained (not the primary one)"),
+    msgspec.Meta(
+        max_length=20,
+        description="Other muscle groups trained (not the primary one), each once",
+        extra_json_schema={"uniqueItems": True},  # checked by _check_muscles
+    ),
 ]
 
 
@@ -299,7 +304,7 @@ async def index(
     summary="Create a custom exercise",
     description="Creates one of your own exercises. Send your own `id` to make the request "
     "safe to retry: a replay answers 200 with the stored exercise.",
-    response_headers=ETAG_HEADER,
+    response_headers=CREATED_HEADERS,
     responses={
         **replay_response(Exercise),
         **responses(codes={409: "exercise_name_taken, id_conflict"}),

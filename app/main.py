@@ -12,8 +12,7 @@ from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 from psycopg_pool import AsyncConnectionPool
 
@@ -39,11 +38,26 @@ from app.core.ended_logins import LoginGate
 from app.core.errors import check_json_body, exception_handlers
 from app.core.lifecycle import Lifecycle, die_with_parent
 from app.core.logs import configure_logging
+from app.core.openapi import openapi_config
 from app.core.request_log import with_request_context
 
 
+def with_complete_options(router: Router) -> Router:
+    """`router` with an OPTIONS answer on each path that lists every method of the path.
+
+    A Router adds its handlers one by one, and the OPTIONS handler a path gets is made with
+    its first handler: `Allow` would list that handler's methods only (GET, OPTIONS on a path
+    that also serves POST) while a 405 lists them all. Each path's route is made again here
+    from its handlers at once, without the old OPTIONS handler, so both agree."""
+    for index, route in enumerate(router.routes):
+        if isinstance(route, HTTPRoute):
+            handlers = [h for h in route.route_handlers if h.http_methods != {"OPTIONS"}]
+            router.routes[index] = HTTPRoute(path=route.path, route_handlers=handlers)
+    return router
+
+
 def route_handlers() -> list[ControllerRouterHandler]:
-    return [
+    routers = [
         health.router,
         auth.router,
         users.router,
@@ -55,6 +69,34 @@ def route_handlers() -> list[ControllerRouterHandler]:
         sets.router,
         stats.router,
     ]
+    return [with_complete_options(router) for router in routers]
+
+
+# What browser code may send, and read, across origins: the bearer token, the conditional
+# request headers and the request id; the ETag, the URL of a created resource, how long to
+# wait, the rate limits and the request id.
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "X-Request-ID",
+    "RateLimit",
+    "RateLimit-Policy",
+]
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the configured origins only (none by default). A preflight needs no token."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+        max_age=600,
+    )
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -178,16 +220,11 @@ def create_app(settings: Settings) -> Litestar:
         before_send=[security.add_security_headers, ratelimit.add_rate_limit_fields],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
-        if settings.cors_origins
-        else None,
-        openapi_config=OpenAPIConfig(
+        cors_config=cors_config(settings),
+        openapi_config=openapi_config(
             title="Kinetria API",
             version=health.VERSION,
             description="Plan workouts, log training sessions set by set, follow progress.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
-            openapi_router=Router("/schema", route_handlers=[], opt={"public": True}),
         ),
         logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,

@@ -25,6 +25,7 @@ from app.core.db import Db
 from app.core.enums import AuditAction, WorkoutStatus
 from app.core.errors import ApiError, Conflict, NotFound, Unprocessable
 from app.core.http import (
+    CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
@@ -298,7 +299,7 @@ async def index(
     description="Creates a draft workout with no exercises; add them with "
     "`PUT /v1/workouts/{id}/exercises`. Send your own `id` to make the request safe to "
     "retry: a replay answers 200 with the stored workout.",
-    response_headers=ETAG_HEADER,
+    response_headers=CREATED_HEADERS,
     responses={**replay_response(Workout), **responses(codes={409: "id_conflict"})},
 )
 async def create(

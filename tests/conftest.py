@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -37,6 +38,45 @@ from tests.api import Client, UserWithToken
 from tests.pgbouncer import PgBouncer, running_pgbouncer
 
 TEST_JWT_SECRET = "test-secret-of-more-than-thirty-two-bytes"
+
+# Every error the app answered during the run: (method, documented path, status, error_code).
+ANSWERED_ERRORS: set[tuple[str, str, int, str]] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def errors_answered_are_documented() -> Iterator[None]:
+    """Record each error answered by an operation of the API during the whole run; at the
+    end, every one must be documented on that operation (status and `error_code`)."""
+    from app.core import errors
+    from app.core.openapi import api_document
+
+    original = errors.error_response
+
+    def recording(request: Any, status_code: int, error_code: str, *args: Any) -> Any:
+        template = request.scope.get("path_template")
+        if template and request.scope.get("route_handler") is not None:
+            ANSWERED_ERRORS.add((request.method.lower(), template, status_code, error_code))
+        return original(request, status_code, error_code, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(errors, "error_response", recording)
+        yield
+    document = api_document(create_app(make_settings("postgresql://nobody@127.0.0.1:9/none")))
+    undocumented = []
+    for method, template, status, code in sorted(ANSWERED_ERRORS):
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", template)
+        operation = document["paths"].get(path, {}).get(method)
+        if operation is None or code in _PLATFORM_CODES:
+            continue  # a route of a test's own app, or the platform's answer
+        answer = operation["responses"].get(str(status), {})
+        examples = answer.get("content", {}).get("application/json", {}).get("examples", {})
+        if code not in examples:
+            undocumented.append(f"{method.upper()} {path} {status} {code}")
+    assert not undocumented, "answered but not documented: " + ", ".join(undocumented)
+
+
+# Answered by the platform for any path (a method not served; an unexpected error).
+_PLATFORM_CODES = {"method_not_allowed", "internal_error"}
 
 
 # the PgBouncer the apps connect through, when KINETRIA_TEST_PGBOUNCER=1

@@ -17,7 +17,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from app.core.config import ConfigError, load_settings
-from app.core.security import issue_access_token
+from app.core.security import DOCS_CSP, issue_access_token
 from app.main import create_app
 from tests.api import Client, assert_error, register, signed_in
 from tests.conftest import TEST_JWT_SECRET, make_settings
@@ -214,6 +214,11 @@ def test_every_route_outside_the_allowlist_needs_an_access_token(client: Client)
     assert len(routes) > 10  # the walk sees the whole app
     checked = 0
     for method, path, handler in routes:
+        if method == "OPTIONS":  # tells the methods of the path only: no token needed
+            response = client.options(concrete(path))
+            assert response.status_code == 204, path
+            assert "OPTIONS" in response.headers["allow"], path
+            continue
         public = bool(handler.opt.get("public"))
         assert public == is_allowlisted(method, path), (
             f"{method} {path}: marked public={public}, allowlisted={is_allowlisted(method, path)}"
@@ -294,11 +299,11 @@ def test_security_headers_are_on_every_response(client: Client) -> None:
     for response in responses:
         assert_security_headers(response, api_csp)
         assert response.headers["cache-control"] == "no-store"
-    # the interactive docs load their script from a CDN: only framing is restricted there
+    # the interactive docs run inline scripts and load their files from this origin only
     docs = client.get("/schema")
     assert docs.status_code == 200
-    assert_security_headers(docs, "frame-ancestors 'none'")
-    assert_security_headers(client.get("/schema/openapi.json"), "frame-ancestors 'none'")
+    assert_security_headers(docs, DOCS_CSP.decode())
+    assert_security_headers(client.get("/schema/openapi.json"), DOCS_CSP.decode())
 
 
 def test_no_cross_origin_access_by_default(client: Client) -> None:
@@ -346,3 +351,33 @@ def test_tokens_made_by_the_app_carry_the_login(db_url: str) -> None:
     token = issue_access_token(settings, uuid.uuid4(), login_id)
     claims = jwt.decode(token, TEST_JWT_SECRET, algorithms=["HS256"], audience="kinetria-api")
     assert claims["sid"] == str(login_id)
+
+
+def test_cors_exposes_the_headers_clients_read_and_preflight_needs_no_token(
+    db_url: str,
+) -> None:
+    origin = "https://app.example.com"
+    app = create_app(make_settings(db_url, cors_origins=(origin,)))
+    with TestClient(app) as client:
+        for path, method in (("/v1/workouts", "POST"), ("/v1/sessions/x/finish", "POST")):
+            preflight = client.options(
+                path,
+                headers={
+                    "Origin": origin,
+                    "Access-Control-Request-Method": method,
+                    "Access-Control-Request-Headers": "authorization, content-type, if-match",
+                },
+            )  # no Authorization: browsers never send it on a preflight
+            assert preflight.status_code in (200, 204), path
+            assert preflight.headers["access-control-allow-origin"] == origin
+            allowed = preflight.headers["access-control-allow-headers"].lower()
+            for header in ("authorization", "content-type", "if-match"):
+                assert header in allowed, (header, allowed)
+        ann = signed_in(client, register(client))
+        made = ann.post("/v1/workouts", json={"name": "Push"}, headers={"Origin": origin})
+        assert made.status_code == 201
+        exposed = {
+            h.strip().lower() for h in made.headers["access-control-expose-headers"].split(",")
+        }
+        assert {"etag", "x-request-id", "retry-after", "location"} <= exposed
+        assert all(made.headers[h] for h in ("etag", "location", "x-request-id"))

@@ -3,16 +3,19 @@
 Request bodies are checked here too, for every route alike: a JSON body is decoded strictly
 against the handler's `data` type before Litestar converts it (leniently: it would take "5"
 for 5), and a validation error names the exact location of the bad value (`[3].reps`,
-`email`, or `body` for the whole body).
+`email`, or `body` for the whole body). Text PostgreSQL cannot store (U+0000, unpaired
+surrogates) is refused the same way, in a body or in the query string, on every route.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import msgspec
 import psycopg
@@ -150,6 +153,11 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         message = "No such resource"
     elif status == 405:
         message = f"Method {request.method} not allowed here"
+        headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
+        allow = next((v for k, v in (exc.headers or {}).items() if k.lower() == "allow"), None)
+        if allow:  # in the order OPTIONS lists them
+            headers["Allow"] = ", ".join(sorted(m.strip() for m in allow.split(",")))
+        exc.headers = headers
     elif status == 413:
         message = "The request body is too large"
     return error_response(request, status, code, message, None, exc.headers)
@@ -230,6 +238,64 @@ def _strict_decoder(handler: HTTPRouteHandler) -> Callable[[bytes], object] | No
     return decode
 
 
+# Text PostgreSQL cannot store in a text column: NUL, and UTF-16 surrogates (which JSON can
+# escape one by one, `"\ud800"`, and Python keeps as they are).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_UNSTORABLE_MESSAGE = "Text must be UTF-8 without U+0000 (NUL) or unpaired surrogates"
+
+
+def _unstorable_at(value: Any, path: str) -> str | None:
+    """The location of the first text in a decoded JSON value that cannot be stored."""
+    if isinstance(value, str):
+        return path if _UNSTORABLE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
+            name = str(key)  # pyright: ignore[reportUnknownArgumentType]
+            if _UNSTORABLE.search(name):
+                return f"{path}.{name.encode('unicode_escape').decode()}"
+            found = _unstorable_at(item, f"{path}.{name}")
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            found = _unstorable_at(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _unstorable_text(field: str, source: str) -> BadRequest:
+    return BadRequest(
+        "validation_error",
+        "The request is not valid",
+        details=[{"message": _UNSTORABLE_MESSAGE, "field": field, "source": source}],
+    )
+
+
+def check_text(request: Request[Any, Any, Any], body: bytes | None) -> None:
+    """400 naming the query parameter or body field whose text cannot be stored."""
+    raw: bytes = request.scope.get("query_string", b"")
+    if b"%" in raw:  # what the query string can hide: %00, or bytes that are not UTF-8
+        for part in raw.split(b"&"):
+            name, _, value = part.partition(b"=")
+            try:
+                text = [unquote_to_bytes(x.replace(b"+", b" ")).decode() for x in (name, value)]
+            except UnicodeDecodeError:
+                text = None  # an encoded surrogate (%ED%A0%80) is not UTF-8 either
+            if text is None or any(_UNSTORABLE.search(x) for x in text):
+                field = unquote_to_bytes(name).decode(errors="replace")
+                raise _unstorable_text(field.encode("unicode_escape").decode(), "query")
+    if body and (b"\x00" in body or _UNSTORABLE_ESCAPE.search(body)):
+        try:
+            decoded = json.loads(body)  # keeps lone surrogates, which msgspec refuses to read
+        except ValueError:
+            return  # not JSON: the decoders answer it
+        found = _unstorable_at(decoded, "")
+        if found is not None:
+            raise _unstorable_text(found.removeprefix(".") or "body", "body")
+
+
 async def check_json_body(request: Request[Any, Any, Any]) -> None:
     """`before_request` hook of the app: a JSON body that does not match its type exactly
     ("5" for an int, a number of seconds for a time) is 400 `validation_error` naming the
@@ -243,8 +309,10 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         handler.opt[_BODY_DECODER] = _strict_decoder(handler)
     decode: Callable[[bytes], object] | None = handler.opt[_BODY_DECODER]
     if decode is None:
+        check_text(request, None)
         return
     body = await request.body()
+    check_text(request, body)
     if not body:
         return  # an optional body left out, or a missing one Litestar answers
     content_type = request.headers.get("content-type")

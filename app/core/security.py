@@ -118,8 +118,8 @@ async def require_access_token(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     # async on purpose: Litestar runs a sync guard in a worker thread, per request
-    if handler.opt.get("public"):
-        return
+    if handler.opt.get("public") or connection.scope.get("method") == "OPTIONS":
+        return  # OPTIONS (a CORS preflight too) only tells the methods of a path
     authorization = connection.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -152,8 +152,8 @@ def provide_current_user(
 
 
 # The OWASP REST Security and HTTP Headers cheat sheets' headers for an API. The
-# interactive API docs under the OpenAPI path load their script from a CDN, so they get
-# only `frame-ancestors` from the content security policy.
+# interactive API docs under the OpenAPI path run inline scripts and load their own files
+# from the same origin, so they get a policy of their own.
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -163,7 +163,10 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-resource-policy", b"same-origin"),
 )
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
-DOCS_CSP = b"frame-ancestors 'none'"
+DOCS_CSP = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+    b" img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+)
 NO_STORE = b"no-store"
 
 

@@ -30,6 +30,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from app.core.db import Db
 from app.core.enums import SessionStatus
 from app.core.http import (
+    CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
@@ -93,7 +94,7 @@ async def index(
     "active), whose exercises and targets are copied as the session's plan. Only one "
     "session can be in progress (409 `session_in_progress`). Send your own `id` to make "
     "the request safe to retry: a replay answers 200 with the stored session.",
-    response_headers=ETAG_HEADER,
+    response_headers=CREATED_HEADERS,
     responses={
         **replay_response(Session),
         **responses(
