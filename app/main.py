@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
@@ -13,14 +15,22 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ControllerRouterHandler
+from psycopg_pool import AsyncConnectionPool
 
 from app import audit, auth, exercises, health, sessions, sets, stats, tokens, users, workouts
 from app.core import passwords, security
+from app.core.clients import TrustedProxies
 from app.core.config import Settings, load_settings
 from app.core.db import Db, load_queries, migration_versions, open_pool
 from app.core.errors import check_json_body, exception_handlers
 from app.core.logs import configure_logging
-from app.core.request_log import with_request_context
+from app.core.metrics import Metrics
+from app.core.request_log import note_connection_acquired, with_request_context
+from app.core.tracing import Tracing
+from app.core.tracing import tracer_provider as tracing_provider_from
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 
 def route_handlers() -> list[ControllerRouterHandler]:
@@ -38,21 +48,39 @@ def route_handlers() -> list[ControllerRouterHandler]:
     ]
 
 
-def create_app(settings: Settings) -> Litestar:
+POOL_SAMPLE_S = 1.0  # how often the pool gauges are refreshed
+
+
+def create_app(
+    settings: Settings,
+    *,
+    metrics: Metrics | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Litestar:
+    """The app. `metrics` and `tracer_provider` are built from `settings` unless given
+    (tests pass their own, e.g. a provider with an in-memory exporter)."""
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
     database_url = settings.database_url
     queries = load_queries()
+    metrics = metrics or Metrics()
+    tracing = Tracing(tracer_provider or tracing_provider_from(settings))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
         async with open_pool(settings, database_url) as pool:
             app.state.pool = pool
-            yield
+            sampler = asyncio.create_task(sample_pool(pool, metrics))
+            try:
+                yield
+            finally:
+                sampler.cancel()
+                tracing.shutdown()
 
     async def provide_db(state: State) -> AsyncGenerator[Db]:
         async with state.pool.connection() as conn:
-            yield Db(conn, queries, settings.slow_query_ms)
+            note_connection_acquired()
+            yield Db(conn, queries, settings.slow_query_ms, metrics)
 
     app = Litestar(
         route_handlers=route_handlers(),
@@ -64,7 +92,8 @@ def create_app(settings: Settings) -> Litestar:
                 "migration_versions": migration_versions(),
                 "queries": queries,
                 "pool": None,
-                "token_verifier": security.AccessTokenVerifier(settings),
+                "token_verifier": security.AccessTokenVerifier(settings, metrics=metrics),
+                "metrics": metrics,
             }
         ),
         dependencies={
@@ -92,8 +121,20 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,
     )
-    app.asgi_handler = with_request_context(app.asgi_handler)
+    app.asgi_handler = with_request_context(
+        app.asgi_handler,
+        metrics=metrics,
+        tracing=tracing,
+        trusted_proxies=TrustedProxies(settings.trusted_proxies),
+    )
     return app
+
+
+async def sample_pool(pool: AsyncConnectionPool[Any], metrics: Metrics) -> None:
+    """Refresh the pool gauges every POOL_SAMPLE_S while the app runs."""
+    while True:
+        metrics.set_pool(pool.get_stats())
+        await asyncio.sleep(POOL_SAMPLE_S)
 
 
 def app_from_env() -> Litestar:
@@ -101,6 +142,7 @@ def app_from_env() -> Litestar:
     settings = load_settings()
     configure_logging(settings.log_level)
     app = create_app(settings)
+    app.state.metrics.worker_starts.inc()
     # What exists now (modules, routes, the app) lives as long as the process: keep it out of
     # the collector's full passes, which otherwise pause requests for tens of milliseconds.
     gc.freeze()

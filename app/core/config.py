@@ -10,6 +10,8 @@ import msgspec
 from environs import Env, EnvValidationError
 from marshmallow.validate import OneOf, Range
 
+from app.core.clients import parse_trusted_proxies
+
 DEFAULT_JWT_SECRET = "dev-only-insecure-secret-change-me-in-production"
 MIN_SECRET_BYTES = 32
 
@@ -42,6 +44,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 5
     login_window_s: int = 900
     cors_origins: tuple[str, ...] = ()
+    # observability: the operator listener (metrics, detailed health), proxies, tracing
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9464
+    trusted_proxies: tuple[str, ...] = ()
+    otlp_endpoint: str | None = None
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -90,6 +97,11 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "login_max_failures": env.int("LOGIN_MAX_FAILURES", 5, validate=positive),
         "login_window_s": env.int("LOGIN_WINDOW_S", 900, validate=positive),
         "cors_origins": tuple(env.list("CORS_ALLOWED_ORIGINS", [])),
+        # observability: the operator listener (metrics, detailed health), proxies, tracing
+        "metrics_host": env.str("METRICS_HOST", "127.0.0.1"),
+        "metrics_port": env.int("METRICS_PORT", 9464, validate=Range(min=0, max=65535)),
+        "trusted_proxies": tuple(env.list("TRUSTED_PROXIES", [])),
+        "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
     }
     problems: list[str] = []
     try:
@@ -98,6 +110,10 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         errors: dict[str, Any] = exc.error_messages  # pyright: ignore[reportAssignmentType]
         for name, messages in errors.items():
             problems.append(f"{name}: {' '.join(str(m) for m in _flatten(messages))}")
+    try:
+        parse_trusted_proxies(values["trusted_proxies"])
+    except ValueError as exc:
+        problems.append(f"TRUSTED_PROXIES: {exc}")
     if values["pool_min_size"] > values["pool_max_size"]:
         problems.append("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
     if values["env"] == Environment.PRODUCTION:
