@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 import psycopg
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, values
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.process_collector import ProcessCollector
@@ -334,10 +334,19 @@ def prepare_multiprocess_dir() -> tuple[str, bool]:
         path.mkdir(parents=True, exist_ok=True)
         for stale in path.glob("*.db"):
             stale.unlink()
+        _use_multiprocess_values()
         return str(path), False
     path = tempfile.mkdtemp(prefix="kinetria-metrics-")
     os.environ[MULTIPROC_ENV] = path
+    _use_multiprocess_values()
     return path, True
+
+
+def _use_multiprocess_values() -> None:
+    """prometheus-client picks how values are stored when it is first imported; workers
+    forked from this process inherit that choice, so make it again now that the directory
+    is set."""
+    values.ValueClass = values.get_value_class()
 
 
 @contextmanager
@@ -378,3 +387,4 @@ def operator_listener(settings: Settings, database_url: str) -> Generator[str | 
         if created:
             shutil.rmtree(directory, ignore_errors=True)
             os.environ.pop(MULTIPROC_ENV, None)
+            _use_multiprocess_values()
