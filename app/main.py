@@ -48,7 +48,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
     ]
 
 
-POOL_SAMPLE_S = 1.0  # how often the pool gauges are refreshed
+METRICS_FLUSH_S = 1.0  # how often the metrics see the pool and what requests counted
 
 
 def create_app(
@@ -70,11 +70,12 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
         async with open_pool(settings, database_url) as pool:
             app.state.pool = pool
-            sampler = asyncio.create_task(sample_pool(pool, metrics))
+            sampler = asyncio.create_task(sample(pool, metrics))
             try:
                 yield
             finally:
                 sampler.cancel()
+                metrics.flush()
                 tracing.shutdown()
 
     async def provide_db(state: State) -> AsyncGenerator[Db]:
@@ -130,11 +131,12 @@ def create_app(
     return app
 
 
-async def sample_pool(pool: AsyncConnectionPool[Any], metrics: Metrics) -> None:
-    """Refresh the pool gauges every POOL_SAMPLE_S while the app runs."""
+async def sample(pool: AsyncConnectionPool[Any], metrics: Metrics) -> None:
+    """Every METRICS_FLUSH_S while the app runs: the pool gauges, and what requests counted."""
     while True:
         metrics.set_pool(pool.get_stats())
-        await asyncio.sleep(POOL_SAMPLE_S)
+        metrics.flush()
+        await asyncio.sleep(METRICS_FLUSH_S)
 
 
 def app_from_env() -> Litestar:

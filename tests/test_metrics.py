@@ -20,6 +20,7 @@ from tests.conftest import make_settings
 
 def samples(app: Litestar) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     metrics: Metrics = app.state.metrics
+    metrics.flush()  # what requests counted (the app does it every second)
     text = generate_latest(metrics.registry).decode()
     found: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
     for family in text_string_to_metric_families(text):

@@ -100,7 +100,7 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         # observability: the operator listener (metrics, detailed health), proxies, tracing
         "metrics_host": env.str("METRICS_HOST", "127.0.0.1"),
         "metrics_port": env.int("METRICS_PORT", 9464, validate=Range(min=0, max=65535)),
-        "trusted_proxies": tuple(env.list("TRUSTED_PROXIES", [])),
+        "trusted_proxies": tuple(p.strip() for p in env.list("TRUSTED_PROXIES", []) if p.strip()),
         "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
     }
     problems: list[str] = []

@@ -13,6 +13,7 @@ that counts a business event calls one line, e.g. `metrics.count_rate_limit_refu
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from contextvars import ContextVar
 from typing import Any
 
@@ -193,22 +194,46 @@ class Metrics:
             self.login_failures.labels(reason)
         for limit in RATE_LIMITS:
             self.rate_limit_refusals.labels(limit)
-        self._requests: dict[tuple[str, str, int], Any] = {}
-        self._queries: dict[str, Any] = {}
+        # The request path only adds to these plain Python numbers; flush() hands them to
+        # prometheus-client (whose multiprocess values are a locked write to a file each)
+        # once a second and at shutdown. Measured: ~20 µs less per request.
+        self._requests: dict[tuple[str, str, int], _Buffer] = {}
+        self._queries: dict[str, _Buffer] = {}
+        self._queued = _Buffer(self.queued, LATENCY_BUCKETS)
+        self.in_flight_now = 0
+        self.token_hits = 0
+        self.token_misses = 0
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         key = (route, method, status // 100)
-        child = self._requests.get(key)
-        if child is None:
-            status_class = f"{status // 100}xx"
-            child = self._requests[key] = self.request_duration.labels(route, method, status_class)
-        child.observe(seconds)
+        buffer = self._requests.get(key)
+        if buffer is None:
+            child = self.request_duration.labels(route, method, f"{status // 100}xx")
+            buffer = self._requests[key] = _Buffer(child, LATENCY_BUCKETS)
+        buffer.observe(seconds)
 
     def observe_query(self, query: str, seconds: float) -> None:
-        child = self._queries.get(query)
-        if child is None:
-            child = self._queries[query] = self.query_duration.labels(query)
-        child.observe(seconds)
+        buffer = self._queries.get(query)
+        if buffer is None:
+            buffer = self._queries[query] = _Buffer(
+                self.query_duration.labels(query), QUERY_BUCKETS
+            )
+        buffer.observe(seconds)
+
+    def observe_queued(self, seconds: float) -> None:
+        self._queued.observe(seconds)
+
+    def flush(self) -> None:
+        """Hand what the request path counted to prometheus-client."""
+        for buffer in (*self._requests.values(), *self._queries.values(), self._queued):
+            buffer.flush()
+        self.in_flight.set(self.in_flight_now)
+        hits, misses = self.token_hits, self.token_misses
+        self.token_hits = self.token_misses = 0
+        if hits:
+            self.token_hit.inc(hits)
+        if misses:
+            self.token_miss.inc(misses)
 
     def set_pool(self, stats: dict[str, int]) -> None:
         size = stats.get("pool_size", 0)
@@ -218,6 +243,35 @@ class Metrics:
         self.pool_in_use.set(max(0, size - idle))
         self.pool_max.set(stats.get("pool_max", 0))
         self.pool_waiting.set(stats.get("requests_waiting", 0))
+
+
+class _Buffer:
+    """Observations of one histogram child not yet handed to it: per-bucket counts (the
+    bucket of the first bound >= the value, as prometheus-client counts) and their sum."""
+
+    __slots__ = ("bounds", "child", "counts", "total")
+
+    def __init__(self, child: Any, bounds: tuple[float, ...]) -> None:
+        self.child = child
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)  # the last: +Inf
+        self.total = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.counts[bisect_left(self.bounds, seconds)] += 1
+        self.total += seconds
+
+    def flush(self) -> None:
+        counts, total = self.counts, self.total
+        if not any(counts):
+            return
+        self.counts = [0] * len(counts)
+        self.total = 0.0
+        # prometheus-client's own Histogram.observe does exactly this per observation
+        self.child._sum.inc(total)
+        for bucket, count in zip(self.child._buckets, counts, strict=True):
+            if count:
+                bucket.inc(count)
 
 
 current_metrics: ContextVar[Metrics | None] = ContextVar("current_metrics", default=None)

@@ -62,8 +62,6 @@ def with_request_context(
     tracing = tracing or Tracing(None)
     proxies = trusted_proxies or TrustedProxies(())
     observe_request = metrics.observe_request
-    in_flight = metrics.in_flight
-    queued = metrics.queued
 
     async def request_context(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,7 +93,7 @@ def with_request_context(
         trace_header = traceparent_header(context)
         status = 500
         size = 0
-        in_flight.inc()
+        metrics.in_flight_now += 1
 
         async def send_with_ids(message: Message) -> None:
             nonlocal status, size
@@ -112,7 +110,7 @@ def with_request_context(
         try:
             await app(scope, receive, send_with_ids)
         finally:
-            in_flight.dec()
+            metrics.in_flight_now -= 1
             current_metrics.reset(metrics_token)
             current_request.reset(context_token)
             current_request_id.reset(id_token)
@@ -127,7 +125,7 @@ def with_request_context(
             if context.db_at:
                 wait += context.db_at - started
             if wait:
-                queued.observe(wait)
+                metrics.observe_queued(wait)
             end_request_span(context, method, route, status)
             if log.isEnabledFor(logging.INFO):
                 user = scope["state"].get("user")

@@ -102,20 +102,19 @@ class AccessTokenVerifier:
         self._settings = settings
         self._capacity = capacity
         self._verified: dict[str, tuple[CurrentUser, int]] = {}
-        self._hit = metrics.token_hit if metrics is not None else None
-        self._miss = metrics.token_miss if metrics is not None else None
+        self._metrics = metrics
 
     def verify(self, token: str) -> CurrentUser:
         remembered = self._verified.get(token)
         if remembered is not None:
             user, expires_at = remembered
             if time.time() < expires_at:
-                if self._hit is not None:
-                    self._hit.inc()
+                if self._metrics is not None:
+                    self._metrics.token_hits += 1
                 return user
             del self._verified[token]
-        if self._miss is not None:
-            self._miss.inc()
+        if self._metrics is not None:
+            self._metrics.token_misses += 1
         user, expires_at = _verify_access_token(self._settings, token)
         if len(self._verified) >= self._capacity:
             self._verified.pop(next(iter(self._verified)))  # the oldest

@@ -9,9 +9,9 @@ and each SQL file it runs are also spans exported by the OpenTelemetry SDK over 
 
 from __future__ import annotations
 
-import os
 import re
 from contextvars import ContextVar
+from random import getrandbits
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -70,11 +70,12 @@ current_request: ContextVar[RequestContext | None] = ContextVar("current_request
 
 
 def new_trace_id() -> str:
-    return os.urandom(16).hex()
+    # ids need to be unique, not secret: the fast generator, seeded from os.urandom
+    return f"{getrandbits(128) or 1:032x}"
 
 
 def new_span_id() -> str:
-    return os.urandom(8).hex()
+    return f"{getrandbits(64) or 1:016x}"
 
 
 def tracer_provider(settings: Settings) -> TracerProvider | None:
