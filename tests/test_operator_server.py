@@ -4,6 +4,7 @@ detailed health, worker restarts, and what the access log says (and never says).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -12,9 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.core.config import Environment
 from tests.api import PASSWORD
 from tests.test_server import free_port, running_server
 
@@ -210,3 +213,45 @@ def test_access_lines_carry_who_and_how_much_and_no_secret(db_url: str) -> None:
     everything = json.dumps(lines)
     for secret in (PASSWORD, access, refresh, email):
         assert secret not in everything
+
+
+def test_the_listener_in_process_and_a_taken_port(db_url: str) -> None:
+    """The listener as `serve` opens it (here with no workers yet); a port already taken is
+    logged outside production and stops the server in production."""
+    import socket
+
+    from prometheus_client import values
+
+    from app.core.operator import operator_listener
+    from tests.conftest import make_settings
+
+    port = free_port()
+    settings = make_settings(db_url, metrics_port=port)
+    with operator_listener(settings, db_url) as base:
+        assert base == f"http://127.0.0.1:{port}"
+        directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        text = httpx.get(f"{base}/metrics", timeout=30).text
+        detail = httpx.get(f"{base}/health/detail?verbose=1", timeout=30)
+        missing = httpx.get(f"{base}/nope", timeout=30)
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            busy = make_settings(db_url, metrics_port=taken.getsockname()[1])
+            with operator_listener(busy, db_url) as nothing:
+                assert nothing is None
+            production = make_settings(
+                db_url, metrics_port=taken.getsockname()[1], env=Environment.PRODUCTION
+            )
+            with pytest.raises(SystemExit, match="metrics listener"):  # noqa: SIM117
+                with operator_listener(production, db_url):
+                    pass
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    assert not Path(directory).exists()  # removed at exit
+    assert values.ValueClass is values.MutexValue  # this process's metrics are its own again
+    assert total(text, "kinetria_ready") == 1
+    assert total(text, "kinetria_workers") == 0
+    assert detail.status_code == 200
+    assert detail.json()["database"]["status"] == "ok"
+    assert missing.status_code == 404
+    with operator_listener(make_settings(db_url, metrics_port=0), db_url) as off:
+        assert off is None
