@@ -11,6 +11,7 @@ import time
 from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.config import ConfigError, Environment, Settings, load_settings
@@ -112,6 +113,9 @@ def db_command(settings: Settings, args: argparse.Namespace) -> None:
         if problem:
             print(f"kinetria: {problem}", file=sys.stderr)
             raise SystemExit(2)
+    if args.action in ("backup", "restore") and args.file is None:
+        print(f"kinetria: db {args.action} needs FILE", file=sys.stderr)
+        raise SystemExit(2)
     with database(settings) as url:
         match args.action:
             case "url":
@@ -128,6 +132,8 @@ def db_command(settings: Settings, args: argparse.Namespace) -> None:
                 run_dbmate(url, "dump", dump_schema=True)
             case "seed":
                 seed(url, args)
+            case "backup" | "restore":
+                backup_or_restore(url, args)
             case _:
                 raise AssertionError(args.action)
 
@@ -148,6 +154,24 @@ def seed(url: str, args: argparse.Namespace) -> None:
     print(report.summary())
 
 
+def backup_or_restore(url: str, args: argparse.Namespace) -> None:
+    from app.core.backup import BackupError, backup_database, restore_database
+
+    try:
+        if args.action == "backup":
+            done = backup_database(url, args.file)
+            print(
+                f"backed up database {done.database} ({done.tables} tables) to {done.file} "
+                f"({done.bytes} bytes)"
+            )
+        else:
+            done = restore_database(url, args.file, clean=args.clean)
+            print(f"restored {done.file} into database {done.database} ({done.tables} tables)")
+    except BackupError as exc:
+        print(f"kinetria: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kinetria", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -156,7 +180,18 @@ def parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int)
     serve_parser.add_argument("--workers", type=int)
     db = commands.add_parser("db", help="database tasks")
-    db.add_argument("action", choices=["migrate", "rollback", "status", "url", "dump", "seed"])
+    db.add_argument(
+        "action",
+        choices=["migrate", "rollback", "status", "url", "dump", "seed", "backup", "restore"],
+    )
+    db.add_argument(
+        "file", nargs="?", type=Path, help="the backup file of `db backup` and `db restore`"
+    )
+    db.add_argument(
+        "--clean",
+        action="store_true",
+        help="db restore: replace the objects the backup holds in a database that is not empty",
+    )
     seeding = db.add_argument_group("seed", "options of `db seed` (demo data, README: Demo data)")
     seeding.add_argument("--users", type=_positive, help="users to create")
     seeding.add_argument("--seed", type=int, default=1, help="random seed (default 1)")

@@ -66,13 +66,21 @@ def create_app(
     metrics = metrics or Metrics()
     tracing = Tracing(tracer_provider or tracing_provider_from(settings))
 
+    replica_url = settings.database_replica_url
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
         async with open_pool(settings, database_url) as pool:
             app.state.pool = pool
             sampler = asyncio.create_task(sample(pool, metrics))
             try:
-                yield
+                if replica_url is None:
+                    app.state.replica_pool = pool
+                    yield
+                    return
+                async with open_pool(settings, replica_url, name="kinetria-replica") as replica:
+                    app.state.replica_pool = replica
+                    yield
             finally:
                 sampler.cancel()
                 metrics.flush()
@@ -83,8 +91,23 @@ def create_app(
             note_connection_acquired()
             yield Db(conn, queries, settings.slow_query_ms, metrics)
 
+    async def provide_replica_db(state: State) -> AsyncGenerator[Db]:
+        """The statistics' connection: from DATABASE_REPLICA_URL's pool when it is set (a
+        read replica, which may lag the primary), else the primary's."""
+        async with state.replica_pool.connection() as conn:
+            note_connection_acquired()
+            yield Db(conn, queries, settings.slow_query_ms, metrics)
+
+    handlers = [
+        # every statistics route reads through provide_replica_db
+        Router("/", route_handlers=[stats.router], dependencies={"db": Provide(provide_replica_db)})
+        if handler is stats.router
+        else handler
+        for handler in route_handlers()
+    ]
+
     app = Litestar(
-        route_handlers=route_handlers(),
+        route_handlers=handlers,
         lifespan=[lifespan],
         on_startup=[passwords.on_startup],
         state=State(
@@ -93,6 +116,7 @@ def create_app(
                 "migration_versions": migration_versions(),
                 "queries": queries,
                 "pool": None,
+                "replica_pool": None,
                 "token_verifier": security.AccessTokenVerifier(settings, metrics=metrics),
                 "metrics": metrics,
             }

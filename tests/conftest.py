@@ -3,7 +3,12 @@ template database, and a fresh copy of it for every test that asks for one; the 
 client on that copy, users who call it with their own token (`make_user`), the SQL files a
 request runs (`statements`), a Db for calling functions directly (`run_db`), and the audit
 log (`audit_rows`). Calling the API is in tests/api.py, the system exercises' ids in
-tests/catalogue.py."""
+tests/catalogue.py.
+
+With KINETRIA_TEST_PGBOUNCER=1, a PgBouncer in transaction pooling mode is started in front of
+the server, and every app the tests build (`make_settings`) reaches its database through it,
+without prepared statements or startup options (README: PgBouncer); the tests' own direct
+connections (setting up rows, reading the audit log) still go to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -29,8 +34,29 @@ from app.core.migrate import run_dbmate
 from app.core.security import issue_access_token
 from app.main import create_app
 from tests.api import Client, UserWithToken
+from tests.pgbouncer import PgBouncer, running_pgbouncer
 
 TEST_JWT_SECRET = "test-secret-of-more-than-thirty-two-bytes"
+
+
+# the PgBouncer the apps connect through, when KINETRIA_TEST_PGBOUNCER=1
+_pgbouncer: PgBouncer | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def through_pgbouncer(request: pytest.FixtureRequest) -> Iterator[PgBouncer | None]:
+    """With KINETRIA_TEST_PGBOUNCER=1: PgBouncer in front of the test server for the run."""
+    global _pgbouncer
+    if os.environ.get("KINETRIA_TEST_PGBOUNCER", "") not in ("1", "true", "yes"):
+        yield None
+        return
+    admin: str = request.getfixturevalue("admin_url")
+    with running_pgbouncer(admin) as bouncer:
+        _pgbouncer = bouncer
+        try:
+            yield bouncer
+        finally:
+            _pgbouncer = None
 
 
 def with_database(url: str, name: str) -> str:
@@ -114,6 +140,9 @@ def db_url(admin_url: str, template_database: str) -> Iterator[str]:
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
+    if _pgbouncer is not None:
+        database_url = _pgbouncer.url_for(database_url)
+        overrides = {"prepare_threshold": None, "statement_timeout_ms": 0, **overrides}
     values: dict[str, object] = {
         "env": Environment.TEST,
         "database_url": database_url,

@@ -109,3 +109,37 @@ def test_cli_stops_with_one_message_and_nonzero_exit() -> None:
     assert "PORT" in result.stderr
     assert "WORKERS" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0", 0), ("5", 5), ("none", None), ("None", None), ("", None)]
+)
+def test_prepare_threshold_is_a_count_or_none(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: int | None
+) -> None:
+    monkeypatch.setenv("DB_PREPARE_THRESHOLD", value)
+    assert load_settings().prepare_threshold == expected
+
+
+def test_prepare_threshold_defaults_to_preparing_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DB_PREPARE_THRESHOLD", raising=False)
+    monkeypatch.delenv("DATABASE_REPLICA_URL", raising=False)
+    settings = load_settings()
+    assert settings.prepare_threshold == 0
+    assert settings.database_replica_url is None
+
+
+@pytest.mark.parametrize("value", ["-1", "never", "2.5"])
+def test_a_bad_prepare_threshold_is_named(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DB_PREPARE_THRESHOLD", value)
+    monkeypatch.setenv("PORT", "eighty")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    names = [problem.split(":")[0] for problem in error.value.problems]
+    assert sorted(names) == ["DB_PREPARE_THRESHOLD", "PORT"]
+    assert value in str(error.value)
+
+
+def test_a_replica_url_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "postgresql://kinetria@replica/kinetria")
+    assert load_settings().database_replica_url == "postgresql://kinetria@replica/kinetria"

@@ -41,6 +41,7 @@ QUERY_NAME = re.compile(r"[a-z][a-z0-9_]*(?:/[a-z][a-z0-9_]*)+")
 # synchronous connection, say): query name -> the module (relative to the project) that
 # runs it; that module must mention the name as a string literal.
 RUN_ELSEWHERE: dict[str, str] = {
+    "backup/target": "app/core/backup.py",
     "seed/copy_audit_log": "app/seed/load.py",
     "seed/copy_exercises": "app/seed/load.py",
     "seed/copy_session_exercises": "app/seed/load.py",

@@ -44,6 +44,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 5
     login_window_s: int = 900
     cors_origins: tuple[str, ...] = ()
+    # Scale-out: behind a connection pooler, a read replica for statistics
+    prepare_threshold: int | None = 0
+    database_replica_url: str | None = None
     # observability: the operator listener (metrics, detailed health), proxies, tracing
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
@@ -97,6 +100,8 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "login_max_failures": env.int("LOGIN_MAX_FAILURES", 5, validate=positive),
         "login_window_s": env.int("LOGIN_WINDOW_S", 900, validate=positive),
         "cors_origins": tuple(env.list("CORS_ALLOWED_ORIGINS", [])),
+        # Scale-out: behind a connection pooler, a read replica for statistics
+        "database_replica_url": env.str("DATABASE_REPLICA_URL", "") or None,
         # observability: the operator listener (metrics, detailed health), proxies, tracing
         "metrics_host": env.str("METRICS_HOST", "127.0.0.1"),
         "metrics_port": env.int("METRICS_PORT", 9464, validate=Range(min=0, max=65535)),
@@ -104,6 +109,11 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
     }
     problems: list[str] = []
+    prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))
+    if isinstance(prepare_threshold, str):
+        problems.append(f"DB_PREPARE_THRESHOLD: {prepare_threshold}")
+    else:
+        values["prepare_threshold"] = prepare_threshold
     try:
         env.seal()
     except EnvValidationError as exc:
@@ -128,6 +138,17 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         raise ConfigError(problems)
     values["env"] = Environment(values["env"])
     return Settings(**values)
+
+
+def _prepare_threshold(text: str) -> int | str | None:
+    """psycopg's `prepare_threshold`: a count of executions, or None (never prepare) for
+    empty or `none`; a string says what is wrong."""
+    text = text.strip()
+    if text.lower() in ("", "none"):
+        return None
+    if not text.isdigit():
+        return f"must be a whole number of executions (0 prepares at once) or none, got {text!r}"
+    return int(text)
 
 
 def _flatten(messages: Any) -> list[Any]:

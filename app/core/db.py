@@ -216,13 +216,19 @@ async def configure_connection(conn: psycopg.AsyncConnection[Any]) -> None:
 
 
 def connection_kwargs(settings: Settings) -> dict[str, Any]:
-    return {
+    kwargs: dict[str, Any] = {
         "autocommit": True,
-        "prepare_threshold": 0,
+        # 0: every statement is prepared on its first run; None: never (a pooler that cannot
+        # keep prepared statements across transactions, README: PgBouncer)
+        "prepare_threshold": settings.prepare_threshold,
         "connect_timeout": max(1, round(settings.db_connect_timeout_s)),
         "application_name": "kinetria",
-        "options": f"-c statement_timeout={settings.statement_timeout_ms}",
     }
+    if settings.statement_timeout_ms:
+        # a startup option; 0 sends none, so the server's (or the role's) setting applies,
+        # which is how it is set behind PgBouncer (it refuses startup options)
+        kwargs["options"] = f"-c statement_timeout={settings.statement_timeout_ms}"
+    return kwargs
 
 
 async def wait_for_database(settings: Settings, url: str) -> None:
@@ -258,7 +264,7 @@ async def wait_for_database(settings: Settings, url: str) -> None:
 
 @asynccontextmanager
 async def open_pool(
-    settings: Settings, url: str
+    settings: Settings, url: str, *, name: str = "kinetria"
 ) -> AsyncGenerator[AsyncConnectionPool[psycopg.AsyncConnection[Any]]]:
     await wait_for_database(settings, url)
     pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]](
@@ -269,15 +275,19 @@ async def open_pool(
         kwargs=connection_kwargs(settings),
         configure=configure_connection,
         open=False,
-        name="kinetria",
+        name=name,
     )
     await pool.open(wait=True, timeout=max(settings.db_connect_timeout_s, 1.0))
     log.info(
         "database pool open",
-        extra={"min_size": settings.pool_min_size, "max_size": settings.pool_max_size},
+        extra={
+            "pool": name,
+            "min_size": settings.pool_min_size,
+            "max_size": settings.pool_max_size,
+        },
     )
     try:
         yield pool
     finally:
         await pool.close(timeout=5.0)
-        log.info("database pool closed")
+        log.info("database pool closed", extra={"pool": name})
