@@ -41,8 +41,9 @@ ENV PATH="/opt/venv/bin:$PATH" \
     DBMATE_MIGRATIONS_DIR=/app/db/migrations \
     DBMATE_NO_DUMP_SCHEMA=true
 USER 10001
-# 9464: /metrics and /health/detail for the operators' network only, never published to clients
-EXPOSE 8000 9464
+EXPOSE 8000
+# /metrics and /health/detail, for the operators' network only, never published to clients
+EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/health\", timeout=2)"]
 CMD ["kinetria", "serve"]
