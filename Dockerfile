@@ -27,6 +27,11 @@ WORKDIR /app
 COPY --from=build /app /app
 COPY queries ./queries
 COPY db ./db
+# the source revision for kinetria_build_info: --build-arg GIT_REVISION=$(git rev-parse HEAD)
+ARG GIT_REVISION=""
+ENV GIT_REVISION=${GIT_REVISION} \
+    METRICS_HOST=0.0.0.0 \
+    METRICS_PORT=9464
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -37,6 +42,8 @@ ENV PATH="/opt/venv/bin:$PATH" \
     DBMATE_NO_DUMP_SCHEMA=true
 USER 10001
 EXPOSE 8000
+# /metrics and /health/detail, for the operators' network only, never published to clients
+EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/health\", timeout=2)"]
 CMD ["kinetria", "serve"]

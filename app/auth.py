@@ -24,6 +24,7 @@ from app.core.db import Db
 from app.core.enums import AuditAction
 from app.core.errors import Unauthorized, Unprocessable, field_error
 from app.core.http import CONTROL_CHARACTERS, responses
+from app.core.metrics import count_registration
 from app.core.passwords import MAX_BYTES, Passwords, check_policy
 from app.core.security import CurrentUser, issue_access_token
 from app.ratelimit import rate_limited
@@ -149,9 +150,11 @@ async def register_user(
         user = await users.insert_user(
             db, email=email, password_hash=password_hash, display_name=display_name
         )
-        return await _signed_in(
+        signed_in = await _signed_in(
             db, settings=settings, user=user, action=AuditAction.REGISTER, context=context
         )
+    count_registration()
+    return signed_in
 
 
 async def log_in(

@@ -98,7 +98,10 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             log.info("migrations applied")
         os.environ["DATABASE_URL"] = url
         log.info("serving", extra={"host": host, "port": port, "workers": workers})
-        run_server("app.main:app_from_env", settings, host=host, port=port, workers=workers)
+        from app.core.operator import operator_listener
+
+        with operator_listener(settings, url):  # /metrics, /health/detail; before workers
+            run_server("app.main:app_from_env", settings, host=host, port=port, workers=workers)
     log.info("stopped")
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
@@ -38,8 +39,14 @@ from app.core.ended_logins import LoginGate
 from app.core.errors import check_json_body, exception_handlers
 from app.core.lifecycle import Lifecycle, die_with_parent
 from app.core.logs import configure_logging
+from app.core.metrics import Metrics
 from app.core.openapi import openapi_config
 from app.core.request_log import with_request_context
+from app.core.tracing import Tracing
+from app.core.tracing import tracer_provider as tracing_provider_from
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 
 def with_complete_options(router: Router) -> Router:
@@ -54,6 +61,9 @@ def with_complete_options(router: Router) -> Router:
             handlers = [h for h in route.route_handlers if h.http_methods != {"OPTIONS"}]
             router.routes[index] = HTTPRoute(path=route.path, route_handlers=handlers)
     return router
+
+
+METRICS_FLUSH_S = 1.0  # how often the metrics see the pool and what requests counted
 
 
 def route_handlers() -> list[ControllerRouterHandler]:
@@ -99,11 +109,20 @@ def cors_config(settings: Settings) -> CORSConfig | None:
     )
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(
+    settings: Settings,
+    *,
+    metrics: Metrics | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Litestar:
+    """The app. `metrics` and `tracer_provider` are built from `settings` unless given
+    (tests pass their own, e.g. a provider with an in-memory exporter)."""
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
     database_url = settings.database_url
     queries = load_queries()
+    metrics = metrics or Metrics()
+    tracing = Tracing(tracer_provider or tracing_provider_from(settings))
     addresses = ClientAddresses(settings.trusted_proxies, settings.trusted_proxy_header)
     limiter = ratelimit.RateLimiter(settings, addresses)
     replica_url = settings.database_replica_url
@@ -123,13 +142,19 @@ def create_app(settings: Settings) -> Litestar:
             login_gate.running(),
         ):
             app.state.pool = pool
-            async with keep_reconnecting(app.state, settings, database_url):
-                if replica_url is None:
-                    yield
-                    return
-                async with open_pool(settings, replica_url, name="kinetria-replica") as replica:
-                    app.state.replica_pool = replica
-                    yield
+            sampler = asyncio.create_task(sample(app.state, metrics))
+            try:
+                async with keep_reconnecting(app.state, settings, database_url):
+                    if replica_url is None:
+                        yield
+                        return
+                    async with open_pool(settings, replica_url, name="kinetria-replica") as replica:
+                        app.state.replica_pool = replica
+                        yield
+            finally:
+                sampler.cancel()
+                metrics.flush()
+                tracing.shutdown()
 
     @asynccontextmanager
     async def pooled(
@@ -141,7 +166,7 @@ def create_app(settings: Settings) -> Litestar:
         timing = timing_of(request.scope)
         if timing is None:
             async with pool_of().connection() as conn:
-                yield Db(conn, queries, settings.slow_query_ms)
+                yield Db(conn, queries, settings.slow_query_ms, metrics)
             return
         waiting = time.perf_counter()
         try:
@@ -156,7 +181,7 @@ def create_app(settings: Settings) -> Litestar:
             finally:
                 timing.queued_s += time.perf_counter() - waiting
             try:
-                yield Db(conn, queries, settings.slow_query_ms)
+                yield Db(conn, queries, settings.slow_query_ms, metrics)
             finally:
                 await pool.putconn(conn)
         finally:
@@ -179,7 +204,7 @@ def create_app(settings: Settings) -> Litestar:
                 yield db
             return
         await limiter.check_on_primary(
-            state.pool, request, lambda conn: Db(conn, queries, settings.slow_query_ms)
+            state.pool, request, lambda conn: Db(conn, queries, settings.slow_query_ms, metrics)
         )
         async with pooled(lambda: state.replica_pool, replica_gate, request) as db:
             yield db
@@ -204,7 +229,8 @@ def create_app(settings: Settings) -> Litestar:
                 "pool": None,
                 "replica_pool": None,
                 "lifecycle": lifecycle,
-                "token_verifier": security.AccessTokenVerifier(settings),
+                "token_verifier": security.AccessTokenVerifier(settings, metrics=metrics),
+                "metrics": metrics,
                 "client_addresses": addresses,
                 "login_gate": login_gate,
             }
@@ -229,8 +255,24 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,
     )
-    app.asgi_handler = with_request_context(app.asgi_handler, settings, lifecycle)
+    app.asgi_handler = with_request_context(
+        app.asgi_handler,
+        settings,
+        lifecycle,
+        metrics=metrics,
+        tracing=tracing,
+        addresses=addresses,
+    )
     return app
+
+
+async def sample(state: State, metrics: Metrics) -> None:
+    """Every METRICS_FLUSH_S while the app runs: the pool gauges (of the pool in use, which a
+    reconnect may have replaced), and what requests counted."""
+    while True:
+        metrics.set_pool(state.pool.get_stats())
+        metrics.flush()
+        await asyncio.sleep(METRICS_FLUSH_S)
 
 
 def app_from_env() -> Litestar:

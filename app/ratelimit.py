@@ -40,6 +40,7 @@ from app.core.client_address import ClientAddresses, parse_address
 from app.core.config import RateLimit, Settings
 from app.core.db import Db
 from app.core.errors import TooManyRequests
+from app.core.metrics import count_rate_limit_refusal
 
 log = logging.getLogger("kinetria.ratelimit")
 
@@ -157,6 +158,7 @@ class RateLimiter:
             return
         assert hit is not None
         if hit.hits > policy.quota:
+            count_rate_limit_refusal(policy.name)
             raise TooManyRequests(
                 "rate_limited",
                 f"Too many requests ({policy.name}: {policy.quota} per {policy.window_s} s); "

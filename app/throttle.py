@@ -21,6 +21,7 @@ from app.core.config import Settings
 from app.core.db import Db
 from app.core.enums import AuditAction
 from app.core.errors import TooManyRequests
+from app.core.metrics import count_login_failure, count_rate_limit_refusal
 from app.core.passwords import Passwords
 
 
@@ -59,9 +60,11 @@ async def count_attempt(
     if state.retry_after_s is None:
         return
     if state.just_locked:
+        count_login_failure("locked")
         async with db.transaction():
             await _record_failure(db, user_id=user_id, reason="locked", context=context)
     retry_after = max(1, state.retry_after_s)
+    count_rate_limit_refusal("login")
     raise TooManyRequests(
         "too_many_attempts",
         f"Too many failed attempts for this account; try again in {retry_after} seconds",
@@ -87,6 +90,7 @@ async def check_password(
     await count_attempt(db, settings=settings, email=email, user_id=user_id, context=context)
     if await passwords.verify(password_hash, password):
         return True
+    count_login_failure(failure_reason)
     async with db.transaction():
         await _record_failure(db, user_id=user_id, reason=failure_reason, context=context)
         await prune(db, settings=settings)

@@ -83,3 +83,10 @@ class ClientAddresses:
             if not self._is_trusted(address):
                 break
         return str(found)
+
+    def peer_is_trusted(self, scope: Scope) -> bool:
+        """Whether the socket's peer is one of our proxies (whose other headers, such as
+        `X-Request-Start`, are believed too)."""
+        client = scope.get("client")
+        peer = parse_address(client[0]) if client else None
+        return peer is not None and self._is_trusted(peer)

@@ -75,6 +75,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ready_timeout_s: float = 0.8
     shutdown_drain_s: float = 5.0
     shutdown_timeout_s: float = 30.0
+    # observability: the operator listener (metrics, detailed health), tracing
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9464
+    otlp_endpoint: str | None = None
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -151,6 +155,10 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "ready_timeout_s": env.float("READY_TIMEOUT_S", 0.8, validate=Range(min=0.05, max=10)),
         "shutdown_drain_s": env.float("SHUTDOWN_DRAIN_S", 5.0, validate=Range(min=0)),
         "shutdown_timeout_s": env.float("SHUTDOWN_TIMEOUT_S", 30.0, validate=Range(min=0.1)),
+        # observability: the operator listener (metrics, detailed health), tracing
+        "metrics_host": env.str("METRICS_HOST", "127.0.0.1"),
+        "metrics_port": env.int("METRICS_PORT", 9464, validate=Range(min=0, max=65535)),
+        "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
     }
     problems: list[str] = []
     prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))

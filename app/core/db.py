@@ -16,12 +16,15 @@ from typing import Any, Literal, TypeVar, cast
 
 import msgspec
 import psycopg
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import AsyncConnectionPool
 
 from app.core.config import Settings
+from app.core.metrics import Metrics
+from app.core.tracing import current_request
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUERIES_DIR = PROJECT_ROOT / "queries"
@@ -135,25 +138,54 @@ class Db:
     every call in app/ and checks it against the headers.
     """
 
-    __slots__ = ("conn", "queries", "slow_query_ms")
+    __slots__ = ("conn", "metrics", "queries", "slow_query_ms")
 
     def __init__(
-        self, conn: psycopg.AsyncConnection[Any], queries: Queries, slow_query_ms: float
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        queries: Queries,
+        slow_query_ms: float,
+        metrics: Metrics | None = None,
     ) -> None:
         self.conn = conn
         self.queries = queries
         self.slow_query_ms = slow_query_ms
+        self.metrics = metrics  # query durations by file name, when given
 
     def transaction(self) -> AbstractAsyncContextManager[psycopg.AsyncTransaction]:
         return self.conn.transaction()
 
     async def _run(self, query: str, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
+        request = current_request.get()
+        span = None
+        if request is not None and request.tracer is not None:
+            span = request.tracer.start_span(
+                query,
+                context=request.otel_context,
+                kind=SpanKind.CLIENT,
+                attributes={"db.system.name": "postgresql", "db.query.summary": query},
+            )
         started = time.perf_counter()
         cursor = self.conn.cursor(row_factory=dict_row)
-        await cursor.execute(self.queries[query].sql, params)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if elapsed_ms >= self.slow_query_ms:
-            log.warning("slow query", extra={"query": query, "duration_ms": round(elapsed_ms, 1)})
+        try:
+            await cursor.execute(self.queries[query].sql, params)
+        except BaseException as exc:
+            if span is not None:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            if span is not None:
+                span.end()
+        elapsed = time.perf_counter() - started
+        if self.metrics is not None:
+            self.metrics.observe_query(query, elapsed)
+        if elapsed * 1000 >= self.slow_query_ms:
+            if self.metrics is not None:
+                self.metrics.slow_queries.labels(query).inc()
+            log.warning(
+                "slow query", extra={"query": query, "duration_ms": round(elapsed * 1000, 1)}
+            )
         return cursor
 
     async def one(self, query: str, type_: type[T], /, **params: Any) -> T | None:

@@ -29,6 +29,8 @@ from psycopg import errors as pg
 from psycopg_pool import PoolTimeout
 from psycopg_pool import TooManyRequests as PoolFull
 
+from app.core.metrics import count_error, count_pool_timeout
+
 log = logging.getLogger("kinetria.errors")
 
 _STATUS_CODES = {
@@ -135,6 +137,7 @@ def error_response(
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[ErrorBody]:
+    count_error(error_code, status_code)
     body = ErrorBody(status_code, error_code, message, request_id_of(request), details)
     return Response(body, status_code=status_code, headers=headers, media_type=MediaType.JSON)
 
@@ -377,6 +380,7 @@ def _pool_timeout(
     request: Request[Any, Any, Any], exc: PoolTimeout | PoolFull
 ) -> Response[ErrorBody]:
     log.warning("no database connection in time", extra={"request_id": request_id_of(request)})
+    count_pool_timeout()
     return error_response(
         request,
         503,

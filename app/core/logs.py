@@ -10,6 +10,8 @@ from typing import Any
 
 import msgspec
 
+from app.core.tracing import current_request
+
 _encoder = msgspec.json.Encoder(enc_hook=str)
 _reserved = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__)
 
@@ -24,6 +26,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
+        request = current_request.get()
+        if request is not None:  # a line written while serving a request names it
+            entry["request_id"] = request.request_id
+            entry["trace_id"] = request.trace_id
+            entry["span_id"] = request.span_id
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             entry.update(fields)  # pyright: ignore[reportUnknownArgumentType]

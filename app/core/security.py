@@ -22,6 +22,7 @@ from litestar.types import Message, Scope
 
 from app.core.config import Settings
 from app.core.errors import Unauthorized
+from app.core.metrics import Metrics
 
 ISSUER = "kinetria"
 AUDIENCE = "kinetria-api"
@@ -95,18 +96,25 @@ class AccessTokenVerifier:
     its signature and claims once is enough; a different or altered token is a different key.
     """
 
-    def __init__(self, settings: Settings, capacity: int = 4096) -> None:
+    def __init__(
+        self, settings: Settings, capacity: int = 4096, *, metrics: Metrics | None = None
+    ) -> None:
         self._settings = settings
         self._capacity = capacity
         self._verified: dict[str, tuple[CurrentUser, int]] = {}
+        self._metrics = metrics
 
     def verify(self, token: str) -> CurrentUser:
         remembered = self._verified.get(token)
         if remembered is not None:
             user, expires_at = remembered
             if time.time() < expires_at:
+                if self._metrics is not None:
+                    self._metrics.token_hits += 1
                 return user
             del self._verified[token]
+        if self._metrics is not None:
+            self._metrics.token_misses += 1
         user, expires_at = _verify_access_token(self._settings, token)
         if len(self._verified) >= self._capacity:
             self._verified.pop(next(iter(self._verified)))  # the oldest

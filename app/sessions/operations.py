@@ -27,6 +27,7 @@ from app.core.http import (
     stale,
     unset_to_none,
 )
+from app.core.metrics import count_training_session
 from app.core.pagination import decode_cursor, page_of
 from app.sessions.models import Session, SessionCreate, SessionPage, SessionPatch, SessionSummary
 from app.workouts import Workout
@@ -177,6 +178,7 @@ async def start_session(db: Db, *, user_id: UUID, data: SessionCreate) -> tuple[
     if inserted is None:
         return replayed_or_conflict(stored, data, _CREATE_FIELDS, "session"), True
     assert stored is not None  # committed just now
+    count_training_session("started")
     return stored, False
 
 
@@ -224,6 +226,8 @@ async def end_session(
         if version is not None:
             metadata = {"fields": ["status", "ended_at"], "status": status.value}
             await _audit(db, user_id, AuditAction.UPDATE, session_id, metadata)
+    if version is not None:
+        count_training_session(status.value)  # completed or abandoned, counted once
     session = await get_session(db, user_id=user_id, session_id=session_id)
     if version is None and session.status != status:
         if session.status == SessionStatus.IN_PROGRESS:  # the If-Match was stale

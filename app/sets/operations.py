@@ -23,6 +23,7 @@ from app.core.http import (
     sent_fields,
     unset_to_none,
 )
+from app.core.metrics import count_sets_logged
 from app.core.request_log import current_request_id
 from app.exercises import unknown_exercises
 from app.sets.models import (
@@ -216,6 +217,7 @@ async def log_sets(
         raise refusal
     assert outcome.session_version is not None
     logged = LoggedSets(sets=outcome.sets, session_version=outcome.session_version, records=records)
+    count_sets_logged(outcome.created)
     return logged, not outcome.created
 
 
