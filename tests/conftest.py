@@ -199,8 +199,14 @@ GENEROUS_RATE_LIMITS = {
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
     if _pgbouncer is not None:
+        # LISTEN cannot go through transaction pooling: the listener connects directly
+        overrides = {
+            "prepare_threshold": None,
+            "statement_timeout_ms": 0,
+            "database_listen_url": database_url,
+            **overrides,
+        }
         database_url = _pgbouncer.url_for(database_url)
-        overrides = {"prepare_threshold": None, "statement_timeout_ms": 0, **overrides}
     values: dict[str, object] = {
         "env": Environment.TEST,
         "database_url": database_url,
