@@ -281,6 +281,7 @@ def app_from_env() -> Litestar:
     configure_logging(settings.log_level)
     die_with_parent()
     app = create_app(settings)
+    app.state.metrics.worker_starts.inc()
     # What exists now (modules, routes, the app) lives as long as the process: keep it out of
     # the collector's full passes, which otherwise pause requests for tens of milliseconds.
     gc.freeze()

@@ -317,9 +317,11 @@ ERROR_STATUSES = {
     401: "Missing or invalid access token",
     403: "Forbidden",
     404: "Not found (or not yours)",
+    408: "The request body did not arrive within HTTP_BODY_TIMEOUT_S",
     409: "Conflict",
     412: "If-Match names a stale ETag",
     413: "The request body is too large",
+    415: "The request body is not JSON (send Content-Type: application/json)",
     422: "The request is well-formed but not acceptable",
     429: "Too many requests; wait as long as Retry-After says",
     503: "The database is busy or unavailable; retry after Retry-After seconds",
@@ -340,6 +342,7 @@ _EXAMPLE_MESSAGES = {
     "service_unavailable": "The service is busy, try again shortly",
     "database_unavailable": "The database is unavailable, try again shortly",
     "timeout": "The request took too long",
+    "deadline_exceeded": "The request took too long, try again shortly",
 }
 
 

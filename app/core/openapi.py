@@ -339,9 +339,11 @@ def _document_answers(
     codes.setdefault(400, []).insert(0, "validation_error")
     if has_body:
         codes[400].append("bad_request")  # the body is not JSON at all
+        codes[408] = ["body_timeout"]
         codes[413] = ["payload_too_large"]
+        codes[415] = ["unsupported_media_type"]
     if _uses_database(handler):
-        codes[503] = ["service_unavailable", "database_unavailable", "timeout"]
+        codes[503] = ["service_unavailable", "database_unavailable", "timeout", "deadline_exceeded"]
     if rate_limited(method, path):
         codes.setdefault(429, []).append("rate_limited")
     if not public:
