@@ -6,6 +6,7 @@ state is in PostgreSQL."""
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -88,7 +89,18 @@ def test_one_users_traffic_over_two_processes(balancer: RoundRobin, db_url: str)
         ).fetchone()
     assert row == (1,)
 
-    api.token = third["access_token"]  # access tokens stay valid until they expire
+    # the ended login's access token is refused by both processes (within a second: each
+    # hears of it on its LISTEN connection)
+    api.token = third["access_token"]
+    deadline = time.monotonic() + 1.0
+    refused = [api.request("GET", "/v1/me").status_code for _ in range(2)]
+    while refused != [401, 401] and time.monotonic() < deadline:
+        time.sleep(0.05)
+        refused = [api.request("GET", "/v1/me").status_code for _ in range(2)]
+    assert refused == [401, 401]
+    login = api.request("POST", "/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200
+    api.token = login.json()["access_token"]
 
     # --- ETags: a write on one process makes the other's copy stale
     workout = api.request("POST", "/v1/workouts", json={"name": "Strength A"})
