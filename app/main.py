@@ -20,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 from app import (
     audit,
     auth,
+    body_measurements,
     exercises,
     health,
     ratelimit,
@@ -77,6 +78,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         workouts.router,
         sessions.router,
         sets.router,
+        body_measurements.router,
         stats.router,
     ]
     return [with_complete_options(router) for router in routers]

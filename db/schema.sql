@@ -51,6 +51,82 @@ CREATE TYPE public.audit_action AS ENUM (
 
 
 --
+-- Name: body_measurement_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.body_measurement_kind AS ENUM (
+    'body_weight',
+    'body_fat',
+    'neck',
+    'shoulders',
+    'chest',
+    'left_biceps',
+    'right_biceps',
+    'left_forearm',
+    'right_forearm',
+    'abdomen',
+    'waist',
+    'hips',
+    'left_thigh',
+    'right_thigh',
+    'left_calf',
+    'right_calf'
+);
+
+
+--
+-- Name: TYPE body_measurement_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.body_measurement_kind IS 'What a body measurement measures: body weight, body-fat percentage, or a circumference.';
+
+
+--
+-- Name: body_measurement_unit; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.body_measurement_unit AS ENUM (
+    'kg',
+    'lb',
+    'cm',
+    'in',
+    'percent'
+);
+
+
+--
+-- Name: TYPE body_measurement_unit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.body_measurement_unit IS 'The unit a body measurement was entered in: kg or lb (body weight), cm or in (circumferences), percent (body fat).';
+
+
+--
+-- Name: body_measurement_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.body_measurement_document AS (
+	id uuid,
+	kind public.body_measurement_kind,
+	value numeric,
+	unit public.body_measurement_unit,
+	measured_at timestamp with time zone,
+	timezone text,
+	notes text,
+	version integer,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE body_measurement_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.body_measurement_document IS 'A body measurement as the API shows it (BodyMeasurement); built by body_measurement_document(body_measurements).';
+
+
+--
 -- Name: exercise_category; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -228,6 +304,99 @@ CREATE TYPE public.workout_status AS ENUM (
 
 
 --
+-- Name: body_measurement_from_metric(numeric, public.body_measurement_unit); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.body_measurement_from_metric(metric_value numeric, unit public.body_measurement_unit) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE unit WHEN 'lb'::public.body_measurement_unit THEN round((metric_value / 0.45359237), 3) WHEN 'in'::public.body_measurement_unit THEN round((metric_value / 2.54), 3) ELSE metric_value END;
+
+
+--
+-- Name: FUNCTION body_measurement_from_metric(metric_value numeric, unit public.body_measurement_unit); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.body_measurement_from_metric(metric_value numeric, unit public.body_measurement_unit) IS 'A body measurement in kg, cm or percent, shown in unit (pounds and inches rounded to 3 decimals, the precision the API accepts).';
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: body_measurements; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.body_measurements (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    kind public.body_measurement_kind NOT NULL,
+    metric_value numeric NOT NULL,
+    unit public.body_measurement_unit NOT NULL,
+    measured_at timestamp with time zone DEFAULT now() NOT NULL,
+    timezone text DEFAULT 'UTC'::text NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT body_measurements_metric_value_check CHECK (((metric_value > (0)::numeric) AND (metric_value <= (
+CASE kind
+    WHEN 'body_weight'::public.body_measurement_kind THEN 700
+    WHEN 'body_fat'::public.body_measurement_kind THEN 100
+    ELSE 500
+END)::numeric))),
+    CONSTRAINT body_measurements_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT body_measurements_timezone_check CHECK (((char_length(timezone) >= 1) AND (char_length(timezone) <= 64))),
+    CONSTRAINT body_measurements_unit_check CHECK (
+CASE kind
+    WHEN 'body_weight'::public.body_measurement_kind THEN (unit = ANY (ARRAY['kg'::public.body_measurement_unit, 'lb'::public.body_measurement_unit]))
+    WHEN 'body_fat'::public.body_measurement_kind THEN (unit = 'percent'::public.body_measurement_unit)
+    ELSE (unit = ANY (ARRAY['cm'::public.body_measurement_unit, 'in'::public.body_measurement_unit]))
+END),
+    CONSTRAINT body_measurements_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE body_measurements; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.body_measurements IS 'Body weight, body fat and circumferences over time. Values in kg, cm or percent (unit is what the user entered). Cascades with the user.';
+
+
+--
+-- Name: body_measurement_document(public.body_measurements); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.body_measurement_document(m public.body_measurements) RETURNS public.body_measurement_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((m).id, (m).kind, public.body_measurement_from_metric((m).metric_value, (m).unit), (m).unit, (m).measured_at, (m).timezone, (m).notes, (m).version, (m).created_at, (m).updated_at)::public.body_measurement_document;
+
+
+--
+-- Name: FUNCTION body_measurement_document(m public.body_measurements); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.body_measurement_document(m public.body_measurements) IS 'A body measurement as the API shows it: the value back in the unit it was entered in.';
+
+
+--
+-- Name: body_measurement_to_metric(numeric, public.body_measurement_unit); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.body_measurement_to_metric(value numeric, unit public.body_measurement_unit) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE unit WHEN 'lb'::public.body_measurement_unit THEN (value * 0.45359237) WHEN 'in'::public.body_measurement_unit THEN (value * 2.54) ELSE value END;
+
+
+--
+-- Name: FUNCTION body_measurement_to_metric(value numeric, unit public.body_measurement_unit); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.body_measurement_to_metric(value numeric, unit public.body_measurement_unit) IS 'A body measurement entered in unit, in kg, cm or percent (exact).';
+
+
+--
 -- Name: delete_user_owned_rows(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -289,10 +458,6 @@ $$;
 
 COMMENT ON FUNCTION public.plan_row_user_id() IS 'Fills user_id of a plan row inserted by the release before 20261202300000; drop with its triggers once no such release runs.';
 
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: session_exercises; Type: TABLE; Schema: public; Owner: -
@@ -790,6 +955,14 @@ ALTER TABLE ONLY public.audit_log
 
 
 --
+-- Name: body_measurements body_measurements_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_measurements
+    ADD CONSTRAINT body_measurements_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: exercises exercises_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -921,6 +1094,20 @@ CREATE INDEX audit_log_metadata_idx ON public.audit_log USING gin (metadata);
 --
 
 CREATE INDEX audit_log_user_id_id_idx ON public.audit_log USING btree (user_id, id DESC);
+
+
+--
+-- Name: body_measurements_user_id_kind_measured_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX body_measurements_user_id_kind_measured_at_idx ON public.body_measurements USING btree (user_id, kind, measured_at DESC, id DESC) INCLUDE (metric_value);
+
+
+--
+-- Name: body_measurements_user_id_measured_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX body_measurements_user_id_measured_at_id_idx ON public.body_measurements USING btree (user_id, measured_at DESC, id DESC);
 
 
 --
@@ -1079,6 +1266,14 @@ ALTER TABLE ONLY public.audit_log
 
 
 --
+-- Name: body_measurements body_measurements_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.body_measurements
+    ADD CONSTRAINT body_measurements_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: exercises exercises_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1202,4 +1397,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202100000'),
     ('20261202300000'),
     ('20261203200000'),
-    ('20261203200100');
+    ('20261203200100'),
+    ('20261203200200');

@@ -152,6 +152,8 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.SetType,
     enums.WeightUnit,
     enums.ExerciseGroupKind,
+    enums.BodyMeasurementKind,
+    enums.BodyMeasurementUnit,
 ]
 
 

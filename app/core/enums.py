@@ -10,6 +10,8 @@ from enum import StrEnum
 
 __all__ = [
     "AuditAction",
+    "BodyMeasurementKind",
+    "BodyMeasurementUnit",
     "ExerciseCategory",
     "ExerciseGroupKind",
     "MuscleGroup",
@@ -115,3 +117,36 @@ class ExerciseGroupKind(StrEnum):
 
     SUPERSET = "superset"
     CIRCUIT = "circuit"
+
+
+class BodyMeasurementKind(StrEnum):
+    """``body_measurement_kind``: what a body measurement measures."""
+
+    BODY_WEIGHT = "body_weight"
+    BODY_FAT = "body_fat"
+    NECK = "neck"
+    SHOULDERS = "shoulders"
+    CHEST = "chest"
+    LEFT_BICEPS = "left_biceps"
+    RIGHT_BICEPS = "right_biceps"
+    LEFT_FOREARM = "left_forearm"
+    RIGHT_FOREARM = "right_forearm"
+    ABDOMEN = "abdomen"
+    WAIST = "waist"
+    HIPS = "hips"
+    LEFT_THIGH = "left_thigh"
+    RIGHT_THIGH = "right_thigh"
+    LEFT_CALF = "left_calf"
+    RIGHT_CALF = "right_calf"
+
+
+class BodyMeasurementUnit(StrEnum):
+    """``body_measurement_unit``: the unit a body measurement was entered in: kg or lb for
+    body weight, percent for body fat, cm or in for a circumference. Stored values are in
+    kg, cm or percent; 1 lb is exactly 0.45359237 kg, 1 in exactly 2.54 cm."""
+
+    KG = "kg"
+    LB = "lb"
+    CM = "cm"
+    IN = "in"
+    PERCENT = "percent"

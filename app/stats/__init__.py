@@ -2,9 +2,9 @@
 muscle group, and a summary with the current weekly streak.
 
 Routes: `GET /v1/stats/records`, `GET /v1/exercises/{exercise_id}/history`,
-`GET /v1/stats/volume`, `GET /v1/stats/summary`. Plus `operations.new_records()`, which the
-set-logging endpoint calls inside its transaction to tell the client which records the new
-sets just set.
+`GET /v1/stats/volume`, `GET /v1/stats/summary`, `GET /v1/stats/body` (body measurements).
+Plus `operations.new_records()`, which the set-logging endpoint calls inside its transaction
+to tell the client which records the new sets just set.
 
 The rules every statistic shares (docs/statistics.md has the details):
 * Warmup sets never count; every other set type does (normal, dropset, failure), in
@@ -33,12 +33,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from app.core.db import Db
+from app.core.enums import BodyMeasurementKind
 from app.core.http import responses
 from app.core.pagination import CursorParam, LimitParam
 from app.core.security import CurrentUser
 from app.ratelimit import rate_limited
-from app.stats.models import Bucket, HistoryPage, Records, Summary, VolumeReport
+from app.stats.models import BodyStats, Bucket, HistoryPage, Records, Summary, VolumeReport
 from app.stats.operations import (
+    body_statistics,
     exercise_history,
     personal_records,
     training_summary,
@@ -160,10 +162,38 @@ async def summary(
     return await training_summary(db, user_id=current_user.id, tz=tz)
 
 
+@get(
+    "/stats/body",
+    operation_id="getBodyStatistics",
+    summary="Body measurement series",
+    description="For each kind of body measurement you recorded in the range (or only "
+    "`kind`, repeatable), in kind order: every measurement, oldest first, and the 7-day "
+    "moving average of each local day: the mean of the daily means of the 7 days ending "
+    "that day (the 6 days before `from` count), with how many of them hold a measurement. "
+    "Values are kilograms, centimetres or percent (`unit`), whatever unit they were "
+    "entered in. `from`/`to` are local dates in `tz`, inclusive, at most 731 days apart; "
+    "by default the 90 days up to today.",
+    responses=responses(codes={400: "invalid_range, range_too_large, unknown_time_zone"}),
+)
+async def body(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    kind: Annotated[
+        list[BodyMeasurementKind] | None, QueryParameter(description="Only these kinds")
+    ] = None,
+    from_date: FromDate = None,
+    to_date: ToDate = None,
+    tz: TimeZone = "UTC",
+) -> BodyStats:
+    return await body_statistics(
+        db, user_id=current_user.id, kinds=kind, from_date=from_date, to_date=to_date, tz=tz
+    )
+
+
 # under /v1: the history of an exercise is also read from the exercise
 router = Router(
     "/v1",
-    route_handlers=[records, history, volume, summary],
+    route_handlers=[records, history, volume, summary, body],
     tags=["statistics"],
     opt=rate_limited("stats"),  # expensive reads: a per-user limit of their own
 )

@@ -9,13 +9,15 @@ from uuid import UUID
 
 import msgspec
 
-from app.core.enums import MuscleGroup
+from app.core.enums import BodyMeasurementKind, BodyMeasurementUnit, MuscleGroup
 
 OneRepMaxFormula = Literal["epley"]
 ONE_REP_MAX_FORMULA: OneRepMaxFormula = "epley"
 
 # The longest range of the volume report: any two consecutive years (731 days, inclusive).
 MAX_VOLUME_DAYS = 731
+# The body statistics' default range: the 90 days up to today.
+DEFAULT_BODY_DAYS = 90
 
 
 class Bucket(StrEnum):
@@ -132,3 +134,34 @@ class NewRecord(msgspec.Struct):
     kind: RecordKind
     value: float  # kilograms, or a count of reps for most_reps
     previous: float | None  # the record it beat; None when it is the first of its kind
+
+
+class BodyPoint(msgspec.Struct):
+    """One measurement of a body series, in kg, cm or percent."""
+
+    id: UUID
+    measured_at: datetime
+    date: date  # local, in the report's tz
+    value: float
+
+
+class BodyAverage(msgspec.Struct):
+    """The 7-day moving average of a body series on one local day."""
+
+    date: date
+    value: float  # the mean of the daily means of the 7 days ending `date`, 3 decimals
+    days: int  # how many of those 7 days hold a measurement
+
+
+class BodySeries(msgspec.Struct):
+    kind: BodyMeasurementKind
+    unit: BodyMeasurementUnit  # kg, cm or percent, whatever unit the values were entered in
+    measurements: list[BodyPoint]  # oldest first
+    moving_average_7d: list[BodyAverage]  # oldest first, the days with an average
+
+
+class BodyStats(msgspec.Struct):
+    tz: str
+    from_date: date = msgspec.field(name="from")
+    to_date: date = msgspec.field(name="to")
+    series: list[BodySeries]  # one per kind measured, in kind order

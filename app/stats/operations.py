@@ -12,11 +12,15 @@ from uuid import UUID
 from psycopg import errors as pg
 
 from app.core.db import Db
+from app.core.enums import BodyMeasurementKind
 from app.core.errors import BadRequest, NotFound
 from app.core.pagination import decode_cursor, page_of
 from app.stats.models import (
+    DEFAULT_BODY_DAYS,
     MAX_VOLUME_DAYS,
     ONE_REP_MAX_FORMULA,
+    BodySeries,
+    BodyStats,
     Bucket,
     ExerciseRecords,
     HistoryEntry,
@@ -65,6 +69,17 @@ def checked_range(from_date: date | None, to_date: date | None) -> None:
             "invalid_range",
             "`from` must not be after `to`",
             details=[{"field": "from", "source": "query", "message": "after `to`"}],
+        )
+
+
+def checked_length(from_date: date, to_date: date) -> None:
+    """400 when `from` is after `to`, or the range spans more than MAX_VOLUME_DAYS days."""
+    checked_range(from_date, to_date)
+    if (to_date - from_date).days + 1 > MAX_VOLUME_DAYS:
+        raise BadRequest(
+            "range_too_large",
+            f"`from` to `to` may span at most {MAX_VOLUME_DAYS} days",
+            details=[{"field": "to", "source": "query", "message": "range too large"}],
         )
 
 
@@ -153,13 +168,7 @@ async def training_volume(
         to_date = datetime.now(zoneinfo.ZoneInfo(tz)).date()
     if from_date is None:
         from_date = _default_from(to_date, bucket)
-    checked_range(from_date, to_date)
-    if (to_date - from_date).days + 1 > MAX_VOLUME_DAYS:
-        raise BadRequest(
-            "range_too_large",
-            f"`from` to `to` may span at most {MAX_VOLUME_DAYS} days",
-            details=[{"field": "to", "source": "query", "message": "range too large"}],
-        )
+    checked_length(from_date, to_date)
     with time_zone_errors():
         buckets = await db.many(
             "stats/volume",
@@ -188,3 +197,33 @@ async def new_records(db: Db, *, user_id: UUID, set_ids: Sequence[UUID]) -> list
     if not set_ids:
         return []
     return await db.many("stats/records_set_by", NewRecord, user_id=user_id, set_ids=list(set_ids))
+
+
+async def body_statistics(
+    db: Db,
+    *,
+    user_id: UUID,
+    kinds: list[BodyMeasurementKind] | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    tz: str = "UTC",
+) -> BodyStats:
+    """Each kind's measurements and 7-day moving average; by default the 90 days up to
+    today."""
+    checked_time_zone(tz)
+    if to_date is None:
+        to_date = datetime.now(zoneinfo.ZoneInfo(tz)).date()
+    if from_date is None:
+        from_date = to_date - timedelta(days=DEFAULT_BODY_DAYS - 1)
+    checked_length(from_date, to_date)
+    with time_zone_errors():
+        series = await db.many(
+            "stats/body",
+            BodySeries,
+            user_id=user_id,
+            kinds=[k.value for k in kinds] if kinds else None,
+            from_date=from_date,
+            to_date=to_date,
+            tz=tz,
+        )
+    return BodyStats(tz=tz, from_date=from_date, to_date=to_date, series=series)

@@ -1,0 +1,70 @@
+"""The shapes of a body measurement: the document answered and the bodies accepted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from app.core.enums import BodyMeasurementKind, BodyMeasurementUnit
+from app.core.http import decimals_at_most
+from app.sessions.models import Instant, TimeZone
+
+Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
+Value = Annotated[
+    float,
+    msgspec.Meta(
+        gt=0,
+        le=1600,
+        description="In `unit`, 3 decimals at most; above 0 and at most 700 kg (1543.236 lb), "
+        "100 % or 500 cm (196.85 in)",
+    ),
+]
+
+
+class BodyMeasurement(msgspec.Struct):
+    id: UUID
+    kind: BodyMeasurementKind
+    value: float  # in `unit`, as entered
+    unit: BodyMeasurementUnit
+    measured_at: datetime
+    timezone: str
+    notes: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BodyMeasurementPage(msgspec.Struct):
+    items: list[BodyMeasurement]
+    next_cursor: str | None
+
+
+class BodyMeasurementCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    id: UUID | None = None
+    kind: BodyMeasurementKind
+    value: Value
+    # default: your preferred weight unit (body weight), cm or in after it (circumferences),
+    # percent (body fat)
+    unit: BodyMeasurementUnit | msgspec.UnsetType = msgspec.UNSET
+    measured_at: Instant | msgspec.UnsetType = msgspec.UNSET  # default: now
+    timezone: TimeZone = "UTC"
+    notes: Notes = ""
+
+    def __post_init__(self) -> None:
+        decimals_at_most(self.value, 3, "value")
+
+
+class BodyMeasurementPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    kind: BodyMeasurementKind | msgspec.UnsetType = msgspec.UNSET
+    value: Value | msgspec.UnsetType = msgspec.UNSET
+    unit: BodyMeasurementUnit | msgspec.UnsetType = msgspec.UNSET
+    measured_at: Instant | msgspec.UnsetType = msgspec.UNSET
+    timezone: TimeZone | msgspec.UnsetType = msgspec.UNSET
+    notes: Notes | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if isinstance(self.value, float):
+            decimals_at_most(self.value, 3, "value")

@@ -1,0 +1,209 @@
+"""What can be done to body measurements, each in one call that owns its transaction, its
+audit row and the translation of what the database refused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from psycopg import errors as pg
+
+from app import audit
+from app.body_measurements.models import (
+    BodyMeasurement,
+    BodyMeasurementCreate,
+    BodyMeasurementPage,
+    BodyMeasurementPatch,
+)
+from app.core.db import Db
+from app.core.enums import AuditAction, BodyMeasurementKind
+from app.core.errors import NotFound, Unprocessable
+from app.core.http import (
+    Violation,
+    constraint_errors,
+    new_id,
+    out_of_range,
+    refused_write,
+    replayed_or_conflict,
+    sent_fields,
+    unset_to_none,
+)
+from app.core.pagination import decode_cursor, page_of
+
+ENTITY = "body_measurements"
+
+_CONSTRAINTS = {
+    "body_measurements_unit_check": Violation(
+        Unprocessable,
+        "invalid_unit",
+        "This unit does not fit the kind: kg or lb for body_weight, percent for body_fat, "
+        "cm or in for a circumference",
+        "unit",
+    ),
+    "body_measurements_metric_value_check": out_of_range(
+        "value", "`value` must be above 0 and at most 700 kg (1543.236 lb), 100 % or 500 cm"
+    ),
+}
+_TIMEZONE_ERROR = re.compile(r"time zone .* not recognized")
+# what a replayed create must repeat to be the same request
+_CREATE_FIELDS = ("kind", "value", "unit", "measured_at", "timezone", "notes")
+
+
+def _not_found() -> NotFound:
+    return NotFound("body_measurement_not_found", "No such body measurement")
+
+
+def _exact(value: float | None) -> Decimal | None:
+    """A JSON number as the exact decimal the client wrote (floats print shortest-exact)."""
+    return None if value is None else Decimal(repr(value))
+
+
+@asynccontextmanager
+async def _writing(db: Db) -> AsyncGenerator[None]:
+    """One transaction writing the user's measurements, where what the database refuses
+    becomes the client's error: a unit that does not fit, a value out of range, an unknown
+    time zone."""
+    try:
+        with constraint_errors(_CONSTRAINTS):
+            async with db.transaction():
+                yield
+    except pg.InvalidParameterValue as exc:
+        if not _TIMEZONE_ERROR.search(exc.diag.message_primary or ""):
+            raise
+        raise Unprocessable(
+            "invalid_timezone",
+            "Unknown time zone (use an IANA name such as Europe/Paris)",
+            details=[{"field": "timezone", "source": "body"}],
+        ) from None
+
+
+async def _audit(
+    db: Db, user_id: UUID, action: AuditAction, measurement_id: UUID, metadata: dict[str, Any]
+) -> None:
+    await audit.record(
+        db,
+        user_id=user_id,
+        action=action,
+        entity_type=ENTITY,
+        entity_id=measurement_id,
+        metadata=metadata,
+    )
+
+
+async def _find(db: Db, user_id: UUID, measurement_id: UUID) -> BodyMeasurement | None:
+    return await db.one(
+        "body_measurements/get",
+        BodyMeasurement,
+        measurement_id=measurement_id,
+        user_id=user_id,
+    )
+
+
+async def list_measurements(
+    db: Db,
+    *,
+    user_id: UUID,
+    limit: int,
+    cursor: str | None = None,
+    kinds: list[BodyMeasurementKind] | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+) -> BodyMeasurementPage:
+    """One page of the user's measurements, latest first."""
+    after = decode_cursor(cursor, tuple[datetime, UUID])
+    rows = await db.many(
+        "body_measurements/list",
+        BodyMeasurement,
+        user_id=user_id,
+        kinds=[k.value for k in kinds] if kinds else None,
+        from_date=from_date,
+        to_date=to_date,
+        after_measured_at=after[0] if after else None,
+        after_id=after[1] if after else None,
+        limit=limit + 1,
+    )
+    return BodyMeasurementPage(*page_of(rows, limit, lambda m: (m.measured_at, m.id)))
+
+
+async def get_measurement(db: Db, *, user_id: UUID, measurement_id: UUID) -> BodyMeasurement:
+    measurement = await _find(db, user_id, measurement_id)
+    if measurement is None:
+        raise _not_found()
+    return measurement
+
+
+async def record_measurement(
+    db: Db, *, user_id: UUID, data: BodyMeasurementCreate
+) -> tuple[BodyMeasurement, bool]:
+    """The measurement, and True when `data` replays an earlier create (nothing written)."""
+    measurement_id = data.id or new_id()
+    async with _writing(db):
+        measurement = await db.one(
+            "body_measurements/insert",
+            BodyMeasurement,
+            measurement_id=measurement_id,
+            user_id=user_id,
+            kind=data.kind,
+            value=_exact(data.value),
+            unit=unset_to_none(data.unit),
+            measured_at=unset_to_none(data.measured_at),
+            timezone=data.timezone,
+            notes=data.notes,
+        )
+        if measurement is not None:
+            metadata = {"kind": measurement.kind.value}
+            await _audit(db, user_id, AuditAction.CREATE, measurement_id, metadata)
+            return measurement, False
+    stored = await _find(db, user_id, measurement_id)
+    return replayed_or_conflict(stored, data, _CREATE_FIELDS, "body measurement"), True
+
+
+async def update_measurement(
+    db: Db,
+    *,
+    user_id: UUID,
+    measurement_id: UUID,
+    data: BodyMeasurementPatch,
+    if_match: list[int] | None,
+) -> BodyMeasurement:
+    async with _writing(db):
+        measurement = await db.one(
+            "body_measurements/update",
+            BodyMeasurement,
+            measurement_id=measurement_id,
+            user_id=user_id,
+            if_match=if_match,
+            kind=unset_to_none(data.kind),
+            value=_exact(unset_to_none(data.value)),
+            unit=unset_to_none(data.unit),
+            measured_at=unset_to_none(data.measured_at),
+            timezone=unset_to_none(data.timezone),
+            notes=unset_to_none(data.notes),
+        )
+        if measurement is None:
+            current = await _find(db, user_id, measurement_id)
+            raise refused_write(current and current.version, if_match, _not_found())
+        metadata = {"fields": sent_fields(data)}
+        await _audit(db, user_id, AuditAction.UPDATE, measurement_id, metadata)
+    return measurement
+
+
+async def delete_measurement(
+    db: Db, *, user_id: UUID, measurement_id: UUID, if_match: list[int] | None
+) -> None:
+    async with db.transaction():
+        kind = await db.scalar(
+            "body_measurements/delete",
+            measurement_id=measurement_id,
+            user_id=user_id,
+            if_match=if_match,
+        )
+        if kind is None:
+            current = await _find(db, user_id, measurement_id)
+            raise refused_write(current and current.version, if_match, _not_found())
+        await _audit(db, user_id, AuditAction.DELETE, measurement_id, {"kind": str(kind)})
