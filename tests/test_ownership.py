@@ -25,7 +25,7 @@ from tests.api import Client, TokenClient, UserWithToken, register, signed_in
 from tests.catalogue import BENCH_PRESS
 
 PARAM = re.compile(r"\{(\w+):\w+\}")
-TRAINING = re.compile(r"^/v1/(exercises|workouts|sessions)(/|$)")
+TRAINING = re.compile(r"^/v1/(exercises|workouts|sessions|body-measurements)(/|$)")
 WRITES = {"POST", "PUT", "PATCH"}
 
 # A valid body for every route that takes one (None: the body is optional), so that only
@@ -50,6 +50,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/sessions/{session_id:uuid}/abandon"): None,
     ("POST", "/v1/sessions/{session_id:uuid}/sets"): {"exercise_id": BENCH_PRESS, "reps": 5},
     ("PATCH", "/v1/sessions/{session_id:uuid}/sets/{set_id:uuid}"): {"reps": 1},
+    ("POST", "/v1/body-measurements"): {"kind": "waist", "value": 80, "unit": "cm"},
+    ("PATCH", "/v1/body-measurements/{measurement_id:uuid}"): {"value": 1},
 }
 
 
@@ -74,11 +76,15 @@ def owned_resources(user: TokenClient) -> dict[str, str]:
         f"/v1/sessions/{session['id']}/sets",
         json={"exercise_id": exercise["id"], "reps": 8, "weight": 70},
     ).json()
+    measurement = user.post(
+        "/v1/body-measurements", json={"kind": "body_weight", "value": 81.5, "unit": "kg"}
+    ).json()
     return {
         "exercise_id": exercise["id"],
         "workout_id": workout["id"],
         "session_id": session["id"],
         "set_id": logged["sets"][0]["id"],
+        "measurement_id": measurement["id"],
     }
 
 
@@ -95,6 +101,7 @@ def snapshot(owner: TokenClient, ids: dict[str, str]) -> list[Any]:
         owner.get(f"/v1/exercises/{ids['exercise_id']}").json(),
         owner.get(f"/v1/workouts/{ids['workout_id']}").json(),
         owner.get(f"/v1/sessions/{ids['session_id']}").json(),
+        owner.get(f"/v1/body-measurements/{ids['measurement_id']}").json(),
     ]
 
 
@@ -149,6 +156,7 @@ def test_another_users_ids_are_404_on_every_route_and_method(
         "/v1/sessions/{session_id:uuid}/exercises",
         "/v1/sessions/{session_id:uuid}/sets",
         "/v1/sessions/{session_id:uuid}/sets/{set_id:uuid}",
+        "/v1/body-measurements/{measurement_id:uuid}",
     }
     assert len(checked) >= 14
 
@@ -165,7 +173,7 @@ def test_no_list_shows_another_users_data(
         for method, path in routes(app)
         if method == "GET" and path.startswith("/v1/") and not PARAM.search(path)
     ]
-    assert {"/v1/exercises", "/v1/workouts", "/v1/sessions"} <= set(lists)
+    assert {"/v1/exercises", "/v1/workouts", "/v1/sessions", "/v1/body-measurements"} <= set(lists)
     for path in lists:
         for query in ("", "?mine=true", "?status=completed", "?status=draft"):
             response = bob.get(path + query)

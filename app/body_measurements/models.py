@@ -18,7 +18,7 @@ Value = Annotated[
     msgspec.Meta(
         gt=0,
         le=1600,
-        description="In `unit`, 3 decimals at most; above 0 and at most 700 kg (1543.236 lb), "
+        description="In `unit`, 3 decimals at most; above 0 and at most 700 kg (1543.235 lb), "
         "100 % or 500 cm (196.85 in)",
     ),
 ]

@@ -46,7 +46,7 @@ _CONSTRAINTS = {
         "unit",
     ),
     "body_measurements_metric_value_check": out_of_range(
-        "value", "`value` must be above 0 and at most 700 kg (1543.236 lb), 100 % or 500 cm"
+        "value", "`value` must be above 0 and at most 700 kg (1543.235 lb), 100 % or 500 cm"
     ),
 }
 _TIMEZONE_ERROR = re.compile(r"time zone .* not recognized")
