@@ -5,7 +5,8 @@ Routes: `GET/POST /v1/workouts`, `GET/PATCH/DELETE /v1/workouts/{workout_id}`,
 
 Status moves: draft -> active -> archived, and archived -> active; staying put is allowed,
 anything else is 409 `illegal_transition`. The exercise list is part of the workout
-document: replacing it bumps the workout's version (and so its ETag).
+document: replacing it bumps the workout's version (and so its ETag). The plan's shapes,
+groups (supersets and circuits) included, are in `app/plans.py`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from app import audit
 from app.core.db import Db
 from app.core.enums import AuditAction, WorkoutStatus
-from app.core.errors import ApiError, Conflict, NotFound, Unprocessable
+from app.core.errors import ApiError, Conflict, NotFound
 from app.core.http import (
     CREATED_HEADERS,
     ETAG_HEADER,
@@ -32,7 +33,6 @@ from app.core.http import (
     clean_name,
     conditional_get,
     created,
-    decimals_at_most,
     if_match_versions,
     json_param,
     new_id,
@@ -47,32 +47,16 @@ from app.core.http import (
 )
 from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
 from app.core.security import CurrentUser
-from app.exercises import Description, Name, unknown_exercises
+from app.exercises import Description, Name
+from app.plans import MAX_EXERCISES, PlannedExercise, PlannedExercises, plan_refusal
 
 ENTITY = "workouts"
 _not_found = partial(NotFound, "workout_not_found", "No such workout")
-MAX_EXERCISES = 100
-
-Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
-
 ALLOWED_MOVES = {
     (WorkoutStatus.DRAFT, WorkoutStatus.ACTIVE),
     (WorkoutStatus.ACTIVE, WorkoutStatus.ARCHIVED),
     (WorkoutStatus.ARCHIVED, WorkoutStatus.ACTIVE),
 }
-
-
-class PlannedExercise(msgspec.Struct):
-    """One exercise of a plan (a workout's, or the copy a session started from)."""
-
-    position: int
-    exercise_id: UUID
-    exercise_name: str
-    target_sets: int | None
-    target_reps: int | None
-    target_weight_kg: float | None
-    target_rest_s: int | None
-    notes: str
 
 
 class Workout(msgspec.Struct):
@@ -89,27 +73,6 @@ class Workout(msgspec.Struct):
 class WorkoutPage(msgspec.Struct):
     items: list[Workout]
     next_cursor: str | None
-
-
-class PlannedExerciseIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    exercise_id: UUID
-    target_sets: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
-    target_reps: Annotated[int, msgspec.Meta(ge=0, le=1000)] | None = None
-    target_weight_kg: (
-        Annotated[float, msgspec.Meta(ge=0, le=1000, description="Kilograms, 3 decimals at most")]
-        | None
-    ) = None
-    target_rest_s: Annotated[int, msgspec.Meta(ge=0, le=3600)] | None = None
-    notes: Notes = ""
-
-    def __post_init__(self) -> None:
-        decimals_at_most(self.target_weight_kg, 3, "target_weight_kg")
-
-
-PlannedExercises = Annotated[
-    list[PlannedExerciseIn],
-    msgspec.Meta(max_length=MAX_EXERCISES, description="The exercises in order (position 0 first)"),
-]
 
 
 class WorkoutCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -226,24 +189,15 @@ async def update_workout(
 async def replace_workout_exercises(
     db: Db, *, user_id: UUID, workout_id: UUID, plan: PlannedExercises, if_match: list[int] | None
 ) -> Workout:
-    exercise_ids = [item.exercise_id for item in plan]
-    unknown = await unknown_exercises(db, user_id=user_id, exercise_ids=exercise_ids)
+    refusal = await plan_refusal(db, user_id=user_id, plan=plan)
     async with db.transaction():
         version = await db.scalar(
             "workouts/touch", workout_id=workout_id, user_id=user_id, if_match=if_match
         )
         if version is None:
             raise await _refusal(db, user_id, workout_id, if_match)
-        if unknown:
-            raise Unprocessable(
-                "unknown_exercise",
-                "No such exercise (use a system exercise or one of your own)",
-                details=[
-                    {"field": f"[{index}].exercise_id", "exercise_id": str(exercise_id)}
-                    for index, exercise_id in enumerate(exercise_ids)
-                    if exercise_id in unknown
-                ],
-            )
+        if refusal is not None:
+            raise refusal
         await db.execute("workouts/clear_exercises", workout_id=workout_id, user_id=user_id)
         if plan:
             await db.execute(
@@ -359,9 +313,14 @@ async def update(
     description="Replaces the whole ordered list of exercises and targets in one "
     "transaction (the array order is the position order; an empty array clears it). "
     "Every exercise must be a system exercise or one of your own (422 `unknown_exercise`). "
+    "Exercises may be grouped into supersets or circuits: those sharing `group.key` are one "
+    "group of two or more, all of one `group.kind`, ordered inside it by the array (or by "
+    "`group.position` when given); 422 `invalid_group` otherwise. "
     "Answers the whole workout, with its new ETag.",
     response_headers=ETAG_HEADER,
-    responses=responses(412, codes={404: "workout_not_found", 422: "unknown_exercise"}),
+    responses=responses(
+        412, codes={404: "workout_not_found", 422: "unknown_exercise, invalid_group"}
+    ),
 )
 async def replace(
     db: NamedDependency[Db],

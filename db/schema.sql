@@ -65,6 +65,41 @@ CREATE TYPE public.exercise_category AS ENUM (
 
 
 --
+-- Name: exercise_group_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.exercise_group_kind AS ENUM (
+    'superset',
+    'circuit'
+);
+
+
+--
+-- Name: TYPE exercise_group_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.exercise_group_kind IS 'How the exercises of one group of a plan are performed: back to back (superset) or in repeated rounds (circuit).';
+
+
+--
+-- Name: exercise_group_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.exercise_group_document AS (
+	key text,
+	kind public.exercise_group_kind,
+	"position" smallint
+);
+
+
+--
+-- Name: TYPE exercise_group_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.exercise_group_document IS 'The superset or circuit of a planned exercise as the API shows it (ExerciseGroup): the "group" field of planned_exercise_document.';
+
+
+--
 -- Name: muscle_group; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -104,7 +139,8 @@ CREATE TYPE public.planned_exercise_document AS (
 	target_reps smallint,
 	target_weight_kg numeric,
 	target_rest_s integer,
-	notes text
+	notes text,
+	"group" public.exercise_group_document
 );
 
 
@@ -272,6 +308,10 @@ CREATE TABLE public.session_exercises (
     target_rest_s integer,
     notes text DEFAULT ''::text NOT NULL,
     user_id uuid NOT NULL,
+    group_key text,
+    group_kind public.exercise_group_kind,
+    group_position smallint,
+    CONSTRAINT session_exercises_group_check CHECK ((((group_key IS NULL) AND (group_kind IS NULL) AND (group_position IS NULL)) OR (((char_length(group_key) >= 1) AND (char_length(group_key) <= 40)) AND (group_kind IS NOT NULL) AND ((group_position >= 0) AND (group_position <= 99))))),
     CONSTRAINT session_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
     CONSTRAINT session_exercises_position_check CHECK (("position" >= 0)),
     CONSTRAINT session_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
@@ -296,12 +336,33 @@ COMMENT ON COLUMN public.session_exercises.user_id IS 'The owner of the session 
 
 
 --
+-- Name: COLUMN session_exercises.group_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.session_exercises.group_key IS 'The superset or circuit this exercise belongs to (rows of one session sharing it are one group); NULL: not grouped.';
+
+
+--
+-- Name: COLUMN session_exercises.group_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.session_exercises.group_kind IS 'superset or circuit, the same for every member of the group.';
+
+
+--
+-- Name: COLUMN session_exercises.group_position; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.session_exercises.group_position IS '0-based order inside the group.';
+
+
+--
 -- Name: planned_exercise_document(public.session_exercises, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.planned_exercise_document(se public.session_exercises, exercise_name text) RETURNS public.planned_exercise_document
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ROW((se)."position", (se).exercise_id, exercise_name, (se).target_sets, (se).target_reps, (se).target_weight_kg, (se).target_rest_s, (se).notes)::public.planned_exercise_document;
+    RETURN ROW((se)."position", (se).exercise_id, exercise_name, (se).target_sets, (se).target_reps, (se).target_weight_kg, (se).target_rest_s, (se).notes, CASE WHEN ((se).group_key IS NOT NULL) THEN ROW((se).group_key, (se).group_kind, (se).group_position)::public.exercise_group_document ELSE NULL::public.exercise_group_document END)::public.planned_exercise_document;
 
 
 --
@@ -325,6 +386,10 @@ CREATE TABLE public.workout_exercises (
     target_rest_s integer,
     notes text DEFAULT ''::text NOT NULL,
     user_id uuid NOT NULL,
+    group_key text,
+    group_kind public.exercise_group_kind,
+    group_position smallint,
+    CONSTRAINT workout_exercises_group_check CHECK ((((group_key IS NULL) AND (group_kind IS NULL) AND (group_position IS NULL)) OR (((char_length(group_key) >= 1) AND (char_length(group_key) <= 40)) AND (group_kind IS NOT NULL) AND ((group_position >= 0) AND (group_position <= 99))))),
     CONSTRAINT workout_exercises_notes_check CHECK ((char_length(notes) <= 10000)),
     CONSTRAINT workout_exercises_position_check CHECK (("position" >= 0)),
     CONSTRAINT workout_exercises_target_reps_check CHECK (((target_reps >= 0) AND (target_reps <= 1000))),
@@ -349,12 +414,33 @@ COMMENT ON COLUMN public.workout_exercises.user_id IS 'The owner of the workout 
 
 
 --
+-- Name: COLUMN workout_exercises.group_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.workout_exercises.group_key IS 'The superset or circuit this exercise belongs to (rows of one workout sharing it are one group); NULL: not grouped.';
+
+
+--
+-- Name: COLUMN workout_exercises.group_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.workout_exercises.group_kind IS 'superset or circuit, the same for every member of the group.';
+
+
+--
+-- Name: COLUMN workout_exercises.group_position; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.workout_exercises.group_position IS '0-based order inside the group.';
+
+
+--
 -- Name: planned_exercise_document(public.workout_exercises, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.planned_exercise_document(we public.workout_exercises, exercise_name text) RETURNS public.planned_exercise_document
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN ROW((we)."position", (we).exercise_id, exercise_name, (we).target_sets, (we).target_reps, (we).target_weight_kg, (we).target_rest_s, (we).notes)::public.planned_exercise_document;
+    RETURN ROW((we)."position", (we).exercise_id, exercise_name, (we).target_sets, (we).target_reps, (we).target_weight_kg, (we).target_rest_s, (we).notes, CASE WHEN ((we).group_key IS NOT NULL) THEN ROW((we).group_key, (we).group_kind, (we).group_position)::public.exercise_group_document ELSE NULL::public.exercise_group_document END)::public.planned_exercise_document;
 
 
 --
@@ -1114,4 +1200,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261126300100'),
     ('20261126400000'),
     ('20261202100000'),
-    ('20261202300000');
+    ('20261202300000'),
+    ('20261203200000'),
+    ('20261203200100');

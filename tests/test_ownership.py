@@ -42,6 +42,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/workouts/{workout_id:uuid}/exercises"): [{"exercise_id": BENCH_PRESS}],
     ("POST", "/v1/sessions"): {"timezone": "UTC"},
     ("PATCH", "/v1/sessions/{session_id:uuid}"): {"notes": "taken over"},
+    ("PUT", "/v1/sessions/{session_id:uuid}/exercises"): [
+        {"exercise_id": BENCH_PRESS, "group": {"key": "A"}},
+        {"exercise_id": BENCH_PRESS, "group": {"key": "A"}},
+    ],
     ("POST", "/v1/sessions/{session_id:uuid}/finish"): None,
     ("POST", "/v1/sessions/{session_id:uuid}/abandon"): None,
     ("POST", "/v1/sessions/{session_id:uuid}/sets"): {"exercise_id": BENCH_PRESS, "reps": 5},
@@ -142,6 +146,7 @@ def test_another_users_ids_are_404_on_every_route_and_method(
         "/v1/sessions/{session_id:uuid}",
         "/v1/sessions/{session_id:uuid}/finish",
         "/v1/sessions/{session_id:uuid}/abandon",
+        "/v1/sessions/{session_id:uuid}/exercises",
         "/v1/sessions/{session_id:uuid}/sets",
         "/v1/sessions/{session_id:uuid}/sets/{set_id:uuid}",
     }

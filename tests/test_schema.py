@@ -151,6 +151,7 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.AuditAction,
     enums.SetType,
     enums.WeightUnit,
+    enums.ExerciseGroupKind,
 ]
 
 

@@ -72,6 +72,7 @@ def test_create_then_plan_then_read(make_user: Callable[..., UserWithToken]) -> 
             "target_weight_kg": 102.5,
             "target_rest_s": 180,
             "notes": "pause the first rep",
+            "group": None,
         },
         {
             "position": 1,
@@ -82,6 +83,7 @@ def test_create_then_plan_then_read(make_user: Callable[..., UserWithToken]) -> 
             "target_weight_kg": None,
             "target_rest_s": None,
             "notes": "",
+            "group": None,
         },
     ]
     fetched = ann.get(f"/v1/workouts/{workout['id']}")

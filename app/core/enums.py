@@ -11,6 +11,7 @@ from enum import StrEnum
 __all__ = [
     "AuditAction",
     "ExerciseCategory",
+    "ExerciseGroupKind",
     "MuscleGroup",
     "SessionStatus",
     "SetType",
@@ -106,3 +107,11 @@ class WeightUnit(StrEnum):
 
     KG = "kg"
     LB = "lb"
+
+
+class ExerciseGroupKind(StrEnum):
+    """``exercise_group_kind``: how the exercises of one group of a plan are performed:
+    back to back (a superset) or as repeated rounds (a circuit)."""
+
+    SUPERSET = "superset"
+    CIRCUIT = "circuit"

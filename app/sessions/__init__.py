@@ -1,7 +1,8 @@
 """Sessions: training performed, optionally started from a workout (whose plan is copied).
 
 Routes: `GET/POST /v1/sessions`, `GET/PATCH/DELETE /v1/sessions/{session_id}`,
-`POST /v1/sessions/{session_id}/finish` and `/abandon`.
+`POST /v1/sessions/{session_id}/finish` and `/abandon`, `PUT /v1/sessions/{session_id}/exercises`
+(replaces the session's plan, with its supersets and circuits: see app/plans.py).
 
 State machine: in_progress -> completed (finish) | abandoned (abandon). Finishing a
 completed session or abandoning an abandoned one again changes nothing and answers the
@@ -22,10 +23,10 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, Router, delete, get, patch, post
+from litestar import Response, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from app.core.db import Db
 from app.core.enums import SessionStatus
@@ -43,12 +44,14 @@ from app.core.http import (
 )
 from app.core.pagination import CursorParam, LimitParam
 from app.core.security import CurrentUser
+from app.plans import MAX_EXERCISES, PlannedExercises
 from app.sessions.models import Session, SessionCreate, SessionEnd, SessionPage, SessionPatch
 from app.sessions.operations import (
     delete_session,
     end_session,
     get_session,
     list_sessions,
+    replace_session_plan,
     start_session,
     update_session,
 )
@@ -217,6 +220,47 @@ abandon = _ending(
 )
 
 
+@put(
+    "/{session_id:uuid}/exercises",
+    operation_id="replaceSessionExercises",
+    summary="Replace a session's plan",
+    description="Replaces the session's whole plan (copied from its workout when it started, "
+    "or empty) in one transaction, with the body of `PUT /v1/workouts/{id}/exercises`: the "
+    "array order is the position order, an empty array clears it, exercises sharing "
+    "`group.key` are one superset or circuit (422 `invalid_group` unless two or more of one "
+    "kind). The workout it came from is left as it is. A session in progress or completed "
+    "can change its plan; an abandoned one cannot (409 `session_abandoned`). Answers the "
+    "whole session, with its new ETag.",
+    response_headers=ETAG_HEADER,
+    responses=responses(
+        404,
+        409,
+        412,
+        422,
+        codes={
+            404: "session_not_found",
+            409: "session_abandoned",
+            422: "unknown_exercise, invalid_group",
+        },
+    ),
+)
+async def replace_plan(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    session_id: FromPath[UUID],
+    data: Annotated[PlannedExercises, Body(max_items=MAX_EXERCISES)],
+    if_match: IfMatch = None,
+) -> Response[Session]:
+    session = await replace_session_plan(
+        db,
+        user_id=current_user.id,
+        session_id=session_id,
+        plan=data,
+        if_match=if_match_versions(if_match),
+    )
+    return with_etag(session, session.version)
+
+
 @delete(
     "/{session_id:uuid}",
     operation_id="deleteSession",
@@ -236,6 +280,6 @@ async def remove(
 
 router = Router(
     "/v1/sessions",
-    route_handlers=[index, start, show, update, finish, abandon, remove],
+    route_handlers=[index, start, show, update, finish, abandon, replace_plan, remove],
     tags=["sessions"],
 )

@@ -9,8 +9,8 @@ from uuid import UUID
 import msgspec
 
 from app.core.enums import SessionStatus
+from app.plans import PlannedExercise
 from app.sets.models import Notes, SetRecord
-from app.workouts import PlannedExercise
 
 SessionName = Annotated[str, msgspec.Meta(max_length=100)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339, with an offset")]

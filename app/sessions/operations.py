@@ -20,6 +20,7 @@ from app.core.errors import ApiError, Conflict, NotFound, Unprocessable
 from app.core.http import (
     Violation,
     constraint_errors,
+    json_param,
     new_id,
     refused_write,
     replayed_or_conflict,
@@ -29,6 +30,7 @@ from app.core.http import (
 )
 from app.core.metrics import count_training_session
 from app.core.pagination import decode_cursor, page_of
+from app.plans import PlannedExercises, plan_refusal
 from app.sessions.models import Session, SessionCreate, SessionPage, SessionPatch, SessionSummary
 from app.workouts import Workout
 
@@ -240,6 +242,38 @@ async def end_session(
             details=[{"field": "status", "from": session.status, "to": status}],
         )
     return session
+
+
+async def replace_session_plan(
+    db: Db, *, user_id: UUID, session_id: UUID, plan: PlannedExercises, if_match: list[int] | None
+) -> Session:
+    """Replace the session's plan (its exercises, targets and groups) in one transaction.
+    In progress or completed; an abandoned session is frozen (409)."""
+    refusal = await plan_refusal(db, user_id=user_id, plan=plan)
+    async with db.transaction():
+        version = await db.scalar(
+            "sessions/touch_plan", session_id=session_id, user_id=user_id, if_match=if_match
+        )
+        if version is None:
+            current = await db.one("sessions/get", Session, session_id=session_id, user_id=user_id)
+            if current is not None and current.status == SessionStatus.ABANDONED:
+                raise Conflict(
+                    "session_abandoned", "The session was abandoned; its plan can no longer change"
+                )
+            raise refused_write(current and current.version, if_match, _not_found())
+        if refusal is not None:
+            raise refusal
+        await db.execute("sessions/clear_plan", session_id=session_id, user_id=user_id)
+        if plan:
+            await db.execute(
+                "sessions/insert_plan",
+                session_id=session_id,
+                user_id=user_id,
+                exercises=json_param(plan),
+            )
+        meta = {"fields": ["exercises"], "exercise_count": len(plan)}
+        await _audit(db, user_id, AuditAction.UPDATE, session_id, meta)
+        return await get_session(db, user_id=user_id, session_id=session_id)
 
 
 async def delete_session(
