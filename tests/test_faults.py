@@ -173,6 +173,7 @@ def env_for(url: str, **settings: object) -> dict[str, str]:
         "DB_POOL_MIN_SIZE": "1",
         "DB_POOL_MAX_SIZE": str(POOL),
         "SHUTDOWN_DRAIN_S": "0",
+        "METRICS_PORT": "0",  # production refuses a taken port; these servers need none
         **{name: str(value) for name, value in settings.items()},
     }
 
@@ -248,12 +249,16 @@ def port_of(base: str) -> int:
 # --- connections do not consume capacity ------------------------------------------------------
 
 
-def test_idle_keep_alive_connections_do_not_block_a_new_client(postgres: OwnPostgres) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_idle_keep_alive_connections_do_not_block_a_new_client(
+    postgres: OwnPostgres, workers: int
+) -> None:
     url = postgres.new_database()
-    with running_server(env_for(url)) as (base, _):
+    with running_server(env_for(url), "--workers", str(workers)) as (base, _):
         idle: list[socket.socket] = []
         try:
-            for _ in range(4 * POOL * 5):  # 40: twenty times the pool, each used once, then idle
+            # twenty times the pool of each worker, each connection used once, then idle
+            for _ in range(4 * POOL * 5 * workers):
                 sock = socket.create_connection(("127.0.0.1", port_of(base)), timeout=5)
                 sock.sendall(raw_request())
                 assert read_response(sock).startswith(b"HTTP/1.1 200")
