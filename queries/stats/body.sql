@@ -24,17 +24,18 @@ daily AS (
     FROM measured d
     GROUP BY d.kind, d.day
 ),
-calendar AS (
-    SELECT k.kind, c.day::date AS day, dl.value
+calendar AS MATERIALIZED (
+    -- every local day from 6 days before from_date to to_date, for each kind measured
+    SELECT k.kind, %(from_date)s::date - 6 + n AS day
     FROM (SELECT DISTINCT d.kind FROM daily d) k
-    CROSS JOIN generate_series(%(from_date)s::date - 6, %(to_date)s::date, interval '1 day') c(day)
-    LEFT JOIN daily dl ON dl.kind = k.kind AND dl.day = c.day::date
+    CROSS JOIN generate_series(0, %(to_date)s::date - %(from_date)s::date + 6) n
 ),
 averaged AS (
     SELECT c.kind, c.day,
-           avg(c.value) OVER w AS value,
-           count(c.value) OVER w AS days
+           avg(dl.value) OVER w AS value,
+           count(dl.value) OVER w AS days
     FROM calendar c
+    LEFT JOIN daily dl ON dl.kind = c.kind AND dl.day = c.day
     WINDOW w AS (PARTITION BY c.kind ORDER BY c.day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
 )
 SELECT k.kind,
