@@ -3,15 +3,12 @@ audit row and the translation of what the database refused."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
-
-from psycopg import errors as pg
 
 from app import audit
 from app.body_measurements.models import (
@@ -34,6 +31,7 @@ from app.core.http import (
     unset_to_none,
 )
 from app.core.pagination import decode_cursor, page_of
+from app.sessions.operations import unknown_time_zone_refused
 
 ENTITY = "body_measurements"
 
@@ -49,7 +47,6 @@ _CONSTRAINTS = {
         "value", "`value` must be above 0 and at most 700 kg (1543.235 lb), 100 % or 500 cm"
     ),
 }
-_TIMEZONE_ERROR = re.compile(r"time zone .* not recognized")
 # what a replayed create must repeat to be the same request
 _CREATE_FIELDS = ("kind", "value", "unit", "measured_at", "timezone", "notes")
 
@@ -68,18 +65,9 @@ async def _writing(db: Db) -> AsyncGenerator[None]:
     """One transaction writing the user's measurements, where what the database refuses
     becomes the client's error: a unit that does not fit, a value out of range, an unknown
     time zone."""
-    try:
-        with constraint_errors(_CONSTRAINTS):
-            async with db.transaction():
-                yield
-    except pg.InvalidParameterValue as exc:
-        if not _TIMEZONE_ERROR.search(exc.diag.message_primary or ""):
-            raise
-        raise Unprocessable(
-            "invalid_timezone",
-            "Unknown time zone (use an IANA name such as Europe/Paris)",
-            details=[{"field": "timezone", "source": "body"}],
-        ) from None
+    with unknown_time_zone_refused(), constraint_errors(_CONSTRAINTS):
+        async with db.transaction():
+            yield
 
 
 async def _audit(

@@ -4,8 +4,8 @@ and the translation of what the database refused."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Generator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -56,13 +56,29 @@ def _not_found() -> NotFound:
     return NotFound("session_not_found", "No such session")
 
 
+@contextmanager
+def unknown_time_zone_refused() -> Generator[None]:
+    """A `timezone` of the body that PostgreSQL does not know (AT TIME ZONE fails in the
+    statement) as 422 `invalid_timezone`."""
+    try:
+        yield
+    except pg.InvalidParameterValue as exc:
+        if not _TIMEZONE_ERROR.search(exc.diag.message_primary or ""):
+            raise
+        raise Unprocessable(
+            "invalid_timezone",
+            "Unknown time zone (use an IANA name such as Europe/Paris)",
+            details=[{"field": "timezone", "source": "body"}],
+        ) from None
+
+
 @asynccontextmanager
 async def _writing(db: Db, user_id: UUID) -> AsyncGenerator[None]:
     """One transaction writing the user's sessions, where what the database refuses becomes
     the client's error: a broken time rule, an unknown time zone, or a second session in
     progress (naming the one that runs)."""
     try:
-        with constraint_errors(_CONSTRAINTS):
+        with unknown_time_zone_refused(), constraint_errors(_CONSTRAINTS):
             async with db.transaction():
                 yield
     except pg.UniqueViolation as exc:
@@ -73,14 +89,6 @@ async def _writing(db: Db, user_id: UUID) -> AsyncGenerator[None]:
             "session_in_progress",
             "You already have a session in progress; finish or abandon it first",
             details=[{"session_id": str(running)}] if running else None,
-        ) from None
-    except pg.InvalidParameterValue as exc:
-        if not _TIMEZONE_ERROR.search(exc.diag.message_primary or ""):
-            raise
-        raise Unprocessable(
-            "invalid_timezone",
-            "Unknown time zone (use an IANA name such as Europe/Paris)",
-            details=[{"field": "timezone", "source": "body"}],
         ) from None
 
 
