@@ -171,7 +171,13 @@ def test_every_request_body_matches_the_struct_the_server_decodes(
         data = handler.parsed_fn_signature.parameters["data"]
         assert body["required"] is (not data.has_default), f"{method} {path}: body required"
         schema = body["content"]["application/json"]["schema"]
-        check_value(document, schema, msgspec.inspect.type_info(kind), f"{method} {path}")
+        info = msgspec.inspect.type_info(kind)
+        if data.has_default and isinstance(info, msgspec.inspect.UnionType):
+            # an optional body is left out rather than sent as `null`: its schema is the rest
+            assert {"type": "null"} not in schema.get("anyOf", []), f"{method} {path}"
+            kept = [t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)]
+            info = kept[0] if len(kept) == 1 else msgspec.inspect.UnionType(tuple(kept))
+        check_value(document, schema, info, f"{method} {path}")
         checked += 1
     assert checked >= 14
 

@@ -253,6 +253,15 @@ def _error_response(status: int, codes: list[str], description: str) -> dict[str
     return response
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`X | None` as `X`: generators then leave the body out instead of sending `null`."""
+    variants: list[dict[str, Any]] = schema.get("anyOf", [])
+    kept = [v for v in variants if v != {"type": "null"}]
+    if variants and len(kept) == 1:
+        return kept[0]
+    return schema
+
+
 def _not_null(parameter: dict[str, Any]) -> None:
     """A parameter left out is absent, never null: `str | None = None` is a plain string."""
     schema: dict[str, Any] = parameter.get("schema", {})
@@ -307,9 +316,12 @@ def build_document(app: Litestar) -> dict[str, Any]:
         operation["security"] = [] if public else [{BEARER: []}]
         data = handler.parsed_fn_signature.parameters.get("data")
         if data is not None:
+            body_schema = next(body_schemas)
+            if data.has_default:  # an optional body is left out, not sent as `null`
+                body_schema = _without_null(body_schema)
             operation["requestBody"] = {
                 "required": not data.has_default,
-                "content": {MediaType.JSON.value: {"schema": next(body_schemas)}},
+                "content": {MediaType.JSON.value: {"schema": body_schema}},
             }
         _document_answers(
             operation, handler, path, method, public=public, has_body=data is not None
