@@ -137,3 +137,26 @@ def test_json_media_types_are_accepted(ann: UserWithToken, content_type: str) ->
         "/v1/workouts", content=b'{"name": "Leg day"}', headers={"Content-Type": content_type}
     )
     assert response.status_code == 201, response.text
+
+
+def test_null_is_not_a_value_of_a_query_parameter(
+    make_user: Callable[..., UserWithToken],
+) -> None:
+    """`?exercise_id=null` was read as the parameter left out (all records answered): the
+    document says parameters are never null, so it is a bad value, named; `q=null` is text."""
+    user = make_user()
+    for path, name in (
+        ("/v1/stats/records?exercise_id=null", "exercise_id"),
+        ("/v1/workouts?status=null", "status"),
+        ("/v1/exercises?category=null", "category"),
+        ("/v1/sessions?from=null", "from"),
+    ):
+        answer = user.get(path)
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json()["error_code"] == "validation_error"
+        assert answer.json()["details"][0] == {
+            "message": "`null` is not a value here: leave the parameter out",
+            "field": name,
+            "source": "query",
+        }
+    assert user.get("/v1/exercises?q=null").status_code == 200

@@ -23,7 +23,7 @@ from litestar import MediaType, Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import BodyKwarg
+from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 from psycopg import errors as pg
 from psycopg_pool import PoolTimeout
@@ -299,6 +299,49 @@ def check_text(request: Request[Any, Any, Any], body: bytes | None) -> None:
             raise _unstorable_text(found.removeprefix(".") or "body", "body")
 
 
+_NULLABLE_QUERY = "nullable_query_names"  # in a route handler's `opt`, set on its first request
+
+
+def _nullable_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
+    """The query parameters of `X | None` with X not text: Litestar would read `null` in
+    them as the parameter left out."""
+    names: set[str] = set()
+    for name, parameter in handler.parsed_fn_signature.parameters.items():
+        kwarg = parameter.kwarg_definition
+        if not parameter.is_optional or not isinstance(kwarg, ParameterKwarg):
+            continue
+        if kwarg.header or kwarg.cookie:
+            continue
+        if any(inner.annotation is str for inner in parameter.inner_types):
+            continue
+        names.add(kwarg.query or getattr(kwarg, "name", None) or name)
+    return frozenset(names)
+
+
+def check_null_query(request: Request[Any, Any, Any]) -> None:
+    """400 for `?name=null` where `name` is not text: the document says a parameter is
+    never null (leave it out), so `null` is a bad value, not an absent one."""
+    handler = request.route_handler
+    if _NULLABLE_QUERY not in handler.opt:
+        handler.opt[_NULLABLE_QUERY] = _nullable_query_names(handler)
+    names: frozenset[str] = handler.opt[_NULLABLE_QUERY]
+    if not names or b"null" not in request.scope.get("query_string", b""):
+        return
+    for name, value in request.query_params.multi_items():
+        if name in names and value == "null":
+            raise BadRequest(
+                "validation_error",
+                "The request is not valid",
+                details=[
+                    {
+                        "message": "`null` is not a value here: leave the parameter out",
+                        "field": name,
+                        "source": "query",
+                    }
+                ],
+            )
+
+
 async def check_json_body(request: Request[Any, Any, Any]) -> None:
     """`before_request` hook of the app: a JSON body that does not match its type exactly
     ("5" for an int, a number of seconds for a time) is 400 `validation_error` naming the
@@ -311,6 +354,7 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
     if _BODY_DECODER not in handler.opt:
         handler.opt[_BODY_DECODER] = _strict_decoder(handler)
     decode: Callable[[bytes], object] | None = handler.opt[_BODY_DECODER]
+    check_null_query(request)
     if decode is None:
         check_text(request, None)
         return
