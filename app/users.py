@@ -27,6 +27,7 @@ from app.core.errors import Conflict, Forbidden, Unauthorized, Unprocessable, fi
 from app.core.http import (
     CONTROL_CHARACTERS,
     ETAG_HEADER,
+    NO_CONTROL_CHARACTERS,
     IfMatch,
     IfNoneMatch,
     conditional_get,
@@ -69,9 +70,14 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change; those left out keep their value. A password change needs
     `current_password` and ends every other login of the account."""
 
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=DISPLAY_NAME_MAX)] | (
-        msgspec.UnsetType
-    ) = msgspec.UNSET
+    display_name: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=DISPLAY_NAME_MAX,
+            extra_json_schema={"pattern": NO_CONTROL_CHARACTERS},
+        ),
+    ] | (msgspec.UnsetType) = msgspec.UNSET
     preferred_weight_unit: WeightUnit | msgspec.UnsetType = msgspec.UNSET
     new_password: (
         Annotated[

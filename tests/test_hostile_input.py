@@ -160,3 +160,15 @@ def test_null_is_not_a_value_of_a_query_parameter(
             "source": "query",
         }
     assert user.get("/v1/exercises?q=null").status_code == 200
+
+
+def test_an_optional_body_is_left_out_not_null(ann: UserWithToken, session_id: str) -> None:
+    """The document gives `finish` and `abandon` an optional object, not `X | null`: a `null`
+    body was taken as no body, so what the document refuses was accepted."""
+    sent = {"content": b"null", "headers": {"Content-Type": "application/json"}}
+    for action in ("finish", "abandon"):
+        answer = ann.post(f"/v1/sessions/{session_id}/{action}", **sent)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error_code"] == "validation_error"
+    assert ann.post(f"/v1/sessions/{session_id}/finish").status_code == 200
+    assert ann.post(f"/v1/sessions/{session_id}/finish", json={}).status_code == 200

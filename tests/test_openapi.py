@@ -419,3 +419,16 @@ def test_the_suite_checks_raised_codes_against_their_operation() -> None:
     from tests import conftest
 
     assert conftest.ANSWERED_ERRORS is not None
+
+
+def test_display_names_refuse_control_characters_in_the_schema(document: dict[str, Any]) -> None:
+    """The server refuses C0 and C1 control characters in a display name (422
+    `invalid_display_name`); the schema says so with a pattern that refuses them too."""
+    import re
+
+    schemas = document["components"]["schemas"]
+    for name in ("RegisterBody", "ProfileUpdate"):
+        pattern = schemas[name]["properties"]["display_name"]["pattern"]
+        assert re.search(pattern, "Ann B.")
+        assert not re.search(pattern, "Ann\u0007")
+        assert not re.search(pattern, "Ann\u0085")

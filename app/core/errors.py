@@ -14,6 +14,9 @@ import logging
 import re
 from collections.abc import Callable
 from enum import Enum
+from functools import reduce
+from operator import or_
+from types import NoneType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -232,7 +235,10 @@ def _strict_decoder(handler: HTTPRouteHandler) -> Callable[[bytes], object] | No
     body = data.kwarg_definition
     if isinstance(body, BodyKwarg) and body.media_type != RequestEncodingType.JSON:
         return None
-    decoder = msgspec.json.Decoder(data.raw, strict=True)
+    kind: Any = data.raw
+    if data.has_default and data.is_optional:  # an optional body is left out, never `null`
+        kind = reduce(or_, [t.annotation for t in data.inner_types if t.annotation is not NoneType])
+    decoder = msgspec.json.Decoder(kind, strict=True)
 
     # a plain function, not the Decoder: Litestar deep-copies route options per app
     def decode(content: bytes) -> object:
