@@ -9,7 +9,7 @@ rules and rows defined here. The account's logins (`/v1/me/logins`) are served b
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -69,6 +69,12 @@ class Credentials(msgspec.Struct):
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change; those left out keep their value. A password change needs
     `current_password` and ends every other login of the account."""
+
+    # in the document: `new_password` without `current_password` is 422
+    # `current_password_required`
+    json_schema_rules: ClassVar[dict[str, Any]] = {
+        "dependentRequired": {"new_password": ["current_password"]}
+    }
 
     display_name: Annotated[
         str,

@@ -432,3 +432,9 @@ def test_display_names_refuse_control_characters_in_the_schema(document: dict[st
         assert re.search(pattern, "Ann B.")
         assert not re.search(pattern, "Ann\u0007")
         assert not re.search(pattern, "Ann\u0085")
+
+
+def test_a_new_password_requires_the_current_one_in_the_schema(document: dict[str, Any]) -> None:
+    """`new_password` alone is 422 `current_password_required`; the schema says so."""
+    profile = document["components"]["schemas"]["ProfileUpdate"]
+    assert profile["dependentRequired"] == {"new_password": ["current_password"]}

@@ -296,6 +296,8 @@ def build_document(app: Litestar) -> dict[str, Any]:
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in components.items():
         cls = named.get(name)
+        # rules across fields that a Struct declares for its schema (`dependentRequired`...)
+        schema.update(getattr(cls, "json_schema_rules", None) or {})
         if cls is not None and issubclass(cls, Enum):  # in declared order, as in PostgreSQL
             values = [member.value for member in cls]
             schema["enum"] = values
