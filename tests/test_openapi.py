@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -424,8 +425,6 @@ def test_the_suite_checks_raised_codes_against_their_operation() -> None:
 def test_display_names_refuse_control_characters_in_the_schema(document: dict[str, Any]) -> None:
     """The server refuses C0 and C1 control characters in a display name (422
     `invalid_display_name`); the schema says so with a pattern that refuses them too."""
-    import re
-
     schemas = document["components"]["schemas"]
     for name in ("RegisterBody", "ProfileUpdate"):
         pattern = schemas[name]["properties"]["display_name"]["pattern"]
@@ -438,3 +437,35 @@ def test_a_new_password_requires_the_current_one_in_the_schema(document: dict[st
     """`new_password` alone is 422 `current_password_required`; the schema says so."""
     profile = document["components"]["schemas"]["ProfileUpdate"]
     assert profile["dependentRequired"] == {"new_password": ["current_password"]}
+
+
+def test_every_request_text_refuses_nul_in_the_schema(document: dict[str, Any]) -> None:
+    """NUL is refused in every text of a request (400 naming the field): each string of a
+    request body or query has a pattern that refuses it, unless a format or enum says more."""
+
+    def strings(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        schema = resolve(document, schema)
+        if schema.get("type") == "string":
+            yield schema
+        for key in ("anyOf", "oneOf", "allOf"):
+            for variant in schema.get(key, []):
+                yield from strings(variant)
+        for value in schema.get("properties", {}).values():
+            yield from strings(value)
+        if isinstance(schema.get("items"), dict):
+            yield from strings(schema["items"])
+
+    found = 0
+    for item in document["paths"].values():
+        for operation in item.values():
+            schemas = [p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            schemas += [body["schema"]] if body else []
+            for schema in schemas:
+                for text in strings(schema):
+                    if "format" in text or "enum" in text:
+                        continue
+                    found += 1
+                    assert not re.search(text["pattern"], "a\u0000b"), text
+                    assert re.search(text["pattern"], "ab"), text
+    assert found > 30

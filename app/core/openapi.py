@@ -262,6 +262,24 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+# What PostgreSQL cannot store in text: NUL (lone surrogates have no portable pattern).
+_NO_NUL = r"^[^\u0000]*$"
+
+
+def _storable_text(schema: dict[str, Any]) -> None:
+    """Every free text of a request refuses NUL (400 `validation_error`): a `pattern` on each
+    string without one of its own (or a format or an enum), recursively."""
+    if schema.get("type") == "string" and not {"pattern", "format", "enum"} & set(schema):
+        schema["pattern"] = _NO_NUL
+    for key in ("anyOf", "oneOf", "allOf"):
+        for variant in schema.get(key, []):
+            _storable_text(variant)
+    for value in schema.get("properties", {}).values():
+        _storable_text(value)
+    if isinstance(schema.get("items"), dict):
+        _storable_text(schema["items"])
+
+
 def _not_null(parameter: dict[str, Any]) -> None:
     """A parameter left out is absent, never null: `str | None = None` is a plain string."""
     schema: dict[str, Any] = parameter.get("schema", {})
@@ -308,6 +326,8 @@ def build_document(app: Litestar) -> dict[str, Any]:
                 schema["required"] = list(properties)
             for field in _READ_ONLY & set(properties):
                 properties[field]["readOnly"] = True
+        if name in request_components:
+            _storable_text(schema)
         schemas[name] = schema
     schemas["ErrorBody"]["examples"] = [error_example(404, "workout_not_found")]
 
@@ -342,6 +362,8 @@ def _document_answers(
 ) -> None:
     for parameter in operation.get("parameters") or []:
         _not_null(parameter)
+        if parameter.get("in") == "query":
+            _storable_text(parameter.get("schema", {}))
     answers: dict[str, Any] = operation.setdefault("responses", {})
     for answer in answers.values():
         for header in answer.get("headers", {}).values():
