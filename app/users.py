@@ -70,10 +70,13 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change; those left out keep their value. A password change needs
     `current_password` and ends every other login of the account."""
 
-    # in the document: `new_password` without `current_password` is 422
-    # `current_password_required`
+    # in the document: either password without the other is 422 (`current_password_required`,
+    # `new_password_required`)
     json_schema_rules: ClassVar[dict[str, Any]] = {
-        "dependentRequired": {"new_password": ["current_password"]}
+        "dependentRequired": {
+            "new_password": ["current_password"],
+            "current_password": ["new_password"],
+        }
     }
 
     display_name: Annotated[

@@ -172,3 +172,19 @@ def test_an_optional_body_is_left_out_not_null(ann: UserWithToken, session_id: s
         assert answer.json()["error_code"] == "validation_error"
     assert ann.post(f"/v1/sessions/{session_id}/finish").status_code == 200
     assert ann.post(f"/v1/sessions/{session_id}/finish", json={}).status_code == 200
+
+
+def test_an_instant_postgresql_cannot_store_is_named(ann: UserWithToken, session_id: str) -> None:
+    """An offset of 16 hours or more gave 422 `constraint_violation` naming nothing, and an
+    instant before year 1 in UTC a 500: both are 400 naming the field now."""
+    exercise = ann.get("/v1/exercises?limit=1").json()["items"][0]["id"]
+    for performed_at in ("2020-03-01T18:01:18+16:28", "0001-01-01T00:00:00+01:00"):
+        sets = [{"exercise_id": exercise, "reps": 5}, {"exercise_id": exercise, "reps": 5}]
+        sets[1]["performed_at"] = performed_at
+        answer = ann.post(f"/v1/sessions/{session_id}/sets", json=sets)
+        assert answer.status_code == 400, answer.text
+        detail = answer.json()["details"][0]
+        assert detail["field"] == "[1].performed_at"
+        assert "offset within ±15:59" in detail["message"]
+    fine = {"exercise_id": exercise, "reps": 5, "performed_at": "2020-03-01T18:01:18+14:00"}
+    assert ann.post(f"/v1/sessions/{session_id}/sets", json=fine).status_code == 201

@@ -436,7 +436,10 @@ def test_display_names_refuse_control_characters_in_the_schema(document: dict[st
 def test_a_new_password_requires_the_current_one_in_the_schema(document: dict[str, Any]) -> None:
     """`new_password` alone is 422 `current_password_required`; the schema says so."""
     profile = document["components"]["schemas"]["ProfileUpdate"]
-    assert profile["dependentRequired"] == {"new_password": ["current_password"]}
+    assert profile["dependentRequired"] == {
+        "new_password": ["current_password"],
+        "current_password": ["new_password"],
+    }
 
 
 def test_every_request_text_refuses_nul_in_the_schema(document: dict[str, Any]) -> None:

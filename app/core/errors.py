@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import reduce
 from operator import or_
@@ -375,7 +376,7 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
             "The request body must be JSON (Content-Type: application/json)",
         )
     try:
-        decode(body)
+        found = _bad_instant_at(decode(body), "")
     except msgspec.ValidationError as exc:
         match = _AT_PATH.match(str(exc))
         message, path = (match["message"], match["path"]) if match else (str(exc), "")
@@ -388,6 +389,48 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         return  # malformed JSON: Litestar answers it
     except UnicodeDecodeError:  # a string that is not UTF-8 (msgspec does not wrap it)
         raise BadRequest("bad_request", "The request body is not valid UTF-8") from None
+    if found is not None:
+        raise BadRequest(
+            "validation_error",
+            "The request is not valid",
+            details=[{"message": _INSTANT_MESSAGE, "field": found or "body", "source": "body"}],
+        )
+
+
+# What PostgreSQL's timestamptz takes and Python reads back: offsets under 16 hours, and the
+# instant in the years 1 to 9999 once in UTC (0001-01-01T00:00:00+01:00 is in year 0).
+_MAX_OFFSET = timedelta(hours=16)
+_INSTANT_MESSAGE = "An instant needs an offset within ±15:59 and a UTC time in the years 1 to 9999"
+
+
+def _bad_instant(value: datetime) -> bool:
+    offset = value.utcoffset()
+    if offset is None:
+        return False
+    if abs(offset) >= _MAX_OFFSET:
+        return True
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return True
+    return False
+
+
+def _bad_instant_at(value: object, path: str) -> str | None:
+    """The location of the first date-time in a decoded body that cannot be stored."""
+    if isinstance(value, datetime):
+        return path.removeprefix(".") if _bad_instant(value) else None
+    if isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            found = _bad_instant_at(getattr(value, name), f"{path}.{name}")
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            found = _bad_instant_at(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _database_error(request: Request[Any, Any, Any], exc: psycopg.Error) -> Response[ErrorBody]:
