@@ -252,8 +252,6 @@ async def _stream(state: State, user_id: UUID, export_format: ExportFormat) -> A
     "and sets, body measurements; each entry as the API's GET shows it), which "
     "`POST /v1/imports?format=kinetria_json` reads back. `format=csv`: one row per set, "
     'Hevy-like columns (README "Import and export"), which `format=hevy_csv` reads back.',
-    media_type="application/json",
-    responses={},
 )
 async def export(
     state: State,

@@ -300,6 +300,7 @@ def read_strong(
         seconds = _integer(get("Seconds"), start_line, "Seconds", comma, 86_400)
         rpe = _rpe(_number(get("RPE"), start_line, "RPE", comma), start_line, "RPE")
         weight = weight or None  # 0: a bodyweight set
+        reps = reps or None  # Strong writes 0 for a timed or distance set
         distance = distance or None
         seconds = seconds or None
         if not reps and weight is None and distance is None and seconds is None:
