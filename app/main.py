@@ -22,7 +22,9 @@ from app import (
     auth,
     body_measurements,
     exercises,
+    exports,
     health,
+    imports,
     ratelimit,
     sessions,
     sets,
@@ -79,6 +81,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
         sessions.router,
         sets.router,
         body_measurements.router,
+        imports.router,
+        exports.router,
         stats.router,
     ]
     return [with_complete_options(router) for router in routers]

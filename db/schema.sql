@@ -1310,6 +1310,25 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: exercise_aliases; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.exercise_aliases (
+    alias text NOT NULL,
+    exercise_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT exercise_aliases_alias_check CHECK (((char_length(alias) >= 1) AND (char_length(alias) <= 100)))
+);
+
+
+--
+-- Name: TABLE exercise_aliases; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.exercise_aliases IS 'Other names of system exercises (as Strong, Hevy and others write them), matched when a file is imported. Extend with INSERT.';
+
+
+--
 -- Name: exercises; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1658,6 +1677,14 @@ ALTER TABLE ONLY public.body_measurements
 
 
 --
+-- Name: exercise_aliases exercise_aliases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exercise_aliases
+    ADD CONSTRAINT exercise_aliases_pkey PRIMARY KEY (alias);
+
+
+--
 -- Name: exercises exercises_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1843,6 +1870,13 @@ CREATE INDEX body_measurements_user_id_kind_measured_at_idx ON public.body_measu
 --
 
 CREATE INDEX body_measurements_user_id_measured_at_id_idx ON public.body_measurements USING btree (user_id, measured_at DESC, id DESC);
+
+
+--
+-- Name: exercise_aliases_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exercise_aliases_exercise_id_idx ON public.exercise_aliases USING btree (exercise_id);
 
 
 --
@@ -2121,6 +2155,14 @@ ALTER TABLE ONLY public.body_measurements
 
 
 --
+-- Name: exercise_aliases exercise_aliases_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exercise_aliases
+    ADD CONSTRAINT exercise_aliases_exercise_id_fkey FOREIGN KEY (exercise_id) REFERENCES public.exercises(id) ON DELETE CASCADE;
+
+
+--
 -- Name: exercises exercises_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2270,4 +2312,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200000'),
     ('20261203200100'),
     ('20261203200200'),
-    ('20261204200000');
+    ('20261204200000'),
+    ('20261204300100');

@@ -46,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     statement_timeout_ms: int = 10_000
     slow_query_ms: float = 500.0
     max_body_bytes: int = 1_048_576
+    # POST /v1/imports: its own body limit and deadline (README "Import and export")
+    import_max_bytes: int = 20 * 1_048_576
+    import_timeout_s: float = 120.0
     jwt_secret: str = DEFAULT_JWT_SECRET
     access_token_ttl_s: int = 900
     refresh_token_idle_days: int = 30
@@ -129,6 +132,10 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", 10_000, validate=Range(min=0)),
         "slow_query_ms": env.float("SLOW_QUERY_MS", 500.0, validate=Range(min=0)),
         "max_body_bytes": env.int("MAX_BODY_BYTES", 1_048_576, validate=Range(min=1024)),
+        "import_max_bytes": env.int(
+            "IMPORT_MAX_BYTES", 20 * 1_048_576, validate=Range(min=1024, max=1 << 30)
+        ),
+        "import_timeout_s": env.float("IMPORT_TIMEOUT_S", 120.0, validate=Range(min=1)),
         "jwt_secret": env.str("JWT_SECRET", DEFAULT_JWT_SECRET),
         "access_token_ttl_s": env.int("ACCESS_TOKEN_TTL_S", 900, validate=Range(min=30, max=900)),
         "refresh_token_idle_days": env.int(
