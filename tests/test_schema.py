@@ -171,6 +171,7 @@ def database_enums(url: str) -> dict[str, list[str]]:
             JOIN pg_namespace n ON n.oid = t.typnamespace
             JOIN pg_enum e ON e.enumtypid = t.oid
             WHERE n.nspname = 'public'
+              AND t.typname NOT LIKE 'procrastinate\\_%'  -- the job queue's own schema
             GROUP BY t.typname
             """
         ).fetchall()
