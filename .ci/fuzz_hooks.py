@@ -40,6 +40,8 @@ RULES_OUTSIDE: dict[tuple[int, str], tuple[str, ...]] = {
         "a set needs at least one of",  # at least one of four nullable fields
         "must not repeat the primary muscle",  # two fields of one body
         "Text must be UTF-8 without U+0000 (NUL) or unpaired surrogates",
+        "An instant needs an offset within",  # RFC 3339 allows ±23:59; PostgreSQL ±15:59
+        "must not be blank",  # names are trimmed (Python's whitespace) before the check
         # 5.0 is an integer to JSON Schema; the server takes integers written without a fraction
         "Expected `int`, got `float`",
         "Expected `int | null`, got `float`",
