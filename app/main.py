@@ -29,6 +29,7 @@ from app import (
     stats,
     tokens,
     users,
+    webhooks,
     workouts,
 )
 from app.core import passwords, security
@@ -79,6 +80,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         sessions.router,
         sets.router,
         body_measurements.router,
+        webhooks.router,
         stats.router,
     ]
     return [with_complete_options(router) for router in routers]

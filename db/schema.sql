@@ -293,6 +293,49 @@ COMMENT ON TYPE public.set_record_document IS 'A logged set as the API shows it 
 
 
 --
+-- Name: webhook_disabled_reason; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_disabled_reason AS ENUM (
+    'by_user',
+    'failures'
+);
+
+
+--
+-- Name: TYPE webhook_disabled_reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_disabled_reason IS 'Why a webhook subscription is disabled: turned off by its owner, or after 50 consecutive failed deliveries.';
+
+
+--
+-- Name: webhook_subscription_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_subscription_document AS (
+	id uuid,
+	url text,
+	event_types text[],
+	enabled boolean,
+	disabled_reason public.webhook_disabled_reason,
+	description text,
+	previous_secret_expires_at timestamp with time zone,
+	consecutive_failures integer,
+	version integer,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE webhook_subscription_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_subscription_document IS 'A webhook subscription as the API shows it (Webhook), without its secrets; built by webhook_subscription_document(webhook_subscriptions).';
+
+
+--
 -- Name: workout_status; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -688,6 +731,59 @@ COMMENT ON FUNCTION public.set_record_document(r public.set_records, exercise_na
 
 
 --
+-- Name: webhook_subscriptions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_subscriptions (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    url text NOT NULL,
+    event_types text[],
+    enabled boolean DEFAULT true NOT NULL,
+    disabled_reason public.webhook_disabled_reason,
+    description text DEFAULT ''::text NOT NULL,
+    secret text NOT NULL,
+    previous_secret text,
+    previous_secret_expires_at timestamp with time zone,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_subscriptions_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
+    CONSTRAINT webhook_subscriptions_description_check CHECK ((char_length(description) <= 500)),
+    CONSTRAINT webhook_subscriptions_disabled_reason_check CHECK ((enabled = (disabled_reason IS NULL))),
+    CONSTRAINT webhook_subscriptions_event_types_check CHECK (((event_types IS NULL) OR ((cardinality(event_types) >= 1) AND (cardinality(event_types) <= 100)))),
+    CONSTRAINT webhook_subscriptions_previous_secret_check CHECK (((previous_secret IS NULL) = (previous_secret_expires_at IS NULL))),
+    CONSTRAINT webhook_subscriptions_secret_check CHECK ((secret ~ '^whsec_'::text)),
+    CONSTRAINT webhook_subscriptions_url_check CHECK ((((char_length(url) >= 1) AND (char_length(url) <= 2048)) AND (url ~ '^https?://'::text))),
+    CONSTRAINT webhook_subscriptions_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE webhook_subscriptions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.webhook_subscriptions IS 'Where a user''s events are POSTed (at most 10 per user). secret and previous_secret are secrets. Cascades with the user.';
+
+
+--
+-- Name: webhook_subscription_document(public.webhook_subscriptions); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhook_subscription_document(w public.webhook_subscriptions) RETURNS public.webhook_subscription_document
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ROW((w).id, (w).url, (w).event_types, (w).enabled, (w).disabled_reason, (w).description, CASE WHEN ((w).previous_secret_expires_at > now()) THEN (w).previous_secret_expires_at ELSE NULL::timestamp with time zone END, (w).consecutive_failures, (w).version, (w).created_at, (w).updated_at)::public.webhook_subscription_document;
+
+
+--
+-- Name: FUNCTION webhook_subscription_document(w public.webhook_subscriptions); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.webhook_subscription_document(w public.webhook_subscriptions) IS 'A webhook subscription as the API shows it: never its secrets.';
+
+
+--
 -- Name: weight_to_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1059,6 +1155,14 @@ ALTER TABLE ONLY public.users
 
 
 --
+-- Name: webhook_subscriptions webhook_subscriptions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscriptions
+    ADD CONSTRAINT webhook_subscriptions_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: workout_exercises workout_exercises_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1216,6 +1320,13 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 
 
 --
+-- Name: webhook_subscriptions_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_subscriptions_user_id_created_at_id_idx ON public.webhook_subscriptions USING btree (user_id, created_at, id);
+
+
+--
 -- Name: workout_exercises_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1346,6 +1457,14 @@ ALTER TABLE ONLY public.set_records
 
 
 --
+-- Name: webhook_subscriptions webhook_subscriptions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscriptions
+    ADD CONSTRAINT webhook_subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: workout_exercises workout_exercises_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1398,4 +1517,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261202300000'),
     ('20261203200000'),
     ('20261203200100'),
-    ('20261203200200');
+    ('20261203200200'),
+    ('20261204700100');

@@ -79,6 +79,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
     otlp_endpoint: str | None = None
+    # webhooks: private, loopback and link-local destinations (development and tests only)
+    webhook_allow_private: bool = False
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -159,6 +161,8 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "metrics_host": env.str("METRICS_HOST", "127.0.0.1"),
         "metrics_port": env.int("METRICS_PORT", 9464, validate=Range(min=0, max=65535)),
         "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
+        # webhooks: private, loopback and link-local destinations (development and tests only)
+        "webhook_allow_private": env.bool("WEBHOOK_ALLOW_PRIVATE", False),
     }
     problems: list[str] = []
     prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))
@@ -189,6 +193,11 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
             problems.append(f"JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes in production")
         if not values["database_url"]:
             problems.append("DATABASE_URL: required in production (no embedded database)")
+        if values["webhook_allow_private"] is True:
+            problems.append(
+                "WEBHOOK_ALLOW_PRIVATE: must not be true in production (it lets webhooks "
+                "reach private addresses)"
+            )
     if problems:
         raise ConfigError(problems)
     values["env"] = Environment(values["env"])

@@ -17,6 +17,7 @@ __all__ = [
     "MuscleGroup",
     "SessionStatus",
     "SetType",
+    "WebhookDisabledReason",
     "WeightUnit",
     "WorkoutStatus",
 ]
@@ -150,3 +151,11 @@ class BodyMeasurementUnit(StrEnum):
     CM = "cm"
     IN = "in"
     PERCENT = "percent"
+
+
+class WebhookDisabledReason(StrEnum):
+    """``webhook_disabled_reason``: why a webhook subscription is disabled: turned off by its
+    owner, or after 50 failed delivery attempts in a row."""
+
+    BY_USER = "by_user"
+    FAILURES = "failures"

@@ -1,0 +1,14 @@
+-- Create a webhook subscription for the caller, with its signing secret, unless they have
+-- 10 already (run after lock_owner, so the count is current) or the id is taken (a replayed
+-- create, or a clash the caller is told about): then no row.
+-- Its columns are the fields of webhook_subscription_document (see db/schema.sql), then
+-- the secret, shown this once.
+-- returns: one WebhookWithSecret
+INSERT INTO webhook_subscriptions AS w
+    (id, user_id, url, event_types, enabled, disabled_reason, description, secret)
+SELECT %(webhook_id)s, %(user_id)s, %(url)s, %(event_types)s::text[], %(enabled)s,
+       CASE WHEN NOT %(enabled)s THEN 'by_user' END::webhook_disabled_reason,
+       %(description)s, %(secret)s
+WHERE (SELECT count(*) FROM webhook_subscriptions WHERE user_id = %(user_id)s) < %(max_count)s
+ON CONFLICT (id) DO NOTHING
+RETURNING (webhook_subscription_document(w)).*, w.secret;
