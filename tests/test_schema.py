@@ -154,6 +154,8 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.ExerciseGroupKind,
     enums.BodyMeasurementKind,
     enums.BodyMeasurementUnit,
+    enums.ChangeEventType,
+    enums.ChangeEntityType,
 ]
 
 
