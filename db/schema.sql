@@ -127,6 +127,46 @@ COMMENT ON TYPE public.body_measurement_document IS 'A body measurement as the A
 
 
 --
+-- Name: change_entity_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.change_entity_type AS ENUM (
+    'exercise',
+    'workout',
+    'session',
+    'set',
+    'profile',
+    'body_measurement'
+);
+
+
+--
+-- Name: change_event_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.change_event_type AS ENUM (
+    'exercise.created',
+    'exercise.updated',
+    'exercise.deleted',
+    'workout.created',
+    'workout.updated',
+    'workout.deleted',
+    'session.created',
+    'session.updated',
+    'session.completed',
+    'session.abandoned',
+    'session.deleted',
+    'set.created',
+    'set.updated',
+    'set.deleted',
+    'profile.updated',
+    'body_measurement.created',
+    'body_measurement.updated',
+    'body_measurement.deleted'
+);
+
+
+--
 -- Name: exercise_category; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -738,7 +778,7 @@ CREATE TABLE public.webhook_subscriptions (
     id uuid NOT NULL,
     user_id uuid NOT NULL,
     url text NOT NULL,
-    event_types text[],
+    event_types public.change_event_type[],
     enabled boolean DEFAULT true NOT NULL,
     disabled_reason public.webhook_disabled_reason,
     description text DEFAULT ''::text NOT NULL,
@@ -773,7 +813,7 @@ COMMENT ON TABLE public.webhook_subscriptions IS 'Where a user''s events are POS
 
 CREATE FUNCTION public.webhook_subscription_document(w public.webhook_subscriptions) RETURNS public.webhook_subscription_document
     LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN ROW((w).id, (w).url, (w).event_types, (w).enabled, (w).disabled_reason, (w).description, CASE WHEN ((w).previous_secret_expires_at > now()) THEN (w).previous_secret_expires_at ELSE NULL::timestamp with time zone END, (w).consecutive_failures, (w).version, (w).created_at, (w).updated_at)::public.webhook_subscription_document;
+    RETURN ROW((w).id, (w).url, ((w).event_types)::text[], (w).enabled, (w).disabled_reason, (w).description, CASE WHEN ((w).previous_secret_expires_at > now()) THEN (w).previous_secret_expires_at ELSE NULL::timestamp with time zone END, (w).consecutive_failures, (w).version, (w).created_at, (w).updated_at)::public.webhook_subscription_document;
 
 
 --
@@ -820,7 +860,7 @@ CREATE TABLE public.audit_log (
 -- Name: TABLE audit_log; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.audit_log IS 'Who did what to which entity, when. Append-only; outlives the accounts it mentions.';
+COMMENT ON TABLE public.audit_log IS 'Account and security events (register, logins, tokens, password changes, account deletion): who, when, from where. Append-only; outlives the accounts it mentions. Changes to data are in change_events.';
 
 
 --
@@ -835,6 +875,53 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: change_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.change_events (
+    user_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    event_type public.change_event_type NOT NULL,
+    entity_type public.change_entity_type NOT NULL,
+    entity_id uuid NOT NULL,
+    version integer,
+    document jsonb,
+    request_id text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    history jsonb,
+    CONSTRAINT change_events_document_check CHECK (
+CASE
+    WHEN (history IS NOT NULL) THEN ((document IS NULL) AND (jsonb_typeof(history) = 'object'::text))
+    WHEN ((event_type)::text ~~ '%.deleted'::text) THEN (document IS NULL)
+    ELSE ((jsonb_typeof(document) = 'object'::text) AND (version IS NOT NULL))
+END),
+    CONSTRAINT change_events_entity_check CHECK ((split_part((event_type)::text, '.'::text, 1) = (entity_type)::text)),
+    CONSTRAINT change_events_position_check CHECK (("position" > 0))
+);
+
+
+--
+-- Name: TABLE change_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.change_events IS 'The change log: one row per change to a user''s data, written in the transaction of the change (queries/sync/record.sql). document: the entity as the API shows it, NULL for a delete (a tombstone). history: set only on rows moved from audit_log (their metadata), which the feed never serves.';
+
+
+--
+-- Name: COLUMN change_events."position"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.change_events."position" IS 'Gap-free per user, in commit order (see sync_counters).';
+
+
+--
+-- Name: COLUMN change_events.version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.change_events.version IS 'The entity''s version after the change; for a delete, the version it had.';
 
 
 --
@@ -990,6 +1077,25 @@ COMMENT ON COLUMN public.sessions.next_set_position IS 'Position of the next set
 
 
 --
+-- Name: sync_counters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_counters (
+    user_id uuid NOT NULL,
+    last_position bigint DEFAULT 0 NOT NULL,
+    pruned_through bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT sync_counters_positions_check CHECK (((pruned_through >= 0) AND (last_position >= pruned_through)))
+);
+
+
+--
+-- Name: TABLE sync_counters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_counters IS 'Per user, the last change_events position handed out (locked by each writing transaction until it commits: positions follow commit order, gap-free) and the last one pruned (older cursors are expired).';
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1056,6 +1162,14 @@ ALTER TABLE ONLY public.audit_log
 
 ALTER TABLE ONLY public.body_measurements
     ADD CONSTRAINT body_measurements_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: change_events change_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_events
+    ADD CONSTRAINT change_events_pkey PRIMARY KEY (user_id, "position");
 
 
 --
@@ -1147,6 +1261,14 @@ ALTER TABLE ONLY public.set_records
 
 
 --
+-- Name: sync_counters sync_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_counters
+    ADD CONSTRAINT sync_counters_pkey PRIMARY KEY (user_id);
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1212,6 +1334,13 @@ CREATE INDEX body_measurements_user_id_kind_measured_at_idx ON public.body_measu
 --
 
 CREATE INDEX body_measurements_user_id_measured_at_id_idx ON public.body_measurements USING btree (user_id, measured_at DESC, id DESC);
+
+
+--
+-- Name: change_events_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX change_events_created_at_idx ON public.change_events USING btree (created_at);
 
 
 --
@@ -1385,6 +1514,14 @@ ALTER TABLE ONLY public.body_measurements
 
 
 --
+-- Name: change_events change_events_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_events
+    ADD CONSTRAINT change_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: exercises exercises_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1457,6 +1594,14 @@ ALTER TABLE ONLY public.set_records
 
 
 --
+-- Name: sync_counters sync_counters_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_counters
+    ADD CONSTRAINT sync_counters_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: webhook_subscriptions webhook_subscriptions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1518,4 +1663,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200000'),
     ('20261203200100'),
     ('20261203200200'),
+    ('20261204100000'),
     ('20261204700100');

@@ -155,6 +155,8 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.BodyMeasurementKind,
     enums.BodyMeasurementUnit,
     enums.WebhookDisabledReason,
+    enums.ChangeEventType,
+    enums.ChangeEntityType,
 ]
 
 

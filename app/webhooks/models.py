@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from app.core.enums import WebhookDisabledReason
+from app.core.enums import ChangeEventType, WebhookDisabledReason
 
 Url = Annotated[
     str,
@@ -20,11 +20,8 @@ Url = Annotated[
         "on a public address",
     ),
 ]
-EventType = Annotated[
-    str, msgspec.Meta(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=64, examples=["session.completed"])
-]
 EventTypes = Annotated[
-    list[EventType],
+    list[ChangeEventType],
     msgspec.Meta(
         min_length=1,
         max_length=100,
@@ -39,7 +36,7 @@ _SPACES = re.compile(r"\s+")
 class Webhook(msgspec.Struct, kw_only=True):
     id: UUID
     url: str
-    event_types: list[str] | None  # null: every event type
+    event_types: list[ChangeEventType] | None  # null: every event type
     enabled: bool
     # by_user: turned off with PATCH; failures: after 50 failed delivery attempts in a row
     disabled_reason: WebhookDisabledReason | None
@@ -68,7 +65,7 @@ def _clean(description: str) -> str:
     return _SPACES.sub(" ", description).strip()
 
 
-def _distinct(event_types: list[str] | None) -> list[str] | None:
+def _distinct(event_types: list[ChangeEventType] | None) -> list[ChangeEventType] | None:
     return None if event_types is None else list(dict.fromkeys(event_types))
 
 

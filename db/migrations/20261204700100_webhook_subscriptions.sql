@@ -18,8 +18,8 @@ CREATE TABLE webhook_subscriptions (
     -- Where events are POSTed: an absolute http(s) URL (https only in production). Its host
     -- is resolved, and private addresses refused, at each delivery.
     url text NOT NULL,
-    -- The event types wanted (the names of the change log's event types); NULL: all of them.
-    event_types text[],
+    -- The change-log event types wanted; NULL: all of them.
+    event_types change_event_type[],
     enabled boolean NOT NULL DEFAULT true,
     disabled_reason webhook_disabled_reason,
     description text NOT NULL DEFAULT '',
@@ -70,7 +70,7 @@ CREATE INDEX webhook_subscriptions_user_id_created_at_id_idx
 CREATE TYPE webhook_subscription_document AS (
     id uuid,
     url text,
-    event_types text[],
+    event_types text[],  -- text: psycopg reads an array of ENUM values as one string
     enabled boolean,
     disabled_reason webhook_disabled_reason,
     description text,
@@ -88,7 +88,7 @@ CREATE FUNCTION webhook_subscription_document(w webhook_subscriptions)
     RETURNS webhook_subscription_document
     LANGUAGE sql STABLE PARALLEL SAFE
     RETURN ROW(
-        w.id, w.url, w.event_types, w.enabled, w.disabled_reason, w.description,
+        w.id, w.url, w.event_types::text[], w.enabled, w.disabled_reason, w.description,
         CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret_expires_at END,
         w.consecutive_failures, w.version, w.created_at, w.updated_at
     )::webhook_subscription_document;

@@ -6,7 +6,7 @@
 -- returns: one WebhookWithSecret
 INSERT INTO webhook_subscriptions AS w
     (id, user_id, url, event_types, enabled, disabled_reason, description, secret)
-SELECT %(webhook_id)s, %(user_id)s, %(url)s, %(event_types)s::text[], %(enabled)s,
+SELECT %(webhook_id)s, %(user_id)s, %(url)s, %(event_types)s::change_event_type[], %(enabled)s,
        CASE WHEN NOT %(enabled)s THEN 'by_user' END::webhook_disabled_reason,
        %(description)s, %(secret)s
 WHERE (SELECT count(*) FROM webhook_subscriptions WHERE user_id = %(user_id)s) < %(max_count)s

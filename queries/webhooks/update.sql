@@ -6,7 +6,7 @@
 -- returns: one Webhook
 UPDATE webhook_subscriptions AS w
 SET url = coalesce(%(url)s, w.url),
-    event_types = CASE WHEN %(set_event_types)s THEN %(event_types)s::text[]
+    event_types = CASE WHEN %(set_event_types)s THEN %(event_types)s::change_event_type[]
                        ELSE w.event_types END,
     enabled = coalesce(%(enabled)s, w.enabled),
     disabled_reason = CASE %(enabled)s::boolean
