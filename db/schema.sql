@@ -333,6 +333,53 @@ COMMENT ON TYPE public.set_record_document IS 'A logged set as the API shows it 
 
 
 --
+-- Name: webhook_delivery_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_delivery_status AS ENUM (
+    'pending',
+    'delivered',
+    'failed'
+);
+
+
+--
+-- Name: TYPE webhook_delivery_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_delivery_status IS 'Where a webhook delivery stands: pending (its next attempt is due at next_attempt_at), delivered (a 2xx answer), failed (retried for about 24 h).';
+
+
+--
+-- Name: webhook_delivery_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_delivery_document AS (
+	id uuid,
+	sequence bigint,
+	message_id text,
+	event_type text,
+	"position" bigint,
+	payload jsonb,
+	status public.webhook_delivery_status,
+	attempts integer,
+	last_status_code integer,
+	last_error text,
+	next_attempt_at timestamp with time zone,
+	delivered_at timestamp with time zone,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE webhook_delivery_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_delivery_document IS 'A webhook delivery as the API shows it (Delivery); built by webhook_delivery_document(webhook_deliveries).';
+
+
+--
 -- Name: webhook_disabled_reason; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -771,6 +818,58 @@ COMMENT ON FUNCTION public.set_record_document(r public.set_records, exercise_na
 
 
 --
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    sequence bigint NOT NULL,
+    message_id text NOT NULL,
+    "position" bigint,
+    event_type text NOT NULL,
+    payload jsonb NOT NULL,
+    status public.webhook_delivery_status DEFAULT 'pending'::public.webhook_delivery_status NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_status_code integer,
+    last_error text,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_deliveries_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT webhook_deliveries_delivered_check CHECK (((status = 'delivered'::public.webhook_delivery_status) = (delivered_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_last_error_check CHECK ((char_length(last_error) <= 1000)),
+    CONSTRAINT webhook_deliveries_last_status_code_check CHECK (((last_status_code >= 100) AND (last_status_code <= 599))),
+    CONSTRAINT webhook_deliveries_message_id_check CHECK ((char_length(message_id) <= 64))
+);
+
+
+--
+-- Name: TABLE webhook_deliveries; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.webhook_deliveries IS 'Each event POSTed (or to POST) to a webhook subscription, with its attempts. Cascades with the subscription and the user.';
+
+
+--
+-- Name: webhook_delivery_document(public.webhook_deliveries); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhook_delivery_document(d public.webhook_deliveries) RETURNS public.webhook_delivery_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((d).id, (d).sequence, (d).message_id, (d).event_type, (d)."position", (d).payload, (d).status, (d).attempts, (d).last_status_code, (d).last_error, CASE WHEN ((d).status = 'pending'::public.webhook_delivery_status) THEN (d).next_attempt_at ELSE NULL::timestamp with time zone END, (d).delivered_at, (d).created_at, (d).updated_at)::public.webhook_delivery_document;
+
+
+--
+-- Name: FUNCTION webhook_delivery_document(d public.webhook_deliveries); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.webhook_delivery_document(d public.webhook_deliveries) IS 'A webhook delivery as the API shows it.';
+
+
+--
 -- Name: webhook_subscriptions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -786,12 +885,14 @@ CREATE TABLE public.webhook_subscriptions (
     previous_secret text,
     previous_secret_expires_at timestamp with time zone,
     consecutive_failures integer DEFAULT 0 NOT NULL,
+    enqueued_through bigint DEFAULT 0 NOT NULL,
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT webhook_subscriptions_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
     CONSTRAINT webhook_subscriptions_description_check CHECK ((char_length(description) <= 500)),
     CONSTRAINT webhook_subscriptions_disabled_reason_check CHECK ((enabled = (disabled_reason IS NULL))),
+    CONSTRAINT webhook_subscriptions_enqueued_through_check CHECK ((enqueued_through >= 0)),
     CONSTRAINT webhook_subscriptions_event_types_check CHECK (((event_types IS NULL) OR ((cardinality(event_types) >= 1) AND (cardinality(event_types) <= 100)))),
     CONSTRAINT webhook_subscriptions_previous_secret_check CHECK (((previous_secret IS NULL) = (previous_secret_expires_at IS NULL))),
     CONSTRAINT webhook_subscriptions_secret_check CHECK ((secret ~ '^whsec_'::text)),
@@ -976,6 +1077,26 @@ COMMENT ON TABLE public.login_throttle IS 'Login attempts per account (keyed by 
 
 
 --
+-- Name: processed_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.processed_events (
+    handler text NOT NULL,
+    event_id text NOT NULL,
+    processed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT processed_events_event_id_check CHECK (((char_length(event_id) >= 1) AND (char_length(event_id) <= 200))),
+    CONSTRAINT processed_events_handler_check CHECK (((char_length(handler) >= 1) AND (char_length(handler) <= 100)))
+);
+
+
+--
+-- Name: TABLE processed_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.processed_events IS 'Which events each background job handler has processed (its effect committed), so running a job twice has the effect of once.';
+
+
+--
 -- Name: rate_limit_counters; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1123,6 +1244,20 @@ COMMENT ON TABLE public.users IS 'Accounts. Deleting one deletes everything the 
 
 
 --
+-- Name: webhook_deliveries_sequence_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_deliveries ALTER COLUMN sequence ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_deliveries_sequence_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: workouts; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1186,6 +1321,14 @@ ALTER TABLE ONLY public.exercises
 
 ALTER TABLE ONLY public.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (email_hash);
+
+
+--
+-- Name: processed_events processed_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.processed_events
+    ADD CONSTRAINT processed_events_pkey PRIMARY KEY (handler, event_id);
 
 
 --
@@ -1274,6 +1417,14 @@ ALTER TABLE ONLY public.sync_counters
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
 
 
 --
@@ -1372,6 +1523,13 @@ CREATE INDEX login_throttle_window_started_at_idx ON public.login_throttle USING
 
 
 --
+-- Name: processed_events_processed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX processed_events_processed_at_idx ON public.processed_events USING btree (processed_at);
+
+
+--
 -- Name: rate_limit_counters_expires_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1446,6 +1604,34 @@ CREATE INDEX set_records_user_exercise_stats_idx ON public.set_records USING btr
 --
 
 CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
+
+
+--
+-- Name: webhook_deliveries_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_pending_idx ON public.webhook_deliveries USING btree (subscription_id, sequence) INCLUDE (next_attempt_at) WHERE (status = 'pending'::public.webhook_delivery_status);
+
+
+--
+-- Name: webhook_deliveries_subscription_id_position_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX webhook_deliveries_subscription_id_position_key ON public.webhook_deliveries USING btree (subscription_id, "position") WHERE ("position" IS NOT NULL);
+
+
+--
+-- Name: webhook_deliveries_subscription_id_sequence_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_subscription_id_sequence_idx ON public.webhook_deliveries USING btree (subscription_id, sequence DESC);
+
+
+--
+-- Name: webhook_deliveries_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_user_id_idx ON public.webhook_deliveries USING btree (user_id);
 
 
 --
@@ -1602,6 +1788,22 @@ ALTER TABLE ONLY public.sync_counters
 
 
 --
+-- Name: webhook_deliveries webhook_deliveries_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.webhook_subscriptions(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: webhook_subscriptions webhook_subscriptions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1664,4 +1866,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200100'),
     ('20261203200200'),
     ('20261204100000'),
-    ('20261204700100');
+    ('20261204700100'),
+    ('20261204700200');

@@ -55,6 +55,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/webhooks"): {"url": "https://hooks.example.com/taken"},
     ("PATCH", "/v1/webhooks/{webhook_id:uuid}"): {"description": "taken over"},
     ("POST", "/v1/webhooks/{webhook_id:uuid}/rotate-secret"): None,
+    ("POST", "/v1/webhooks/{webhook_id:uuid}/test"): None,
+    ("POST", "/v1/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry"): None,
 }
 
 
@@ -83,8 +85,10 @@ def owned_resources(user: TokenClient) -> dict[str, str]:
         "/v1/body-measurements", json={"kind": "body_weight", "value": 81.5, "unit": "kg"}
     ).json()
     webhook = user.post("/v1/webhooks", json={"url": "https://hooks.example.com/owned"}).json()
+    delivery = user.post(f"/v1/webhooks/{webhook['id']}/test").json()
     return {
         "webhook_id": webhook["id"],
+        "delivery_id": delivery["id"],
         "exercise_id": exercise["id"],
         "workout_id": workout["id"],
         "session_id": session["id"],
@@ -165,6 +169,9 @@ def test_another_users_ids_are_404_on_every_route_and_method(
         "/v1/body-measurements/{measurement_id:uuid}",
         "/v1/webhooks/{webhook_id:uuid}",
         "/v1/webhooks/{webhook_id:uuid}/rotate-secret",
+        "/v1/webhooks/{webhook_id:uuid}/deliveries",
+        "/v1/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry",
+        "/v1/webhooks/{webhook_id:uuid}/test",
     }
     assert len(checked) >= 14
 

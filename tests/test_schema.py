@@ -155,6 +155,7 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.BodyMeasurementKind,
     enums.BodyMeasurementUnit,
     enums.WebhookDisabledReason,
+    enums.WebhookDeliveryStatus,
     enums.ChangeEventType,
     enums.ChangeEntityType,
 ]

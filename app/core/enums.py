@@ -19,6 +19,7 @@ __all__ = [
     "MuscleGroup",
     "SessionStatus",
     "SetType",
+    "WebhookDeliveryStatus",
     "WebhookDisabledReason",
     "WeightUnit",
     "WorkoutStatus",
@@ -195,3 +196,12 @@ class ChangeEntityType(StrEnum):
     SET = "set"
     PROFILE = "profile"
     BODY_MEASUREMENT = "body_measurement"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """``webhook_delivery_status``: where a webhook delivery stands: waiting for its (next)
+    attempt, answered with a 2xx, or given up after about 24 hours of retries."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"

@@ -1,7 +1,10 @@
 """Webhooks: a user's events POSTed to URLs of their choice, signed (Standard Webhooks).
 
 Routes: `GET/POST /v1/webhooks`, `GET/PATCH/DELETE /v1/webhooks/{webhook_id}`,
-`POST /v1/webhooks/{webhook_id}/rotate-secret`.
+`POST /v1/webhooks/{webhook_id}/rotate-secret`, `GET /v1/webhooks/{webhook_id}/deliveries`,
+`POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry`,
+`POST /v1/webhooks/{webhook_id}/test`. Delivery itself is app/webhooks/delivery.py, run by
+the worker.
 
 * A subscription has a URL, the event types wanted (null: all), enabled or not, and a
   description. At most 10 per user (422 `webhook_limit_reached`).
@@ -43,7 +46,10 @@ from app.core.http import (
 from app.core.pagination import CursorParam, LimitParam
 from app.core.security import CurrentUser
 from app.users import provide_settings
+from app.webhooks.delivery import Delivery
 from app.webhooks.models import (
+    DeliveryPage,
+    NoOptions,
     SecretRotation,
     Webhook,
     WebhookCreate,
@@ -55,8 +61,11 @@ from app.webhooks.operations import (
     create_webhook,
     delete_webhook,
     get_webhook,
+    list_deliveries,
     list_webhooks,
+    redeliver,
     rotate_secret,
+    send_test,
     update_webhook,
 )
 
@@ -213,9 +222,82 @@ async def remove(
     )
 
 
+@get(
+    "/{webhook_id:uuid}/deliveries",
+    operation_id="listWebhookDeliveries",
+    summary="A webhook's delivery log",
+    description="The deliveries of one of your subscriptions, newest first: the event "
+    "(`event_type`, its change-log `position`, the `payload` POSTed), its `webhook-id` "
+    "(`message_id`), `status`, `attempts`, `last_status_code`, `last_error`, "
+    "`next_attempt_at` (while pending) and `delivered_at`. Cursor pagination.",
+    responses=responses(404, codes={400: "invalid_cursor", 404: _NOT_FOUND}),
+)
+async def deliveries(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    webhook_id: FromPath[UUID],
+    limit: int = LimitParam,
+    cursor: str | None = CursorParam,
+) -> DeliveryPage:
+    return await list_deliveries(
+        db, user_id=current_user.id, webhook_id=webhook_id, limit=limit, cursor=cursor
+    )
+
+
+@post(
+    "/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry",
+    operation_id="retryWebhookDelivery",
+    summary="Send a delivery again",
+    description="Queues the event of this delivery again, after what is already queued for "
+    "the subscription, with the same `webhook-id` (a receiver that has it already can "
+    "drop it). Answers the new delivery.",
+    status_code=202,
+    responses=responses(404, codes={404: f"{_NOT_FOUND}, delivery_not_found"}),
+)
+async def retry(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    webhook_id: FromPath[UUID],
+    delivery_id: FromPath[UUID],
+    data: JSONBody[NoOptions | None] = None,
+) -> Delivery:
+    return await redeliver(
+        db, user_id=current_user.id, webhook_id=webhook_id, delivery_id=delivery_id
+    )
+
+
+@post(
+    "/{webhook_id:uuid}/test",
+    operation_id="testWebhook",
+    summary="Send a test event",
+    description="Queues a `webhook.test` event for this subscription, after what is "
+    "already queued for it (a disabled subscription keeps it until enabled). Answers the "
+    "delivery; follow it in the delivery log.",
+    status_code=202,
+    responses=responses(404, codes={404: _NOT_FOUND}),
+)
+async def queue_test_event(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    webhook_id: FromPath[UUID],
+    data: JSONBody[NoOptions | None] = None,
+) -> Delivery:
+    return await send_test(db, user_id=current_user.id, webhook_id=webhook_id)
+
+
 router = Router(
     "/v1/webhooks",
-    route_handlers=[index, create, show, update, rotate, remove],
+    route_handlers=[
+        index,
+        create,
+        show,
+        update,
+        rotate,
+        remove,
+        deliveries,
+        retry,
+        queue_test_event,
+    ],
     tags=["webhooks"],
     dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
 )

@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 from app.core.enums import ChangeEventType, WebhookDisabledReason
+from app.webhooks.delivery import Delivery
 
 Url = Annotated[
     str,
@@ -61,6 +62,11 @@ class WebhookPage(msgspec.Struct):
     next_cursor: str | None
 
 
+class DeliveryPage(msgspec.Struct):
+    items: list[Delivery]
+    next_cursor: str | None
+
+
 def _clean(description: str) -> str:
     return _SPACES.sub(" ", description).strip()
 
@@ -98,3 +104,7 @@ class WebhookPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class SecretRotation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # true: the replaced secret stops signing at once (it leaked), instead of in 24 hours
     revoke_previous: bool = False
+
+
+class NoOptions(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of a route that takes no options: none, or `{}`."""

@@ -32,7 +32,9 @@ from app.core.http import (
 )
 from app.core.pagination import decode_cursor, page_of
 from app.webhooks.addresses import RefusedUrl, check_url
+from app.webhooks.delivery import Delivery
 from app.webhooks.models import (
+    DeliveryPage,
     Webhook,
     WebhookCreate,
     WebhookPage,
@@ -232,3 +234,49 @@ async def delete_webhook(
             current = await _find(db, user_id, webhook_id)
             raise refused_write(current and current.version, if_match, _not_found())
         await _audit(db, user_id, AuditAction.DELETE, webhook_id, {})
+
+
+# --- the delivery log -----------------------------------------------------------------------
+
+
+async def list_deliveries(
+    db: Db, *, user_id: UUID, webhook_id: UUID, limit: int, cursor: str | None
+) -> DeliveryPage:
+    """One page of a subscription's deliveries, newest first."""
+    await get_webhook(db, user_id=user_id, webhook_id=webhook_id)
+    before = decode_cursor(cursor, tuple[int])
+    rows = await db.many(
+        "webhooks/list_deliveries",
+        Delivery,
+        webhook_id=webhook_id,
+        user_id=user_id,
+        before_sequence=before[0] if before else None,
+        limit=limit + 1,
+    )
+    return DeliveryPage(*page_of(rows, limit, lambda d: (d.sequence,)))
+
+
+async def redeliver(db: Db, *, user_id: UUID, webhook_id: UUID, delivery_id: UUID) -> Delivery:
+    """The delivery sent again: a new pending delivery of the same event and webhook-id."""
+    await get_webhook(db, user_id=user_id, webhook_id=webhook_id)
+    delivery = await db.one(
+        "webhooks/redeliver",
+        Delivery,
+        new_id=new_id(),
+        delivery_id=delivery_id,
+        webhook_id=webhook_id,
+        user_id=user_id,
+    )
+    if delivery is None:
+        raise NotFound("delivery_not_found", "No such delivery of this webhook subscription")
+    return delivery
+
+
+async def send_test(db: Db, *, user_id: UUID, webhook_id: UUID) -> Delivery:
+    """A webhook.test delivery queued for the subscription."""
+    delivery = await db.one(
+        "webhooks/send_test", Delivery, delivery_id=new_id(), webhook_id=webhook_id, user_id=user_id
+    )
+    if delivery is None:
+        raise _not_found()
+    return delivery

@@ -33,6 +33,10 @@ CREATE TABLE webhook_subscriptions (
     -- Delivery attempts that failed in a row (a 2xx answer resets it); 50 disables the
     -- subscription.
     consecutive_failures integer NOT NULL DEFAULT 0,
+    -- The position in the owner's change log (change_events.position) up to which events
+    -- have been looked at for this subscription; it starts at the position of the create,
+    -- so a new subscription gets the events after it. Events while disabled are skipped.
+    enqueued_through bigint NOT NULL DEFAULT 0,
     version integer NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
@@ -51,6 +55,7 @@ CREATE TABLE webhook_subscriptions (
         (previous_secret IS NULL) = (previous_secret_expires_at IS NULL)
     ),
     CONSTRAINT webhook_subscriptions_consecutive_failures_check CHECK (consecutive_failures >= 0),
+    CONSTRAINT webhook_subscriptions_enqueued_through_check CHECK (enqueued_through >= 0),
     CONSTRAINT webhook_subscriptions_version_check CHECK (version >= 1)
 );
 
