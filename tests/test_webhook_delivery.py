@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -446,3 +448,40 @@ def test_delivery_log_resend_and_test_event(
     missing = bob.post(f"/v1/webhooks/{other['id']}/deliveries/{oldest['id']}/retry")
     assert missing.status_code == 404
     assert missing.json()["error_code"] == "delivery_not_found"
+
+
+def test_two_workers_deliver_a_thousand_events_none_lost_duplicates_only_as_retries(
+    make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
+    ann = make_user()
+    chance = random.Random(15)
+    # one answer in twenty fails, so some events are retried
+    script = [500 if chance.random() < 0.05 else 204 for _ in range(1200)]
+    with receiver_running(script=list(script)) as receiver:
+        hooks = [subscribe(ann, f"{receiver.url}?n={n}") for n in range(2)]
+        positions = record_events(db_url, ann.id, 500)
+
+        def worker() -> None:
+            asyncio.run(work(db_url, rounds=400))
+
+        with ThreadPoolExecutor(2) as pool:
+            for done in [pool.submit(worker), pool.submit(worker)]:
+                done.result()
+        received = list(receiver.received)
+    by_message: dict[str, set[str]] = {}
+    for got in received:
+        by_message.setdefault(got.message_id, set()).add(got.body)
+    assert len(by_message) == 1000  # every event of each subscription, none lost
+    assert all(len(bodies) == 1 for bodies in by_message.values())  # repeats are retries
+    assert len(received) - 1000 == script[: len(received)].count(500)
+    for hook in hooks:
+        rows = deliveries(db_url, hook["id"])
+        assert [r["status"] for r in rows] == ["delivered"] * 500
+        assert [r["position"] for r in rows] == positions
+    # per subscription, first arrivals are in change-log order
+    for n in range(2):
+        first_seen: dict[str, int] = {}
+        for got in received:
+            if got.path.endswith(f"n={n}"):
+                first_seen.setdefault(got.message_id, got.payload["data"]["position"])
+        assert list(first_seen.values()) == positions

@@ -19,6 +19,7 @@ from typing import Any
 class Received:
     headers: dict[str, str]
     body: str
+    path: str = ""
 
     @property
     def message_id(self) -> str:
@@ -54,6 +55,7 @@ class Receiver:
                 got = Received(
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length).decode(),
+                    self.path,
                 )
                 with receiver._lock:
                     receiver.received.append(got)
