@@ -485,3 +485,51 @@ def test_two_workers_deliver_a_thousand_events_none_lost_duplicates_only_as_retr
             if got.path.endswith(f"n={n}"):
                 first_seen.setdefault(got.message_id, got.payload["data"]["position"])
         assert list(first_seen.values()) == positions
+
+
+def run_jobs(db_url: str, settings: Settings) -> None:
+    """What a worker does, on procrastinate: a dispatch job (its periodic tick), then every
+    job it defers, until the queue is empty."""
+    import procrastinate
+    from procrastinate.tasks import configure_task
+
+    from app.worker import app as jobs_app
+
+    async def main() -> None:
+        connector = procrastinate.PsycopgConnector(conninfo=db_url)
+        with jobs_app.replace_connector(connector) as worker_app:
+            async with worker_app.open_async():
+                await run(worker_app)
+
+    async def run(worker_app: procrastinate.App) -> None:
+        await configure_task(
+            name="webhooks.dispatch", job_manager=worker_app.job_manager, queue="webhooks"
+        ).defer_async(timestamp=0)
+        await worker_app.run_worker_async(
+            queues=["webhooks"],
+            wait=False,
+            install_signal_handlers=False,
+            additional_context={"settings": settings},
+        )
+
+    asyncio.run(main())
+
+
+def test_the_worker_jobs_dispatch_and_deliver_on_procrastinate(
+    make_user: Callable[..., UserWithToken], db_url: str, settings: Settings
+) -> None:
+    ann = make_user()
+    with receiver_running(script=[500]) as receiver:
+        webhook = subscribe(ann, receiver.url)
+        positions = record_events(db_url, ann.id, 3)
+        run_jobs(db_url, settings)
+        # the first attempt failed: its retry is due in about 10 s, the rest waits
+        assert len(receiver.received) == 1
+        rows = deliveries(db_url, webhook["id"])
+        assert [r["status"] for r in rows] == ["pending"] * 3
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("UPDATE webhook_deliveries SET next_attempt_at = now()")
+        run_jobs(db_url, settings)
+        got = [r.payload["data"]["position"] for r in receiver.received]
+    assert got == [positions[0], *positions]
+    assert [r["status"] for r in deliveries(db_url, webhook["id"])] == ["delivered"] * 3

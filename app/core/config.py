@@ -81,6 +81,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otlp_endpoint: str | None = None
     # webhooks: private, loopback and link-local destinations (development and tests only)
     webhook_allow_private: bool = False
+    # the background worker and email (README "Background worker", "Email")
+    worker_concurrency: int = 10
+    worker_host: str = "127.0.0.1"
+    worker_port: int = 9465
+    worker_stop_timeout_s: float = 20.0
+    worker_stalled_after_s: float = 30.0
+    serve_worker: bool = True
+    smtp_url: str | None = None
+    smtp_timeout_s: float = 30.0
+    mail_from: str = "Kinetria <no-reply@localhost>"
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -163,6 +173,18 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
         # webhooks: private, loopback and link-local destinations (development and tests only)
         "webhook_allow_private": env.bool("WEBHOOK_ALLOW_PRIVATE", False),
+        # the background worker and email (README "Background worker", "Email")
+        "worker_concurrency": env.int("WORKER_CONCURRENCY", 10, validate=Range(min=1, max=200)),
+        "worker_host": env.str("WORKER_HOST", "127.0.0.1"),
+        "worker_port": env.int("WORKER_PORT", 9465, validate=Range(min=0, max=65535)),
+        "worker_stop_timeout_s": env.float("WORKER_STOP_TIMEOUT_S", 20.0, validate=Range(min=0)),
+        "worker_stalled_after_s": env.float(
+            "WORKER_STALLED_AFTER_S", 30.0, validate=Range(min=5, max=3600)
+        ),
+        "serve_worker": env.bool("SERVE_WORKER", True),
+        "smtp_url": env.str("SMTP_URL", "") or None,
+        "smtp_timeout_s": env.float("SMTP_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=600)),
+        "mail_from": env.str("MAIL_FROM", "Kinetria <no-reply@localhost>"),
     }
     problems: list[str] = []
     prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))
@@ -185,6 +207,12 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
     ):
         if values[key] and not _is_postgres_url(values[key]):
             problems.append(f"{name}: not a PostgreSQL URL (postgresql://user@host:5432/name)")
+    if values["smtp_url"]:
+        problem = smtp_url_problem(values["smtp_url"])
+        if problem:
+            problems.append(f"SMTP_URL: {problem}")
+    if isinstance(values["mail_from"], str) and "@" not in values["mail_from"]:
+        problems.append("MAIL_FROM: not an address (Name <user@example.com> or user@example.com)")
     if values["env"] == Environment.PRODUCTION:
         secret: str = values["jwt_secret"]
         if secret == DEFAULT_JWT_SECRET:
@@ -206,6 +234,35 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
     values["trusted_proxy_header"] = values["trusted_proxy_header"].lower()
     values["trusted_proxies"] = tuple(n.strip() for n in values["trusted_proxies"] if n.strip())
     return Settings(**values)
+
+
+SMTP_STARTTLS = ("auto", "required", "off")
+
+
+def smtp_url_problem(url: str) -> str | None:
+    """What is wrong with an SMTP_URL, or None: smtp://[user:password@]host[:port][?starttls=
+    auto|required|off] or smtps://[user:password@]host[:port] (TLS from the first byte)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"not a URL ({exc})"
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        return "must be smtp://[user:password@]host[:port] or smtps://..."
+    if port == 0:
+        return "port 0"
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"starttls"}
+    if unknown:
+        return f"unknown parameter {sorted(unknown)[0]!r} (only starttls)"
+    starttls = query.get("starttls", ["auto"])[-1]
+    if starttls not in SMTP_STARTTLS:
+        return "starttls must be auto, required or off"
+    if parts.scheme == "smtps" and "starttls" in query:
+        return "starttls applies to smtp:// only (smtps:// is TLS from the start)"
+    return None
 
 
 def _prepare_threshold(text: str) -> int | str | None:
