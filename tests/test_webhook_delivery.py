@@ -11,10 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -27,6 +31,8 @@ from app.webhooks import delivery
 from tests.api import UserWithToken, all_pages
 from tests.conftest import make_settings, open_db
 from tests.webhook_receiver import Receiver, free_port, receiver_running
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -532,4 +538,45 @@ def test_the_worker_jobs_dispatch_and_deliver_on_procrastinate(
         run_jobs(db_url, settings)
         got = [r.payload["data"]["position"] for r in receiver.received]
     assert got == [positions[0], *positions]
+    assert [r["status"] for r in deliveries(db_url, webhook["id"])] == ["delivered"] * 3
+
+
+SENDER = """
+import asyncio, sys
+from tests.test_webhook_delivery import work
+asyncio.run(work(sys.argv[1]))
+"""
+
+
+def test_a_worker_killed_mid_delivery_leads_to_redelivery_not_loss(
+    make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
+    ann = make_user()
+    arrived = threading.Event()
+    answer = threading.Event()
+
+    def hold(_: Any) -> None:  # the first POST arrives; its answer waits for the kill
+        if not arrived.is_set():
+            arrived.set()
+            answer.wait(30)
+
+    with receiver_running(on_request=hold) as receiver:
+        webhook = subscribe(ann, receiver.url)
+        record_events(db_url, ann.id, 3)
+        sender = subprocess.Popen([sys.executable, "-c", SENDER, db_url], cwd=ROOT)
+        try:
+            assert arrived.wait(30)
+            sender.send_signal(signal.SIGKILL)
+            sender.wait(10)
+        finally:
+            answer.set()
+            sender.kill()
+        rows = deliveries(db_url, webhook["id"])
+        assert [r["status"] for r in rows] == ["pending"] * 3
+        # its connection died with it, and so did its hold on the subscription
+        asyncio.run(work(db_url))
+        ids = receiver.message_ids()
+    assert len(ids) == 4
+    assert ids[0] == ids[1]
+    assert len(set(ids)) == 3
     assert [r["status"] for r in deliveries(db_url, webhook["id"])] == ["delivered"] * 3
