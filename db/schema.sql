@@ -2405,6 +2405,13 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 
 
 --
+-- Name: webhook_deliveries_done_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_done_created_at_idx ON public.webhook_deliveries USING btree (created_at) WHERE (status <> 'pending'::public.webhook_delivery_status);
+
+
+--
 -- Name: webhook_deliveries_pending_idx; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -66,6 +66,7 @@ WHOLE_DATABASE = {
     "webhooks/delivered": "webhook worker: one delivery, by its id",
     "webhooks/attempt_failed": "webhook worker: one delivery, by its id",
     "webhooks/notify_disabled": "webhook worker: one subscription's owner, by its id",
+    "webhooks/prune_deliveries": "webhook worker: old deliveries of everyone",
 }
 
 CATALOG = """

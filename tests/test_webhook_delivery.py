@@ -580,3 +580,25 @@ def test_a_worker_killed_mid_delivery_leads_to_redelivery_not_loss(
     assert ids[0] == ids[1]
     assert len(set(ids)) == 3
     assert [r["status"] for r in deliveries(db_url, webhook["id"])] == ["delivered"] * 3
+
+
+def test_old_deliveries_and_processed_events_are_pruned_pending_ones_kept(
+    make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
+    ann = make_user()
+    with receiver_running(script=[204, 500]) as receiver:
+        webhook = subscribe(ann, receiver.url)
+        record_events(db_url, ann.id, 2)
+        asyncio.run(work(db_url, rounds=1))
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("UPDATE webhook_deliveries SET created_at = now() - interval '31 days'")
+        conn.execute("UPDATE processed_events SET processed_at = now() - interval '31 days'")
+
+    async def prune() -> None:
+        async with open_db(db_url) as db:
+            await delivery.prune(db)
+
+    asyncio.run(prune())
+    assert [r["status"] for r in deliveries(db_url, webhook["id"])] == ["pending"]
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM processed_events").fetchone() == (0,)

@@ -51,6 +51,7 @@ BACKOFF_MAX_S = 4 * 3600.0  # the longest wait between two attempts
 JITTER = 0.2  # each wait is drawn from ±20 % around its value
 MAX_CONSECUTIVE_FAILURES = 50
 PROCESSED_HANDLER = "webhooks.deliver"
+KEEP_LOG = timedelta(days=30)  # delivered and failed deliveries, and processed events
 USER_AGENT = "Kinetria-Webhooks/1"
 
 
@@ -286,3 +287,13 @@ async def _attempt(
             "webhooks/notify_disabled", SubscriptionId, subscription_id=head.subscription_id
         )
     return [row.id for row in told]
+
+
+async def prune(db: Db, *, keep: timedelta = KEEP_LOG, batch: int = 10_000) -> None:
+    """Forget delivered and failed deliveries, and processed events, older than `keep`, in
+    batches (short transactions, no long lock)."""
+    before = datetime.now(UTC) - keep
+    while await db.execute("webhooks/prune_deliveries", before=before, limit=batch) == batch:
+        pass
+    while await db.execute("webhooks/prune_processed", before=before, limit=batch) == batch:
+        pass

@@ -5,6 +5,8 @@
   subscriptions with a delivery due, and defers a `webhooks.deliver` job for each (at most
   one waiting per subscription: `queueing_lock`). The API's requests do nothing for
   webhooks beyond writing their change-log row; the worker finds the work itself.
+* `webhooks.prune`, daily: delivered and failed deliveries and processed events older than
+  30 days are deleted.
 * `webhooks.deliver` sends one subscription's due deliveries in order
   (app/webhooks/delivery.py), under that subscription's delivery lock.
 
@@ -107,3 +109,10 @@ async def deliver(context: JobContext, *, subscription_id: str) -> None:
         )
     for other in told:
         await _defer_delivery(context.app, other)
+
+
+@app.periodic(cron="17 3 * * *", periodic_id="webhooks.prune")
+@app.task(name="webhooks.prune", queue=QUEUE, queueing_lock="webhooks.prune", pass_context=True)
+async def prune(context: JobContext, timestamp: int) -> None:
+    async with _db(settings_of(context)) as db:
+        await delivery.prune(db)

@@ -66,7 +66,12 @@ CREATE INDEX webhook_deliveries_subscription_id_sequence_idx
     ON webhook_deliveries (subscription_id, sequence DESC);
 CREATE UNIQUE INDEX webhook_deliveries_subscription_id_position_key
     ON webhook_deliveries (subscription_id, "position") WHERE "position" IS NOT NULL;
+--   pruning what is no longer pending, oldest first:
+--     WHERE status <> 'pending' AND created_at < %(before)s ORDER BY created_at
+--                                  -> webhook_deliveries_done_created_at_idx
 CREATE INDEX webhook_deliveries_user_id_idx ON webhook_deliveries (user_id);
+CREATE INDEX webhook_deliveries_done_created_at_idx
+    ON webhook_deliveries (created_at) WHERE status <> 'pending';
 
 -- A delivery as the API shows it (Delivery). Every query that answers one selects
 -- (webhook_delivery_document(d)).*.
