@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,8 @@ from app.webhooks import delivery
 from app.webhooks.operations import new_secret
 
 POLL_S = 0.1
+POLL_INTERVAL = 5.0  # procrastinate's default fetch_job_polling_interval
+JOBS = False  # --jobs: run the worker's procrastinate jobs instead of the plain functions
 QUERIES = load_queries()
 
 
@@ -118,6 +120,39 @@ def write_events(conn: psycopg.Connection[Any], user_id: uuid.UUID, count: int) 
 
 
 async def sender(url: str, stop: asyncio.Event) -> None:
+    if JOBS:
+        await jobs_sender(url, stop)
+    else:
+        await plain_sender(url, stop)
+
+
+async def jobs_sender(url: str, stop: asyncio.Event) -> None:
+    """The worker's own jobs on procrastinate (app/webhooks/jobs.py), in this process: the
+    periodic dispatch job every second and the delivery jobs it defers."""
+    import procrastinate
+
+    from app.core.config import Settings
+    from app.worker import app as jobs_app
+
+    settings = Settings(database_url=url, webhook_allow_private=True)
+    with jobs_app.replace_connector(procrastinate.PsycopgConnector(conninfo=url)) as jobs:
+        async with jobs.open_async():
+            worker = asyncio.create_task(
+                jobs.run_worker_async(
+                    queues=["webhooks"],
+                    concurrency=10,
+                    fetch_job_polling_interval=POLL_INTERVAL,
+                    install_signal_handlers=False,
+                    additional_context={"settings": settings},
+                )
+            )
+            await stop.wait()
+            worker.cancel()
+            with suppress(asyncio.CancelledError):
+                await worker
+
+
+async def plain_sender(url: str, stop: asyncio.Event) -> None:
     """The worker's dispatch and delivery jobs, in one process: poll, then send each
     subscription's due deliveries concurrently."""
     async with open_db(url) as db, delivery.new_client() as http:
@@ -207,7 +242,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--subscriptions", type=int, default=8)
     parser.add_argument("--rate", type=float, default=10.0, help="events/s for the delay")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--jobs", action="store_true", help="through the worker's procrastinate jobs"
+    )
+    parser.add_argument(
+        "--fetch-interval", type=float, default=5.0, help="the worker's job polling interval"
+    )
     args = parser.parse_args(argv)
+    global JOBS, POLL_INTERVAL
+    JOBS = args.jobs
+    POLL_INTERVAL = args.fetch_interval
 
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="kinetria-webhooks-") as home:

@@ -1,6 +1,6 @@
 """The background jobs of webhooks, on the worker's procrastinate App (app/worker).
 
-* `webhooks.dispatch`, periodic (every second, one at a time across all workers): for about
+* `webhooks.dispatch`, periodic (every second, one waiting at a time): for about
   a second it looks every 100 ms for new change-log events (the fan-out) and for
   subscriptions with a delivery due, and defers a `webhooks.deliver` job for each (at most
   one waiting per subscription: `queueing_lock`). The API's requests do nothing for
@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager, suppress
+from functools import cache
 from uuid import UUID
 
 import procrastinate
@@ -29,13 +30,19 @@ from procrastinate import exceptions
 from procrastinate.tasks import configure_task
 
 from app.core.config import Settings
-from app.core.db import Db, configure_connection, connection_kwargs, load_queries
+from app.core.db import Db, Query, configure_connection, connection_kwargs, load_queries
 from app.webhooks import delivery
 from app.worker import JobContext, app, settings_of
 
 DISPATCH_WINDOW_S = 0.9  # each dispatch job polls this long; a new one starts every second
 POLL_S = 0.1
 QUEUE = "webhooks"
+
+
+@cache
+def _queries() -> Mapping[str, Query]:
+    """The SQL files, read once per worker process (like the API's, at startup)."""
+    return load_queries()
 
 
 @asynccontextmanager
@@ -46,7 +53,7 @@ async def _db(settings: Settings) -> AsyncGenerator[Db]:
     conn = await psycopg.AsyncConnection.connect(url, **connection_kwargs(settings))
     try:
         await configure_connection(conn)
-        yield Db(conn, load_queries(), settings.slow_query_ms)
+        yield Db(conn, _queries(), settings.slow_query_ms)
     finally:
         await conn.close()
 
@@ -82,7 +89,9 @@ async def dispatch_once(db: Db, jobs: procrastinate.App) -> int:
 @app.task(
     name="webhooks.dispatch",
     queue=QUEUE,
-    lock="webhooks.dispatch",
+    # at most one waiting; no `lock`: a job waiting on a lock is only fetched at the
+    # worker's next poll (seconds), and two dispatch passes at once are harmless anyway
+    # (the fan-out skips what another locks, deliver jobs are deduplicated)
     queueing_lock="webhooks.dispatch",
     pass_context=True,
 )
