@@ -231,7 +231,7 @@ async def _attempt(
     event_id = str(head.id)
     if await db.scalar("webhooks/processed", handler=PROCESSED_HANDLER, event_id=event_id):
         # delivered by an earlier run whose bookkeeping committed: never POST it twice
-        await db.execute("webhooks/delivered", delivery_id=head.id, status_code=200)
+        await db.execute("webhooks/delivered", delivery_id=head.id, status_code=None)
         return None
     body = msgspec.json.encode(head.payload).decode()
     started = time.perf_counter()
