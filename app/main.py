@@ -31,6 +31,7 @@ from app import (
     stats,
     tokens,
     users,
+    webhooks,
     workouts,
 )
 from app.core import passwords, security
@@ -83,6 +84,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         body_measurements.router,
         imports.router,
         exports.router,
+        webhooks.router,
         stats.router,
     ]
     return [with_complete_options(router) for router in routers]

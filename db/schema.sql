@@ -127,6 +127,46 @@ COMMENT ON TYPE public.body_measurement_document IS 'A body measurement as the A
 
 
 --
+-- Name: change_entity_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.change_entity_type AS ENUM (
+    'exercise',
+    'workout',
+    'session',
+    'set',
+    'profile',
+    'body_measurement'
+);
+
+
+--
+-- Name: change_event_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.change_event_type AS ENUM (
+    'exercise.created',
+    'exercise.updated',
+    'exercise.deleted',
+    'workout.created',
+    'workout.updated',
+    'workout.deleted',
+    'session.created',
+    'session.updated',
+    'session.completed',
+    'session.abandoned',
+    'session.deleted',
+    'set.created',
+    'set.updated',
+    'set.deleted',
+    'profile.updated',
+    'body_measurement.created',
+    'body_measurement.updated',
+    'body_measurement.deleted'
+);
+
+
+--
 -- Name: exercise_category; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -338,6 +378,96 @@ CREATE TYPE public.set_record_document AS (
 --
 
 COMMENT ON TYPE public.set_record_document IS 'A logged set as the API shows it (SetRecord); built by set_record_document(set_records, text).';
+
+
+--
+-- Name: webhook_delivery_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_delivery_status AS ENUM (
+    'pending',
+    'delivered',
+    'failed'
+);
+
+
+--
+-- Name: TYPE webhook_delivery_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_delivery_status IS 'Where a webhook delivery stands: pending (its next attempt is due at next_attempt_at), delivered (a 2xx answer), failed (retried for about 24 h).';
+
+
+--
+-- Name: webhook_delivery_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_delivery_document AS (
+	id uuid,
+	sequence bigint,
+	message_id text,
+	event_type text,
+	"position" bigint,
+	payload jsonb,
+	status public.webhook_delivery_status,
+	attempts integer,
+	last_status_code integer,
+	last_error text,
+	next_attempt_at timestamp with time zone,
+	delivered_at timestamp with time zone,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE webhook_delivery_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_delivery_document IS 'A webhook delivery as the API shows it (Delivery); built by webhook_delivery_document(webhook_deliveries).';
+
+
+--
+-- Name: webhook_disabled_reason; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_disabled_reason AS ENUM (
+    'by_user',
+    'failures'
+);
+
+
+--
+-- Name: TYPE webhook_disabled_reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_disabled_reason IS 'Why a webhook subscription is disabled: turned off by its owner, or after 50 consecutive failed deliveries.';
+
+
+--
+-- Name: webhook_subscription_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_subscription_document AS (
+	id uuid,
+	url text,
+	event_types text[],
+	enabled boolean,
+	disabled_reason public.webhook_disabled_reason,
+	description text,
+	previous_secret_expires_at timestamp with time zone,
+	consecutive_failures integer,
+	version integer,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE webhook_subscription_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_subscription_document IS 'A webhook subscription as the API shows it (Webhook), without its secrets; built by webhook_subscription_document(webhook_subscriptions).';
 
 
 --
@@ -1256,6 +1386,113 @@ COMMENT ON FUNCTION public.set_record_document(r public.set_records, exercise_na
 
 
 --
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    sequence bigint NOT NULL,
+    message_id text NOT NULL,
+    "position" bigint,
+    event_type text NOT NULL,
+    payload jsonb NOT NULL,
+    status public.webhook_delivery_status DEFAULT 'pending'::public.webhook_delivery_status NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_status_code integer,
+    last_error text,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_deliveries_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT webhook_deliveries_delivered_check CHECK (((status = 'delivered'::public.webhook_delivery_status) = (delivered_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_last_error_check CHECK ((char_length(last_error) <= 1000)),
+    CONSTRAINT webhook_deliveries_last_status_code_check CHECK (((last_status_code >= 100) AND (last_status_code <= 599))),
+    CONSTRAINT webhook_deliveries_message_id_check CHECK ((char_length(message_id) <= 64))
+);
+
+
+--
+-- Name: TABLE webhook_deliveries; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.webhook_deliveries IS 'Each event POSTed (or to POST) to a webhook subscription, with its attempts. Cascades with the subscription and the user.';
+
+
+--
+-- Name: webhook_delivery_document(public.webhook_deliveries); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhook_delivery_document(d public.webhook_deliveries) RETURNS public.webhook_delivery_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((d).id, (d).sequence, (d).message_id, (d).event_type, (d)."position", (d).payload, (d).status, (d).attempts, (d).last_status_code, (d).last_error, CASE WHEN ((d).status = 'pending'::public.webhook_delivery_status) THEN (d).next_attempt_at ELSE NULL::timestamp with time zone END, (d).delivered_at, (d).created_at, (d).updated_at)::public.webhook_delivery_document;
+
+
+--
+-- Name: FUNCTION webhook_delivery_document(d public.webhook_deliveries); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.webhook_delivery_document(d public.webhook_deliveries) IS 'A webhook delivery as the API shows it.';
+
+
+--
+-- Name: webhook_subscriptions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_subscriptions (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    url text NOT NULL,
+    event_types public.change_event_type[],
+    enabled boolean DEFAULT true NOT NULL,
+    disabled_reason public.webhook_disabled_reason,
+    description text DEFAULT ''::text NOT NULL,
+    secret text NOT NULL,
+    previous_secret text,
+    previous_secret_expires_at timestamp with time zone,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    enqueued_through bigint DEFAULT 0 NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_subscriptions_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
+    CONSTRAINT webhook_subscriptions_description_check CHECK ((char_length(description) <= 500)),
+    CONSTRAINT webhook_subscriptions_disabled_reason_check CHECK ((enabled = (disabled_reason IS NULL))),
+    CONSTRAINT webhook_subscriptions_enqueued_through_check CHECK ((enqueued_through >= 0)),
+    CONSTRAINT webhook_subscriptions_event_types_check CHECK (((event_types IS NULL) OR ((cardinality(event_types) >= 1) AND (cardinality(event_types) <= 100)))),
+    CONSTRAINT webhook_subscriptions_previous_secret_check CHECK (((previous_secret IS NULL) = (previous_secret_expires_at IS NULL))),
+    CONSTRAINT webhook_subscriptions_secret_check CHECK ((secret ~ '^whsec_'::text)),
+    CONSTRAINT webhook_subscriptions_url_check CHECK ((((char_length(url) >= 1) AND (char_length(url) <= 2048)) AND (url ~ '^https?://'::text))),
+    CONSTRAINT webhook_subscriptions_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE webhook_subscriptions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.webhook_subscriptions IS 'Where a user''s events are POSTed (at most 10 per user). secret and previous_secret are secrets. Cascades with the user.';
+
+
+--
+-- Name: webhook_subscription_document(public.webhook_subscriptions); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhook_subscription_document(w public.webhook_subscriptions) RETURNS public.webhook_subscription_document
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ROW((w).id, (w).url, ((w).event_types)::text[], (w).enabled, (w).disabled_reason, (w).description, CASE WHEN ((w).previous_secret_expires_at > now()) THEN (w).previous_secret_expires_at ELSE NULL::timestamp with time zone END, (w).consecutive_failures, (w).version, (w).created_at, (w).updated_at)::public.webhook_subscription_document;
+
+
+--
+-- Name: FUNCTION webhook_subscription_document(w public.webhook_subscriptions); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.webhook_subscription_document(w public.webhook_subscriptions) IS 'A webhook subscription as the API shows it: never its secrets.';
+
+
+--
 -- Name: weight_to_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1292,7 +1529,7 @@ CREATE TABLE public.audit_log (
 -- Name: TABLE audit_log; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.audit_log IS 'Who did what to which entity, when. Append-only; outlives the accounts it mentions.';
+COMMENT ON TABLE public.audit_log IS 'Account and security events (register, logins, tokens, password changes, account deletion): who, when, from where. Append-only; outlives the accounts it mentions. Changes to data are in change_events.';
 
 
 --
@@ -1307,6 +1544,53 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: change_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.change_events (
+    user_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    event_type public.change_event_type NOT NULL,
+    entity_type public.change_entity_type NOT NULL,
+    entity_id uuid NOT NULL,
+    version integer,
+    document jsonb,
+    request_id text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    history jsonb,
+    CONSTRAINT change_events_document_check CHECK (
+CASE
+    WHEN (history IS NOT NULL) THEN ((document IS NULL) AND (jsonb_typeof(history) = 'object'::text))
+    WHEN ((event_type)::text ~~ '%.deleted'::text) THEN (document IS NULL)
+    ELSE ((jsonb_typeof(document) = 'object'::text) AND (version IS NOT NULL))
+END),
+    CONSTRAINT change_events_entity_check CHECK ((split_part((event_type)::text, '.'::text, 1) = (entity_type)::text)),
+    CONSTRAINT change_events_position_check CHECK (("position" > 0))
+);
+
+
+--
+-- Name: TABLE change_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.change_events IS 'The change log: one row per change to a user''s data, written in the transaction of the change (queries/sync/record.sql). document: the entity as the API shows it, NULL for a delete (a tombstone). history: set only on rows moved from audit_log (their metadata), which the feed never serves.';
+
+
+--
+-- Name: COLUMN change_events."position"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.change_events."position" IS 'Gap-free per user, in commit order (see sync_counters).';
+
+
+--
+-- Name: COLUMN change_events.version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.change_events.version IS 'The entity''s version after the change; for a delete, the version it had.';
 
 
 --
@@ -1377,6 +1661,26 @@ CREATE TABLE public.login_throttle (
 --
 
 COMMENT ON TABLE public.login_throttle IS 'Login attempts per account (keyed by sha256 of the lower-cased email) in the current window; locked_until set once the limit is passed.';
+
+
+--
+-- Name: processed_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.processed_events (
+    handler text NOT NULL,
+    event_id text NOT NULL,
+    processed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT processed_events_event_id_check CHECK (((char_length(event_id) >= 1) AND (char_length(event_id) <= 200))),
+    CONSTRAINT processed_events_handler_check CHECK (((char_length(handler) >= 1) AND (char_length(handler) <= 100)))
+);
+
+
+--
+-- Name: TABLE processed_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.processed_events IS 'Which events each background job handler has processed (its effect committed), so running a job twice has the effect of once.';
 
 
 --
@@ -1587,6 +1891,25 @@ COMMENT ON COLUMN public.sessions.next_set_position IS 'Position of the next set
 
 
 --
+-- Name: sync_counters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_counters (
+    user_id uuid NOT NULL,
+    last_position bigint DEFAULT 0 NOT NULL,
+    pruned_through bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT sync_counters_positions_check CHECK (((pruned_through >= 0) AND (last_position >= pruned_through)))
+);
+
+
+--
+-- Name: TABLE sync_counters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_counters IS 'Per user, the last change_events position handed out (locked by each writing transaction until it commits: positions follow commit order, gap-free) and the last one pruned (older cursors are expired).';
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1611,6 +1934,20 @@ CREATE TABLE public.users (
 --
 
 COMMENT ON TABLE public.users IS 'Accounts. Deleting one deletes everything the user owns; their audit_log rows stay with user_id NULL.';
+
+
+--
+-- Name: webhook_deliveries_sequence_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_deliveries ALTER COLUMN sequence ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_deliveries_sequence_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -1677,6 +2014,14 @@ ALTER TABLE ONLY public.body_measurements
 
 
 --
+-- Name: change_events change_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_events
+    ADD CONSTRAINT change_events_pkey PRIMARY KEY (user_id, "position");
+
+
+--
 -- Name: exercise_aliases exercise_aliases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1698,6 +2043,14 @@ ALTER TABLE ONLY public.exercises
 
 ALTER TABLE ONLY public.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (email_hash);
+
+
+--
+-- Name: processed_events processed_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.processed_events
+    ADD CONSTRAINT processed_events_pkey PRIMARY KEY (handler, event_id);
 
 
 --
@@ -1813,11 +2166,35 @@ ALTER TABLE ONLY public.set_records
 
 
 --
+-- Name: sync_counters sync_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_counters
+    ADD CONSTRAINT sync_counters_pkey PRIMARY KEY (user_id);
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_subscriptions webhook_subscriptions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscriptions
+    ADD CONSTRAINT webhook_subscriptions_pkey PRIMARY KEY (id);
 
 
 --
@@ -1873,6 +2250,13 @@ CREATE INDEX body_measurements_user_id_measured_at_id_idx ON public.body_measure
 
 
 --
+-- Name: change_events_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX change_events_created_at_idx ON public.change_events USING btree (created_at);
+
+
+--
 -- Name: exercise_aliases_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1919,6 +2303,13 @@ CREATE INDEX idx_procrastinate_workers_last_heartbeat ON public.procrastinate_wo
 --
 
 CREATE INDEX login_throttle_window_started_at_idx ON public.login_throttle USING btree (window_started_at);
+
+
+--
+-- Name: processed_events_processed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX processed_events_processed_at_idx ON public.processed_events USING btree (processed_at);
 
 
 --
@@ -2048,6 +2439,48 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 
 
 --
+-- Name: webhook_deliveries_done_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_done_created_at_idx ON public.webhook_deliveries USING btree (created_at) WHERE (status <> 'pending'::public.webhook_delivery_status);
+
+
+--
+-- Name: webhook_deliveries_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_pending_idx ON public.webhook_deliveries USING btree (subscription_id, sequence) INCLUDE (next_attempt_at) WHERE (status = 'pending'::public.webhook_delivery_status);
+
+
+--
+-- Name: webhook_deliveries_subscription_id_position_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX webhook_deliveries_subscription_id_position_key ON public.webhook_deliveries USING btree (subscription_id, "position") WHERE ("position" IS NOT NULL);
+
+
+--
+-- Name: webhook_deliveries_subscription_id_sequence_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_subscription_id_sequence_idx ON public.webhook_deliveries USING btree (subscription_id, sequence DESC);
+
+
+--
+-- Name: webhook_deliveries_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_user_id_idx ON public.webhook_deliveries USING btree (user_id);
+
+
+--
+-- Name: webhook_subscriptions_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_subscriptions_user_id_created_at_id_idx ON public.webhook_subscriptions USING btree (user_id, created_at, id);
+
+
+--
 -- Name: workout_exercises_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2155,6 +2588,14 @@ ALTER TABLE ONLY public.body_measurements
 
 
 --
+-- Name: change_events change_events_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_events
+    ADD CONSTRAINT change_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: exercise_aliases exercise_aliases_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2259,6 +2700,38 @@ ALTER TABLE ONLY public.set_records
 
 
 --
+-- Name: sync_counters sync_counters_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_counters
+    ADD CONSTRAINT sync_counters_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.webhook_subscriptions(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_subscriptions webhook_subscriptions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscriptions
+    ADD CONSTRAINT webhook_subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: workout_exercises workout_exercises_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2312,5 +2785,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200000'),
     ('20261203200100'),
     ('20261203200200'),
+    ('20261204100000'),
     ('20261204200000'),
-    ('20261204300100');
+    ('20261204300100'),
+    ('20261204700100'),
+    ('20261204700200');

@@ -154,6 +154,10 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.ExerciseGroupKind,
     enums.BodyMeasurementKind,
     enums.BodyMeasurementUnit,
+    enums.WebhookDisabledReason,
+    enums.WebhookDeliveryStatus,
+    enums.ChangeEventType,
+    enums.ChangeEntityType,
 ]
 
 

@@ -33,6 +33,8 @@ NOT_USER_DATA = {
     # keyed by (policy, subject): a client address, or a user id as text for per-user limits;
     # short-lived counters, distributed by subject in Citus (docs/scaling.md)
     "rate_limit_counters": "rate-limit windows per client address or user",
+    # keyed by (job handler, event id): the worker's bookkeeping of what it has done
+    "processed_events": "event ids each background job handler has processed",
 }
 
 # SQL files that touch user tables without being scoped to one user: whole-database work,
@@ -59,6 +61,15 @@ WHOLE_DATABASE = {
     # a refresh token is presented before the user is known: found by its hash
     "tokens/find": "finds the user by refresh-token hash",
     "tokens/rotate": "finds the user by refresh-token hash",
+    # the webhook worker: finds work across users, then works on one subscription (its id
+    # names the user's shard through the subscription row)
+    "webhooks/fan_out": "webhook worker: new events of every subscribed user",
+    "webhooks/due": "webhook worker: subscriptions with a delivery due",
+    "webhooks/next_delivery": "webhook worker: one subscription, by its id",
+    "webhooks/delivered": "webhook worker: one delivery, by its id",
+    "webhooks/attempt_failed": "webhook worker: one delivery, by its id",
+    "webhooks/notify_disabled": "webhook worker: one subscription's owner, by its id",
+    "webhooks/prune_deliveries": "webhook worker: old deliveries of everyone",
 }
 
 CATALOG = """

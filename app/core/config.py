@@ -82,6 +82,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
     otlp_endpoint: str | None = None
+    # webhooks: private, loopback and link-local destinations (development and tests only)
+    webhook_allow_private: bool = False
     # the background worker and email (README "Background worker", "Email")
     worker_concurrency: int = 10
     worker_host: str = "127.0.0.1"
@@ -176,6 +178,8 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "metrics_host": env.str("METRICS_HOST", "127.0.0.1"),
         "metrics_port": env.int("METRICS_PORT", 9464, validate=Range(min=0, max=65535)),
         "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
+        # webhooks: private, loopback and link-local destinations (development and tests only)
+        "webhook_allow_private": env.bool("WEBHOOK_ALLOW_PRIVATE", False),
         # the background worker and email (README "Background worker", "Email")
         "worker_concurrency": env.int("WORKER_CONCURRENCY", 10, validate=Range(min=1, max=200)),
         "worker_host": env.str("WORKER_HOST", "127.0.0.1"),
@@ -224,6 +228,11 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
             problems.append(f"JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes in production")
         if not values["database_url"]:
             problems.append("DATABASE_URL: required in production (no embedded database)")
+        if values["webhook_allow_private"] is True:
+            problems.append(
+                "WEBHOOK_ALLOW_PRIVATE: must not be true in production (it lets webhooks "
+                "reach private addresses)"
+            )
     if problems:
         raise ConfigError(problems)
     values["env"] = Environment(values["env"])

@@ -58,6 +58,7 @@ __all__ = [
 TASK_MODULES: tuple[str, ...] = (
     "app.worker.maintenance",
     "app.mail.jobs",
+    "app.webhooks.jobs",
 )
 
 # The App of every task. Its connector is never opened in the API: deferring always goes
