@@ -609,6 +609,7 @@ CREATE TRIGGER procrastinate_trigger_delete_jobs_v1
     FOR EACH ROW EXECUTE PROCEDURE procrastinate_unlink_periodic_defers_v1();
 
 -- migrate:down
+-- Triggers, then the functions (some return a procrastinate_jobs row), tables, types.
 DROP TRIGGER IF EXISTS procrastinate_trigger_delete_jobs_v1 ON procrastinate_jobs;
 DROP TRIGGER IF EXISTS procrastinate_trigger_abort_requested_events_v1 ON procrastinate_jobs;
 DROP TRIGGER IF EXISTS procrastinate_trigger_scheduled_events_v1 ON procrastinate_jobs;
@@ -616,10 +617,6 @@ DROP TRIGGER IF EXISTS procrastinate_trigger_status_events_insert_v1 ON procrast
 DROP TRIGGER IF EXISTS procrastinate_trigger_status_events_update_v1 ON procrastinate_jobs;
 DROP TRIGGER IF EXISTS procrastinate_jobs_notify_queue_job_aborted_v1 ON procrastinate_jobs;
 DROP TRIGGER IF EXISTS procrastinate_jobs_notify_queue_job_inserted_v1 ON procrastinate_jobs;
-DROP TABLE IF EXISTS procrastinate_events;
-DROP TABLE IF EXISTS procrastinate_periodic_defers;
-DROP TABLE IF EXISTS procrastinate_jobs;
-DROP TABLE IF EXISTS procrastinate_workers;
 DROP FUNCTION IF EXISTS procrastinate_defer_jobs_v1;
 DROP FUNCTION IF EXISTS procrastinate_defer_periodic_job_v2;
 DROP FUNCTION IF EXISTS procrastinate_fetch_job_v2;
@@ -638,6 +635,10 @@ DROP FUNCTION IF EXISTS procrastinate_register_worker_v1;
 DROP FUNCTION IF EXISTS procrastinate_unregister_worker_v1;
 DROP FUNCTION IF EXISTS procrastinate_update_heartbeat_v1;
 DROP FUNCTION IF EXISTS procrastinate_prune_stalled_workers_v1;
+DROP TABLE IF EXISTS procrastinate_events;
+DROP TABLE IF EXISTS procrastinate_periodic_defers;
+DROP TABLE IF EXISTS procrastinate_jobs;
+DROP TABLE IF EXISTS procrastinate_workers;
 DROP TYPE IF EXISTS procrastinate_job_to_defer_v1;
 DROP TYPE IF EXISTS procrastinate_job_event_type;
 DROP TYPE IF EXISTS procrastinate_job_status;
