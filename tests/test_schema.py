@@ -19,6 +19,7 @@ import pytest
 from app.core import enums
 from app.core.embedded import bin_dir
 from app.core.migrate import MIGRATIONS, SCHEMA_FILE, dbmate_executable, dbmate_url, run_dbmate
+from app.worker import enums as worker_enums
 from tests.catalogue import BENCH_PRESS
 
 MIGRATION_FILES = sorted(MIGRATIONS.glob("*.sql"))
@@ -158,6 +159,8 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.WebhookDeliveryStatus,
     enums.ChangeEventType,
     enums.ChangeEntityType,
+    worker_enums.ProcrastinateJobStatus,
+    worker_enums.ProcrastinateJobEventType,
 ]
 
 
@@ -175,7 +178,6 @@ def database_enums(url: str) -> dict[str, list[str]]:
             JOIN pg_namespace n ON n.oid = t.typnamespace
             JOIN pg_enum e ON e.enumtypid = t.oid
             WHERE n.nspname = 'public'
-              AND t.typname NOT LIKE 'procrastinate\\_%'  -- the job queue's own schema
             GROUP BY t.typname
             """
         ).fetchall()

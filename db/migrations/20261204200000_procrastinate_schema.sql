@@ -609,6 +609,7 @@ CREATE TRIGGER procrastinate_trigger_delete_jobs_v1
     FOR EACH ROW EXECUTE PROCEDURE procrastinate_unlink_periodic_defers_v1();
 
 -- migrate:down
+-- Triggers, then the functions (some return a procrastinate_jobs row), tables, types.
 DROP TRIGGER IF EXISTS procrastinate_trigger_delete_jobs_v1 ON procrastinate_jobs;
 DROP TRIGGER IF EXISTS procrastinate_trigger_abort_requested_events_v1 ON procrastinate_jobs;
 DROP TRIGGER IF EXISTS procrastinate_trigger_scheduled_events_v1 ON procrastinate_jobs;
@@ -616,7 +617,6 @@ DROP TRIGGER IF EXISTS procrastinate_trigger_status_events_insert_v1 ON procrast
 DROP TRIGGER IF EXISTS procrastinate_trigger_status_events_update_v1 ON procrastinate_jobs;
 DROP TRIGGER IF EXISTS procrastinate_jobs_notify_queue_job_aborted_v1 ON procrastinate_jobs;
 DROP TRIGGER IF EXISTS procrastinate_jobs_notify_queue_job_inserted_v1 ON procrastinate_jobs;
--- functions before tables: some return or take the tables' row types
 DROP FUNCTION IF EXISTS procrastinate_defer_jobs_v1;
 DROP FUNCTION IF EXISTS procrastinate_defer_periodic_job_v2;
 DROP FUNCTION IF EXISTS procrastinate_fetch_job_v2;
