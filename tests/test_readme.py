@@ -93,7 +93,14 @@ def test_every_readme_block_runs_as_written_twice_in_a_row(tmp_path: Path, pg_ho
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DATABASE_LISTEN_URL", "KINETRIA_ENV", "VIRTUAL_ENV"}
+        if key
+        not in {
+            "DATABASE_URL",
+            "DATABASE_LISTEN_URL",
+            "KINETRIA_ENV",
+            "VIRTUAL_ENV",
+            "SERVE_WORKER",
+        }
     }
     env |= {"KINETRIA_HOME": str(home), "UV_OFFLINE": "1", "PORT": "8000", "HOST": "127.0.0.1"}
     schema = (ROOT / "db" / "schema.sql").read_bytes()
