@@ -9,7 +9,7 @@ rules and rows defined here. The account's logins (`/v1/me/logins`) are served b
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -27,6 +27,7 @@ from app.core.errors import Conflict, Forbidden, Unauthorized, Unprocessable, fi
 from app.core.http import (
     CONTROL_CHARACTERS,
     ETAG_HEADER,
+    NO_CONTROL_CHARACTERS,
     IfMatch,
     IfNoneMatch,
     conditional_get,
@@ -69,9 +70,23 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change; those left out keep their value. A password change needs
     `current_password` and ends every other login of the account."""
 
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=DISPLAY_NAME_MAX)] | (
-        msgspec.UnsetType
-    ) = msgspec.UNSET
+    # in the document: either password without the other is 422 (`current_password_required`,
+    # `new_password_required`)
+    json_schema_rules: ClassVar[dict[str, Any]] = {
+        "dependentRequired": {
+            "new_password": ["current_password"],
+            "current_password": ["new_password"],
+        }
+    }
+
+    display_name: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=DISPLAY_NAME_MAX,
+            extra_json_schema={"pattern": NO_CONTROL_CHARACTERS},
+        ),
+    ] | (msgspec.UnsetType) = msgspec.UNSET
     preferred_weight_unit: WeightUnit | msgspec.UnsetType = msgspec.UNSET
     new_password: (
         Annotated[

@@ -19,6 +19,8 @@ __all__ = [
     "MuscleGroup",
     "SessionStatus",
     "SetType",
+    "WebhookDeliveryStatus",
+    "WebhookDisabledReason",
     "WeightUnit",
     "WorkoutStatus",
 ]
@@ -154,6 +156,14 @@ class BodyMeasurementUnit(StrEnum):
     PERCENT = "percent"
 
 
+class WebhookDisabledReason(StrEnum):
+    """``webhook_disabled_reason``: why a webhook subscription is disabled: turned off by its
+    owner, or after 50 failed delivery attempts in a row."""
+
+    BY_USER = "by_user"
+    FAILURES = "failures"
+
+
 class ChangeEventType(StrEnum):
     """``change_event_type``: what a change_events row records, ``<entity>.<change>``."""
 
@@ -186,3 +196,12 @@ class ChangeEntityType(StrEnum):
     SET = "set"
     PROFILE = "profile"
     BODY_MEASUREMENT = "body_measurement"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """``webhook_delivery_status``: where a webhook delivery stands: waiting for its (next)
+    attempt, answered with a 2xx, or given up after about 24 hours of retries."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
