@@ -35,6 +35,12 @@ NOT_USER_DATA = {
     "rate_limit_counters": "rate-limit windows per client address or user",
     # keyed by (job handler, event id): the worker's bookkeeping of what it has done
     "processed_events": "event ids each background job handler has processed",
+    # the job queue's own tables (procrastinate's schema): shared by every user, like the
+    # workers that take from it
+    "procrastinate_jobs": "background jobs",
+    "procrastinate_events": "background jobs' history",
+    "procrastinate_periodic_defers": "periodic jobs already queued",
+    "procrastinate_workers": "running workers and their heartbeats",
 }
 
 # SQL files that touch user tables without being scoped to one user: whole-database work,
