@@ -18,11 +18,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from app import audit, throttle, tokens
+from app import audit, changelog, throttle, tokens
 from app.audit import client_context
 from app.core.config import Settings
 from app.core.db import Db
-from app.core.enums import AuditAction, WeightUnit
+from app.core.enums import AuditAction, ChangeEventType, WeightUnit
 from app.core.errors import Conflict, Forbidden, Unauthorized, Unprocessable, field_error
 from app.core.http import (
     CONTROL_CHARACTERS,
@@ -153,6 +153,15 @@ async def insert_user(db: Db, *, email: str, password_hash: str, display_name: s
             field="email",
             problem="already has an account",
         )
+    # the account's first event: a new device syncing from the beginning gets the profile
+    await changelog.record_one(
+        db,
+        user_id=user.id,
+        event_type=ChangeEventType.PROFILE_UPDATED,
+        entity_id=user.id,
+        version=user.version,
+        document=user,
+    )
     return user
 
 
@@ -239,8 +248,14 @@ async def update_profile(
             ended = await tokens.end_other_logins(db, user_id=user.id, keep_login_id=user.login_id)
             await throttle.reset(db, email=account.email)
             await _audit(db, AuditAction.PASSWORD_CHANGE, user.id, context, ended_logins=ended)
-        if profile_fields:
-            await _audit(db, AuditAction.PROFILE_UPDATE, user.id, context, fields=profile_fields)
+        await changelog.record_one(
+            db,
+            user_id=user.id,
+            event_type=ChangeEventType.PROFILE_UPDATED,
+            entity_id=user.id,
+            version=changed.version,
+            document=changed,
+        )
     return changed
 
 

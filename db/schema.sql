@@ -1314,6 +1314,95 @@ $$;
 
 
 --
+-- Name: exercises; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.exercises (
+    id uuid NOT NULL,
+    user_id uuid,
+    name text NOT NULL,
+    category public.exercise_category NOT NULL,
+    primary_muscle public.muscle_group NOT NULL,
+    secondary_muscles public.muscle_group[] DEFAULT '{}'::public.muscle_group[] NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    search_name text GENERATED ALWAYS AS (lower(public.immutable_unaccent(name))) STORED,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT exercises_description_check CHECK ((char_length(description) <= 10000)),
+    CONSTRAINT exercises_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT exercises_secondary_muscles_check CHECK (((array_position(secondary_muscles, NULL::public.muscle_group) IS NULL) AND (NOT (primary_muscle = ANY (secondary_muscles))))),
+    CONSTRAINT exercises_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE exercises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.exercises IS 'The exercise catalogue: system exercises (user_id NULL, shipped by migrations) plus each user''s custom ones. Cannot be deleted while a set or a plan refers to it.';
+
+
+--
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    workout_id uuid,
+    name text DEFAULT ''::text NOT NULL,
+    status public.session_status DEFAULT 'in_progress'::public.session_status NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone,
+    timezone text DEFAULT 'UTC'::text NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    next_set_position integer DEFAULT 0 NOT NULL,
+    CONSTRAINT sessions_completed_has_end_check CHECK (((status <> 'completed'::public.session_status) OR (ended_at IS NOT NULL))),
+    CONSTRAINT sessions_ended_after_started_check CHECK ((ended_at >= started_at)),
+    CONSTRAINT sessions_in_progress_has_no_end_check CHECK (((status <> 'in_progress'::public.session_status) OR (ended_at IS NULL))),
+    CONSTRAINT sessions_name_check CHECK ((char_length(name) <= 100)),
+    CONSTRAINT sessions_next_set_position_check CHECK ((next_set_position >= 0)),
+    CONSTRAINT sessions_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT sessions_timezone_check CHECK (((char_length(timezone) >= 1) AND (char_length(timezone) <= 64))),
+    CONSTRAINT sessions_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sessions IS 'Performed training sessions. At most one in_progress session per user.';
+
+
+--
+-- Name: COLUMN sessions.next_set_position; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.sessions.next_set_position IS 'Position of the next set logged on this session (greater than every position used so far).';
+
+
+--
+-- Name: session_event_document(public.sessions); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.session_event_document(s public.sessions) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN jsonb_build_object('id', (s).id, 'workout_id', (s).workout_id, 'name', (s).name, 'status', (s).status, 'started_at', (s).started_at, 'ended_at', (s).ended_at, 'timezone', (s).timezone, 'notes', (s).notes, 'exercises', COALESCE((SELECT jsonb_agg(to_jsonb(public.planned_exercise_document(se.*, e.name)) ORDER BY se."position") AS jsonb_agg FROM (public.session_exercises se JOIN public.exercises e ON ((e.id = se.exercise_id))) WHERE ((se.user_id = (session_event_document.s).user_id) AND (se.session_id = (session_event_document.s).id))), '[]'::jsonb), 'version', (s).version, 'created_at', (s).created_at, 'updated_at', (s).updated_at);
+
+
+--
+-- Name: FUNCTION session_event_document(s public.sessions); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.session_event_document(s public.sessions) IS 'A session as change events carry it: the API''s Session document without its sets.';
+
+
+--
 -- Name: weight_from_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1590,7 +1679,7 @@ COMMENT ON COLUMN public.change_events."position" IS 'Gap-free per user, in comm
 -- Name: COLUMN change_events.version; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.change_events.version IS 'The entity''s version after the change; for a delete, the version it had.';
+COMMENT ON COLUMN public.change_events.version IS 'The entity''s version after the change; NULL for a delete.';
 
 
 --
@@ -1610,36 +1699,6 @@ CREATE TABLE public.exercise_aliases (
 --
 
 COMMENT ON TABLE public.exercise_aliases IS 'Other names of system exercises (as Strong, Hevy and others write them), matched when a file is imported. Extend with INSERT.';
-
-
---
--- Name: exercises; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.exercises (
-    id uuid NOT NULL,
-    user_id uuid,
-    name text NOT NULL,
-    category public.exercise_category NOT NULL,
-    primary_muscle public.muscle_group NOT NULL,
-    secondary_muscles public.muscle_group[] DEFAULT '{}'::public.muscle_group[] NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
-    search_name text GENERATED ALWAYS AS (lower(public.immutable_unaccent(name))) STORED,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT exercises_description_check CHECK ((char_length(description) <= 10000)),
-    CONSTRAINT exercises_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
-    CONSTRAINT exercises_secondary_muscles_check CHECK (((array_position(secondary_muscles, NULL::public.muscle_group) IS NULL) AND (NOT (primary_muscle = ANY (secondary_muscles))))),
-    CONSTRAINT exercises_version_check CHECK ((version >= 1))
-);
-
-
---
--- Name: TABLE exercises; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.exercises IS 'The exercise catalogue: system exercises (user_id NULL, shipped by migrations) plus each user''s custom ones. Cannot be deleted while a set or a plan refers to it.';
 
 
 --
@@ -1845,49 +1904,6 @@ COMMENT ON TABLE public.refresh_tokens IS 'Hashed opaque refresh tokens, in rota
 CREATE TABLE public.schema_migrations (
     version character varying NOT NULL
 );
-
-
---
--- Name: sessions; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.sessions (
-    id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    workout_id uuid,
-    name text DEFAULT ''::text NOT NULL,
-    status public.session_status DEFAULT 'in_progress'::public.session_status NOT NULL,
-    started_at timestamp with time zone NOT NULL,
-    ended_at timestamp with time zone,
-    timezone text DEFAULT 'UTC'::text NOT NULL,
-    notes text DEFAULT ''::text NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    next_set_position integer DEFAULT 0 NOT NULL,
-    CONSTRAINT sessions_completed_has_end_check CHECK (((status <> 'completed'::public.session_status) OR (ended_at IS NOT NULL))),
-    CONSTRAINT sessions_ended_after_started_check CHECK ((ended_at >= started_at)),
-    CONSTRAINT sessions_in_progress_has_no_end_check CHECK (((status <> 'in_progress'::public.session_status) OR (ended_at IS NULL))),
-    CONSTRAINT sessions_name_check CHECK ((char_length(name) <= 100)),
-    CONSTRAINT sessions_next_set_position_check CHECK ((next_set_position >= 0)),
-    CONSTRAINT sessions_notes_check CHECK ((char_length(notes) <= 10000)),
-    CONSTRAINT sessions_timezone_check CHECK (((char_length(timezone) >= 1) AND (char_length(timezone) <= 64))),
-    CONSTRAINT sessions_version_check CHECK ((version >= 1))
-);
-
-
---
--- Name: TABLE sessions; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.sessions IS 'Performed training sessions. At most one in_progress session per user.';
-
-
---
--- Name: COLUMN sessions.next_set_position; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.sessions.next_set_position IS 'Position of the next set logged on this session (greater than every position used so far).';
 
 
 --
@@ -2786,6 +2802,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200100'),
     ('20261203200200'),
     ('20261204100000'),
+    ('20261204100100'),
     ('20261204200000'),
     ('20261204300100'),
     ('20261204700100'),

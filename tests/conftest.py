@@ -174,6 +174,18 @@ def audit_rows(
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def change_events(db_url: str, *, entity_id: str) -> list[dict[str, Any]]:
+    """The change log's events about one entity, in position order."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        cursor = conn.execute(
+            "SELECT user_id, position, event_type::text AS event_type, version, document,"
+            " request_id FROM change_events WHERE entity_id = %s ORDER BY user_id, position",
+            (entity_id,),
+        )
+        names = [column.name for column in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 @pytest.fixture
 def scratch_database(admin_url: str) -> Iterator[str]:
     """An empty database (no migrations applied) that is dropped afterwards."""

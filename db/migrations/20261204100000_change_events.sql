@@ -80,7 +80,7 @@ CREATE TABLE change_events (
 
 COMMENT ON TABLE change_events IS 'The change log: one row per change to a user''s data, written in the transaction of the change (queries/sync/record.sql). document: the entity as the API shows it, NULL for a delete (a tombstone). history: set only on rows moved from audit_log (their metadata), which the feed never serves.';
 COMMENT ON COLUMN change_events."position" IS 'Gap-free per user, in commit order (see sync_counters).';
-COMMENT ON COLUMN change_events.version IS 'The entity''s version after the change; for a delete, the version it had.';
+COMMENT ON COLUMN change_events.version IS 'The entity''s version after the change; NULL for a delete.';
 
 -- Pruning (queries/sync/prune.sql) deletes by age.
 CREATE INDEX change_events_created_at_idx ON change_events (created_at);
