@@ -23,7 +23,9 @@ README = ROOT / "README.md"
 BLOCK = re.compile(r"(?:^(<!-- readme-test: .*? -->)\n)?^```(?:sh|bash)\n(.*?)^```$", re.M | re.S)
 MARKER = re.compile(r"<!-- readme-test: (skip|serve) \((.+)\) -->")
 SERVER = "http://127.0.0.1:8000"  # where the README says `serve` listens
-SKIPPED_AT_MOST = 10  # the ninth: client generation (tests/test_generated_clients.py); the tenth: a worker running until stopped
+# the ninth: client generation (tests/test_generated_clients.py); the tenth: a worker that
+# runs until stopped (tests/test_worker.py starts one)
+SKIPPED_AT_MOST = 10
 
 
 def readme_blocks() -> list[tuple[str, str]]:
