@@ -300,6 +300,9 @@ async def run_worker(
                 additional_context={"settings": settings},
                 install_signal_handlers=install_signal_handlers,
                 shutdown_graceful_timeout=settings.worker_stop_timeout_s,
+                # besides the NOTIFY of a new job, look for due jobs this often: a missed
+                # notification or a scheduled retry waits at most this long (default 5 s)
+                fetch_job_polling_interval=0.5,
                 update_heartbeat_interval=max(1.0, settings.worker_stalled_after_s / 3),
                 stalled_worker_timeout=settings.worker_stalled_after_s,
                 worker_middleware=[metrics.middleware],
