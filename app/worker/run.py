@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 import logging
 import re
+import signal
+import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
@@ -43,6 +45,8 @@ from app.core.build import build_info
 from app.core.config import Environment, Settings
 from app.core.db import connection_kwargs
 from app.worker import app
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 log = logging.getLogger("kinetria.worker")
 
@@ -278,6 +282,44 @@ async def run_worker(
         log.warning("SMTP_URL is not set: email jobs wait (and retry) until it is")
     metrics = WorkerMetrics()
     state: dict[str, Any] = {"running": False}
+    # a SIGTERM or SIGINT before procrastinate installs its own handlers (while the pool
+    # opens, or just after /health first answers) stops the worker before it takes a job
+    stop_requested = threading.Event()
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop_requested.set()
+        if task is not None:
+            loop.call_soon_threadsafe(task.cancel)
+
+    previous = (
+        {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
+        if install_signal_handlers
+        else {}
+    )
+    try:
+        await run_until_stopped(
+            settings, url, metrics, state, queues, install_signal_handlers, ready, stop_requested
+        )
+    except asyncio.CancelledError:
+        if not stop_requested.is_set():
+            raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("worker stopped")
+
+
+async def run_until_stopped(
+    settings: Settings,
+    url: str,
+    metrics: WorkerMetrics,
+    state: dict[str, Any],
+    queues: list[str] | None,
+    install_signal_handlers: bool,
+    ready: asyncio.Event | None,
+    stop_requested: threading.Event,
+) -> None:
     async with worker_app_for(settings, url) as worker_app:
         worker_app.perform_import_paths()
         server = await serve_health(settings, metrics, worker_app, state)
@@ -291,6 +333,8 @@ async def run_worker(
         )
         options: dict[str, Any] = {} if queues is None else {"queues": queues}
         try:
+            if stop_requested.is_set():
+                return
             await worker_app.run_worker_async(
                 **options,
                 name="kinetria-worker",
@@ -313,4 +357,3 @@ async def run_worker(
             if server is not None:
                 server.close()
                 await server.wait_closed()
-    log.info("worker stopped")
