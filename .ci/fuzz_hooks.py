@@ -31,6 +31,8 @@ OUTSIDE_THE_SCHEMA: dict[tuple[int, str], str] = {
     (422, "out_of_range"): "a measurement's bound depends on its kind and unit",
     (422, "weak_password"): "the password policy: NFKC length, not only spaces, not the email",
     (422, "invalid_email"): "an email address is checked by the server's address syntax",
+    (422, "invalid_file"): "an imported file's content: CSV columns and rows, or an export",
+    (422, "invalid_url"): "a webhook URL's scheme, host and address rules (resolved, per env)",
 }
 # refusals allowed only for some rules, named by the details' messages
 RULES_OUTSIDE: dict[tuple[int, str], tuple[str, ...]] = {

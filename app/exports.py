@@ -252,6 +252,7 @@ async def _stream(state: State, user_id: UUID, export_format: ExportFormat) -> A
     "and sets, body measurements; each entry as the API's GET shows it), which "
     "`POST /v1/imports?format=kinetria_json` reads back. `format=csv`: one row per set, "
     'Hevy-like columns (README "Import and export"), which `format=hevy_csv` reads back.',
+    opt={"also_answers": {"text/csv": {"type": "string", "description": "format=csv"}}},
 )
 async def export(
     state: State,
@@ -264,7 +265,7 @@ async def export(
     media_type, suffix = (
         ("application/json", "json")
         if export_format is ExportFormat.JSON
-        else ("text/csv; charset=utf-8", "csv")
+        else ("text/csv", "csv")  # the charset (utf-8) is added to text types
     )
     return Stream(
         _stream(state, current_user.id, export_format),

@@ -348,6 +348,9 @@ def build_document(app: Litestar) -> dict[str, Any]:
         _document_answers(
             operation, handler, path, method, public=public, has_body=data is not None
         )
+        # a route that also answers another media type (the export's CSV) names it in `opt`
+        for media_type, schema in (handler.opt.get("also_answers") or {}).items():
+            operation["responses"]["200"].setdefault("content", {})[media_type] = {"schema": schema}
     return document
 
 
