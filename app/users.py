@@ -218,6 +218,7 @@ async def update_profile(
     context: dict[str, str],
 ) -> User:
     """Apply a PATCH of /v1/me; a password change ends every other login of the account."""
+    _check_password_pair(data)
     display_name = unset_to_none(data.display_name)
     if display_name is not None:
         display_name = clean_display_name(display_name)
@@ -259,6 +260,28 @@ async def update_profile(
     return changed
 
 
+def _check_password_pair(data: ProfileUpdate) -> None:
+    """Either password without the other is a malformed body, answered before If-Match."""
+    new_unset = isinstance(data.new_password, msgspec.UnsetType)
+    current_unset = isinstance(data.current_password, msgspec.UnsetType)
+    if new_unset and not current_unset:
+        raise field_error(
+            Unprocessable,
+            "new_password_required",
+            "current_password is only used to change the password",
+            field="new_password",
+            problem="is required with current_password",
+        )
+    if current_unset and not new_unset:
+        raise field_error(
+            Unprocessable,
+            "current_password_required",
+            "Changing the password needs the current password",
+            field="current_password",
+            problem="is required with new_password",
+        )
+
+
 async def _password_change(
     db: Db,
     *,
@@ -271,24 +294,10 @@ async def _password_change(
     """The hash of the new password a PATCH asks for, once the change is checked; None
     when it asks for none."""
     new_password, current_password = data.new_password, data.current_password
-    if isinstance(new_password, msgspec.UnsetType):
-        if isinstance(current_password, msgspec.UnsetType):
-            return None
-        raise field_error(
-            Unprocessable,
-            "new_password_required",
-            "current_password is only used to change the password",
-            field="new_password",
-            problem="is required with current_password",
-        )
-    if isinstance(current_password, msgspec.UnsetType):
-        raise field_error(
-            Unprocessable,
-            "current_password_required",
-            "Changing the password needs the current password",
-            field="current_password",
-            problem="is required with new_password",
-        )
+    if isinstance(new_password, msgspec.UnsetType) or isinstance(
+        current_password, msgspec.UnsetType
+    ):
+        return None
     check_policy(new_password, email=account.email, field="new_password")
     if not await throttle.check_password(
         db,
