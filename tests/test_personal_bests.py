@@ -9,13 +9,14 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 
 from app.core.db import Db
+from app.seed import SeedOptions, seed_database
 from app.stats.models import NewRecord
 from app.stats.operations import new_records
 from tests.api import TokenClient, UserWithToken
@@ -290,3 +291,18 @@ def test_the_table_always_equals_its_recomputation_from_the_sets(
         assert stored(db_url, ann.id) == computed(db_url, ann.id), f"step {step}: {action}"
     assert_kept(db_url, ann)
     assert sorted(done) == ["delete", "drop_session", "edit"], done  # each was exercised
+
+
+def test_the_seed_computes_the_bests_of_the_sets_it_loads(db_url: str) -> None:
+    seed_database(db_url, SeedOptions(users=3, end_date=date(2026, 11, 26)), progress=False)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        table = conn.execute(
+            "SELECT user_id, exercise_id, kind, value, set_id, performed_at FROM personal_bests"
+            " ORDER BY 1, 2, 3"
+        ).fetchall()
+        expected = conn.execute(
+            "SELECT user_id, exercise_id, kind, value, set_id, performed_at"
+            " FROM personal_bests_computed ORDER BY 1, 2, 3"
+        ).fetchall()
+    assert len(table) > 20
+    assert table == expected
