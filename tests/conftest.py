@@ -109,6 +109,37 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The modules whose tests start processes of their own (servers, PostgreSQL, a browser,
+# Prometheus, npm tools) and take seconds to a minute each, slowest first. A parallel run hands
+# them out first, so the workers finish together instead of one of them starting a
+# minute-long test when the others have nothing left to do. Only the order changes.
+SLOW_FIRST = (
+    "test_faults.py",
+    "test_readme.py",
+    "test_cli.py",
+    "test_dashboard.py",
+    "test_docs_page.py",
+    "test_generated_clients.py",
+    "test_read_replica.py",
+    "test_ended_logins.py",
+    "test_auth_server.py",
+    "test_worker.py",
+    "test_api_replicas.py",
+    "test_backup.py",
+    "test_seed.py",
+    "test_lock.py",
+    "test_webhook_delivery.py",
+    "test_operator_server.py",
+    "test_server.py",
+    "test_startup.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
+
+
 # Answered by the platform for any path (a method not served; an unexpected error).
 _PLATFORM_CODES = {"method_not_allowed", "internal_error"}
 
