@@ -132,6 +132,7 @@ def test_every_migration_has_an_up_and_a_down_section() -> None:
         assert statements, f"{path.name} has an empty down path"
 
 
+@pytest.mark.xdist_group("db_schema_file")  # rewrites or reads db/schema.sql: one process
 def test_committed_schema_file_is_what_a_fresh_migrate_dumps(db_url: str, tmp_path: Path) -> None:
     committed = SCHEMA_FILE.read_text()
     dumped_from = re.search(r"^-- Dumped from database version (\d+)", committed, flags=re.M)
