@@ -425,8 +425,8 @@ def parse_wrk(output: str, cpu_used: float) -> dict[str, float]:
             statistics.mean(per_connection) if per_connection else 0.0, 1
         ),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
-        "p50_ms": _duration_ms(re.search(r"^\s+50%\s+(\S+)$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
-        "p99_ms": _duration_ms(re.search(r"^\s+99%\s+(\S+)$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _duration_ms(re.search(r"^\s+50%\s+(\S+)\s*$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        "p99_ms": _duration_ms(re.search(r"^\s+99%\s+(\S+)\s*$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
         "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
         "timeouts": float(errors.group(1)) if errors else 0.0,
         "requests": float(requests),
