@@ -161,6 +161,7 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.WebhookDeliveryStatus,
     enums.ChangeEventType,
     enums.ChangeEntityType,
+    enums.ApiKeyScope,
     worker_enums.ProcrastinateJobStatus,
     worker_enums.ProcrastinateJobEventType,
     stats_models.RecordKind,

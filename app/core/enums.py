@@ -9,6 +9,7 @@ member here.
 from enum import StrEnum
 
 __all__ = [
+    "ApiKeyScope",
     "AuditAction",
     "BodyMeasurementKind",
     "BodyMeasurementUnit",
@@ -205,3 +206,12 @@ class WebhookDeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+
+class ApiKeyScope(StrEnum):
+    """``api_key_scope``: what a personal API key may do: read (GET only) or write (every
+    method, reading included). No scope lets a key manage the account, its logins, its keys
+    or its webhooks."""
+
+    READ = "read"
+    WRITE = "write"
