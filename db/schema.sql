@@ -136,7 +136,8 @@ CREATE TYPE public.change_entity_type AS ENUM (
     'session',
     'set',
     'profile',
-    'body_measurement'
+    'body_measurement',
+    'webhook'
 );
 
 
@@ -162,7 +163,8 @@ CREATE TYPE public.change_event_type AS ENUM (
     'profile.updated',
     'body_measurement.created',
     'body_measurement.updated',
-    'body_measurement.deleted'
+    'body_measurement.deleted',
+    'webhook.disabled'
 );
 
 
@@ -2806,4 +2808,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204200000'),
     ('20261204300100'),
     ('20261204700100'),
-    ('20261204700200');
+    ('20261204700200'),
+    ('20261204710100');
