@@ -153,7 +153,8 @@ CREATE TYPE public.change_entity_type AS ENUM (
     'session',
     'set',
     'profile',
-    'body_measurement'
+    'body_measurement',
+    'webhook'
 );
 
 
@@ -179,7 +180,8 @@ CREATE TYPE public.change_event_type AS ENUM (
     'profile.updated',
     'body_measurement.created',
     'body_measurement.updated',
-    'body_measurement.deleted'
+    'body_measurement.deleted',
+    'webhook.disabled'
 );
 
 
@@ -3153,4 +3155,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204400100'),
     ('20261204700100'),
     ('20261204700200'),
+    ('20261204710100'),
     ('20261204800100');

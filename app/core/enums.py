@@ -186,6 +186,8 @@ class ChangeEventType(StrEnum):
     BODY_MEASUREMENT_CREATED = "body_measurement.created"
     BODY_MEASUREMENT_UPDATED = "body_measurement.updated"
     BODY_MEASUREMENT_DELETED = "body_measurement.deleted"
+    # a webhook subscription turned off after 50 failed delivery attempts in a row
+    WEBHOOK_DISABLED = "webhook.disabled"
 
 
 class ChangeEntityType(StrEnum):
@@ -197,6 +199,7 @@ class ChangeEntityType(StrEnum):
     SET = "set"
     PROFILE = "profile"
     BODY_MEASUREMENT = "body_measurement"
+    WEBHOOK = "webhook"
 
 
 class WebhookDeliveryStatus(StrEnum):
