@@ -29,6 +29,7 @@ from app import (
     sessions,
     sets,
     stats,
+    sync,
     tokens,
     users,
     webhooks,
@@ -86,6 +87,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         exports.router,
         webhooks.router,
         stats.router,
+        sync.router,
     ]
     return [with_complete_options(router) for router in routers]
 

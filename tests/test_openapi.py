@@ -361,6 +361,7 @@ _ERRORS = {
     "Forbidden",
     "NotFound",
     "Conflict",
+    "Gone",
     "PreconditionFailed",
     "Unprocessable",
     "TooManyRequests",
