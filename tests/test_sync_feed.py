@@ -22,6 +22,7 @@ from app.core.db import Db
 from app.sync.operations import prune
 from tests.api import Client, UserWithToken
 from tests.catalogue import BACK_SQUAT, BENCH_PRESS
+from tests.test_cli import kinetria
 
 CHANGES = "/v1/sync/changes"
 SNAPSHOT = "/v1/sync/snapshot"
@@ -420,3 +421,38 @@ def test_a_user_keeps_five_snapshots_and_an_expired_one_is_410(
         )
     assert_error(ann.get(SNAPSHOT, params={"cursor": cursors[5]}), 410, "snapshot_expired")
     assert run_prune(db_url, days=90, now=datetime.now(UTC)) == (0, 5)
+
+
+def test_db_prune_prunes_with_the_configured_retention(
+    make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
+    ann = make_user()
+    for value in range(3):
+        ann.post("/v1/body-measurements", json={"kind": "body_fat", "value": 20 + value})
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE change_events SET created_at = now() - interval '10 days'"
+            " WHERE user_id = %s AND position <= 2",
+            (ann.id,),
+        )
+    kept = kinetria("db", "prune", env={"DATABASE_URL": db_url, "SYNC_RETENTION_DAYS": "30"})
+    assert kept.returncode == 0, kept.stderr
+    assert "pruned 0 sync events older than 30 days and 0 expired snapshots" in kept.stdout
+    assert [e["position"] for e in feed(ann)["items"]] == [1, 2, 3]
+    pruned = kinetria("db", "prune", env={"DATABASE_URL": db_url, "SYNC_RETENTION_DAYS": "7"})
+    assert pruned.returncode == 0, pruned.stderr
+    assert "pruned 2 sync events older than 7 days" in pruned.stdout
+    assert_error(ann.get(CHANGES), 410, "cursor_expired")
+    assert [e["position"] for e in feed(ann, cursor_of(2))["items"]] == [3]
+
+
+def test_the_worker_prunes_daily() -> None:
+    from app import worker
+    from app.sync import jobs  # what every worker imports at start
+
+    assert jobs.__name__ in worker.TASK_MODULES
+    task = worker.app.tasks["sync.prune"]
+    assert task.queue == "maintenance"
+    registry = worker.app.periodic_registry.periodic_tasks.values()
+    periodic = [p for p in registry if p.task is task]
+    assert [p.cron for p in periodic] == ["41 3 * * *"]
