@@ -2212,6 +2212,59 @@ COMMENT ON TABLE public.sync_counters IS 'Per user, the last change_events posit
 
 
 --
+-- Name: sync_snapshot_items; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_snapshot_items (
+    user_id uuid NOT NULL,
+    snapshot_id uuid NOT NULL,
+    ordinal bigint NOT NULL,
+    entity_type public.change_entity_type NOT NULL,
+    entity_id uuid NOT NULL,
+    version integer NOT NULL,
+    document jsonb NOT NULL,
+    CONSTRAINT sync_snapshot_items_document_check CHECK ((jsonb_typeof(document) = 'object'::text)),
+    CONSTRAINT sync_snapshot_items_ordinal_check CHECK ((ordinal > 0))
+);
+
+
+--
+-- Name: TABLE sync_snapshot_items; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_snapshot_items IS 'The entities of a sync snapshot, each with its version and document as of the snapshot''s position.';
+
+
+--
+-- Name: sync_snapshots; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_snapshots (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT sync_snapshots_expiry_check CHECK ((expires_at > created_at)),
+    CONSTRAINT sync_snapshots_position_check CHECK (("position" >= 0))
+);
+
+
+--
+-- Name: TABLE sync_snapshots; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_snapshots IS 'A copy of one user''s current data taken in one statement, with the change-log position it is exact at; paged by GET /v1/sync/snapshot until expires_at.';
+
+
+--
+-- Name: COLUMN sync_snapshots."position"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.sync_snapshots."position" IS 'The user''s sync_counters.last_position seen by the statement that copied the data: the feed continues after it.';
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2492,6 +2545,22 @@ ALTER TABLE ONLY public.sync_counters
 
 
 --
+-- Name: sync_snapshot_items sync_snapshot_items_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshot_items
+    ADD CONSTRAINT sync_snapshot_items_pkey PRIMARY KEY (snapshot_id, ordinal);
+
+
+--
+-- Name: sync_snapshots sync_snapshots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshots
+    ADD CONSTRAINT sync_snapshots_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2754,6 +2823,20 @@ CREATE INDEX set_records_exercise_id_idx ON public.set_records USING btree (exer
 --
 
 CREATE INDEX set_records_user_exercise_stats_idx ON public.set_records USING btree (user_id, exercise_id, performed_at DESC, id DESC) INCLUDE (session_id, set_type, reps, weight_kg);
+
+
+--
+-- Name: sync_snapshots_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sync_snapshots_expires_at_idx ON public.sync_snapshots USING btree (expires_at);
+
+
+--
+-- Name: sync_snapshots_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sync_snapshots_user_id_idx ON public.sync_snapshots USING btree (user_id);
 
 
 --
@@ -3071,6 +3154,22 @@ ALTER TABLE ONLY public.sync_counters
 
 
 --
+-- Name: sync_snapshot_items sync_snapshot_items_snapshot_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshot_items
+    ADD CONSTRAINT sync_snapshot_items_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.sync_snapshots(id) ON DELETE CASCADE;
+
+
+--
+-- Name: sync_snapshots sync_snapshots_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshots
+    ADD CONSTRAINT sync_snapshots_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: webhook_deliveries webhook_deliveries_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3150,6 +3249,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200200'),
     ('20261204100000'),
     ('20261204100100'),
+    ('20261204110000'),
     ('20261204200000'),
     ('20261204300100'),
     ('20261204400100'),

@@ -364,6 +364,7 @@ _ERRORS = {
     "Forbidden",
     "NotFound",
     "Conflict",
+    "Gone",
     "PreconditionFailed",
     "Unprocessable",
     "TooManyRequests",

@@ -75,6 +75,9 @@ WHOLE_DATABASE = {
     "webhooks/delivered": "webhook worker: one delivery, by its id",
     "webhooks/attempt_failed": "webhook worker: one delivery, by its id",
     "webhooks/prune_deliveries": "webhook worker: old deliveries of everyone",
+    # the sync pruning job: old change-log events and expired snapshots of everyone
+    "sync/prune_events": "sync pruning: events older than the retention, every user",
+    "sync/prune_snapshots": "sync pruning: expired snapshots, every user",
 }
 
 CATALOG = """

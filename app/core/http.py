@@ -321,6 +321,7 @@ ERROR_STATUSES = {
     404: "Not found (or not yours)",
     408: "The request body did not arrive within HTTP_BODY_TIMEOUT_S",
     409: "Conflict",
+    410: "Gone: what the cursor points at was pruned or has expired",
     412: "If-Match names a stale ETag",
     413: "The request body is too large",
     415: "The request body is not JSON (send Content-Type: application/json)",
