@@ -154,6 +154,7 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.ExerciseGroupKind,
     enums.BodyMeasurementKind,
     enums.BodyMeasurementUnit,
+    enums.AccountTokenPurpose,
 ]
 
 

@@ -9,6 +9,7 @@ member here.
 from enum import StrEnum
 
 __all__ = [
+    "AccountTokenPurpose",
     "AuditAction",
     "BodyMeasurementKind",
     "BodyMeasurementUnit",
@@ -90,6 +91,12 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    PASSWORD_RESET_REQUEST = "password_reset_request"  # noqa: S105 (an action name)
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (an action name, not a secret)
+    EMAIL_VERIFICATION_REQUEST = "email_verification_request"
+    EMAIL_VERIFIED = "email_verified"
+    EMAIL_CHANGE_REQUEST = "email_change_request"
+    EMAIL_CHANGE = "email_change"
 
 
 class SetType(StrEnum):
@@ -150,3 +157,10 @@ class BodyMeasurementUnit(StrEnum):
     CM = "cm"
     IN = "in"
     PERCENT = "percent"
+
+
+class AccountTokenPurpose(StrEnum):
+    """``account_token_purpose``: what a mailed account token is for."""
+
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a secret)
+    VERIFY_EMAIL = "verify_email"
