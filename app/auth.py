@@ -23,7 +23,7 @@ from app.core.config import Settings
 from app.core.db import Db
 from app.core.enums import AuditAction
 from app.core.errors import Unauthorized, Unprocessable, field_error
-from app.core.http import CONTROL_CHARACTERS, responses
+from app.core.http import CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS, responses
 from app.core.metrics import count_registration
 from app.core.passwords import MAX_BYTES, Passwords, check_policy
 from app.core.security import CurrentUser, issue_access_token
@@ -54,7 +54,14 @@ class RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
             description="At least 10 characters, at most 1024 bytes; not your email address"
         ),
     ]
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=DISPLAY_NAME_MAX)]
+    display_name: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=DISPLAY_NAME_MAX,
+            extra_json_schema={"pattern": NO_CONTROL_CHARACTERS},
+        ),
+    ]
 
 
 class LoginBody(msgspec.Struct, forbid_unknown_fields=True):

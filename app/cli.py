@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 import psycopg
 
 from app.core.config import ConfigError, Environment, Settings, load_settings
@@ -100,9 +101,45 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         log.info("serving", extra={"host": host, "port": port, "workers": workers})
         from app.core.operator import operator_listener
 
-        with operator_listener(settings, url):  # /metrics, /health/detail; before workers
+        with operator_listener(settings, url), background_worker(settings, args):
             run_server("app.main:app_from_env", settings, host=host, port=port, workers=workers)
     log.info("stopped")
+
+
+@contextmanager
+def background_worker(settings: Settings, args: argparse.Namespace) -> Generator[None]:
+    """`kinetria worker` as a child of `kinetria serve` (unless SERVE_WORKER=false or
+    --no-worker): it gets SIGTERM when the server stops, and dies with it if the server
+    dies (Linux: the parent-death signal; elsewhere it notices its parent is gone)."""
+    if not settings.serve_worker or args.no_worker:
+        yield
+        return
+    from app.worker.child import start_worker_child, stop_worker_child
+
+    child = start_worker_child()
+    log.info("background worker started", extra={"pid": child.pid})
+    try:
+        yield
+    finally:
+        stop_worker_child(child, timeout_s=settings.worker_stop_timeout_s + 5)
+
+
+def worker(settings: Settings, args: argparse.Namespace) -> None:
+    from app.worker.child import watch_parent
+    from app.worker.run import run_worker
+
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()] if args.queues else None
+    if args.concurrency:
+        settings = msgspec.structs.replace(settings, worker_concurrency=args.concurrency)
+    with database(settings) as url:
+        try:
+            asyncio.run(wait_for_database(settings, url))
+        except DatabaseUnavailable as exc:
+            raise StartupError(str(exc)) from None
+        if settings.env != Environment.PRODUCTION and not settings.database_url:
+            run_dbmate(url, "up", capture=True)  # the embedded database, on its own
+        watch_parent()
+        asyncio.run(run_worker(settings, url, queues=queues))
 
 
 def db_command(settings: Settings, args: argparse.Namespace) -> None:
@@ -258,6 +295,34 @@ def parser() -> argparse.ArgumentParser:
     serve_parser.add_argument(
         "--workers", type=int, metavar="N", help="worker processes (env WORKERS, default 1)"
     )
+    serve_parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a background worker beside the server (env SERVE_WORKER=false)",
+    )
+    worker_parser = commands.add_parser(
+        "worker",
+        help="run background jobs (email, and what other modules queue)",
+        description=_paragraph(
+            "Run background jobs from the PostgreSQL queue until Ctrl-C or SIGTERM (which "
+            "waits WORKER_STOP_TIMEOUT_S for running jobs, then hands them back). Run as "
+            "many as you like, on any machines: they share the queue. GET /health and "
+            "GET /metrics on WORKER_HOST:WORKER_PORT."
+        ),
+        epilog=ENVIRONMENT,
+        formatter_class=formatter,
+    )
+    worker_parser.add_argument(
+        "--concurrency",
+        type=_positive,
+        metavar="N",
+        help="jobs run at once (env WORKER_CONCURRENCY, default 10)",
+    )
+    worker_parser.add_argument(
+        "--queues",
+        metavar="A,B",
+        help="take jobs from these queues only (default: all)",
+    )
     db = commands.add_parser(
         "db",
         help="database tasks: migrate, rollback, status, url, dump, seed, stop, backup, restore",
@@ -345,6 +410,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "serve":
             serve(settings, args)
+        elif args.command == "worker":
+            worker(settings, args)
         else:
             db_command(settings, args)
     except StartupError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -18,9 +18,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from psycopg import errors as pg
 
-from app import audit
+from app import changelog
 from app.core.db import Db
-from app.core.enums import AuditAction, ExerciseCategory, MuscleGroup
+from app.core.enums import ChangeEventType, ExerciseCategory, MuscleGroup
 from app.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.http import (
     CREATED_HEADERS,
@@ -38,7 +38,6 @@ from app.core.http import (
     replay_response,
     replayed_or_conflict,
     responses,
-    sent_fields,
     unset_to_none,
     with_etag,
 )
@@ -139,11 +138,14 @@ async def unknown_exercises(db: Db, *, user_id: UUID, exercise_ids: list[UUID]) 
     return await db.scalar("exercises/unknown", exercise_ids=exercise_ids, user_id=user_id)
 
 
-async def _audit(
-    db: Db, user_id: UUID, action: AuditAction, exercise_id: UUID, meta: dict[str, Any]
-) -> None:
-    await audit.record(
-        db, user_id=user_id, action=action, entity_type=ENTITY, entity_id=exercise_id, metadata=meta
+async def _changed(db: Db, user_id: UUID, event_type: ChangeEventType, exercise: Exercise) -> None:
+    await changelog.record_one(
+        db,
+        user_id=user_id,
+        event_type=event_type,
+        entity_id=exercise.id,
+        version=exercise.version,
+        document=exercise,
     )
 
 
@@ -213,7 +215,7 @@ async def create_exercise(db: Db, *, user_id: UUID, data: ExerciseCreate) -> tup
                 description=data.description,
             )
             if exercise is not None:
-                await _audit(db, user_id, AuditAction.CREATE, exercise_id, {"name": exercise.name})
+                await _changed(db, user_id, ChangeEventType.EXERCISE_CREATED, exercise)
                 return exercise, False
     stored = await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id)
     custom = stored if stored is not None and stored.custom else None
@@ -239,8 +241,7 @@ async def update_exercise(
             )
             if exercise is None:
                 raise await _refusal(db, user_id, exercise_id, if_match)
-            meta = {"fields": sent_fields(data)}
-            await _audit(db, user_id, AuditAction.UPDATE, exercise_id, meta)
+            await _changed(db, user_id, ChangeEventType.EXERCISE_UPDATED, exercise)
     return exercise
 
 
@@ -255,7 +256,12 @@ async def delete_exercise(
             )
             if name is None:
                 raise await _refusal(db, user_id, exercise_id, if_match)
-            await _audit(db, user_id, AuditAction.DELETE, exercise_id, {"name": name})
+            await changelog.record_one(
+                db,
+                user_id=user_id,
+                event_type=ChangeEventType.EXERCISE_DELETED,
+                entity_id=exercise_id,
+            )
     except pg.ForeignKeyViolation:
         raise Conflict(
             "exercise_in_use",

@@ -22,13 +22,16 @@ from app import (
     auth,
     body_measurements,
     exercises,
+    exports,
     health,
+    imports,
     ratelimit,
     sessions,
     sets,
     stats,
     tokens,
     users,
+    webhooks,
     workouts,
 )
 from app.core import passwords, security
@@ -79,6 +82,9 @@ def route_handlers() -> list[ControllerRouterHandler]:
         sessions.router,
         sets.router,
         body_measurements.router,
+        imports.router,
+        exports.router,
+        webhooks.router,
         stats.router,
     ]
     return [with_complete_options(router) for router in routers]

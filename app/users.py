@@ -9,7 +9,7 @@ rules and rows defined here. The account's logins (`/v1/me/logins`) are served b
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -18,15 +18,16 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from app import audit, throttle, tokens
+from app import audit, changelog, throttle, tokens
 from app.audit import client_context
 from app.core.config import Settings
 from app.core.db import Db
-from app.core.enums import AuditAction, WeightUnit
+from app.core.enums import AuditAction, ChangeEventType, WeightUnit
 from app.core.errors import Conflict, Forbidden, Unauthorized, Unprocessable, field_error
 from app.core.http import (
     CONTROL_CHARACTERS,
     ETAG_HEADER,
+    NO_CONTROL_CHARACTERS,
     IfMatch,
     IfNoneMatch,
     conditional_get,
@@ -69,9 +70,23 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change; those left out keep their value. A password change needs
     `current_password` and ends every other login of the account."""
 
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=DISPLAY_NAME_MAX)] | (
-        msgspec.UnsetType
-    ) = msgspec.UNSET
+    # in the document: either password without the other is 422 (`current_password_required`,
+    # `new_password_required`)
+    json_schema_rules: ClassVar[dict[str, Any]] = {
+        "dependentRequired": {
+            "new_password": ["current_password"],
+            "current_password": ["new_password"],
+        }
+    }
+
+    display_name: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=DISPLAY_NAME_MAX,
+            extra_json_schema={"pattern": NO_CONTROL_CHARACTERS},
+        ),
+    ] | (msgspec.UnsetType) = msgspec.UNSET
     preferred_weight_unit: WeightUnit | msgspec.UnsetType = msgspec.UNSET
     new_password: (
         Annotated[
@@ -138,6 +153,15 @@ async def insert_user(db: Db, *, email: str, password_hash: str, display_name: s
             field="email",
             problem="already has an account",
         )
+    # the account's first event: a new device syncing from the beginning gets the profile
+    await changelog.record_one(
+        db,
+        user_id=user.id,
+        event_type=ChangeEventType.PROFILE_UPDATED,
+        entity_id=user.id,
+        version=user.version,
+        document=user,
+    )
     return user
 
 
@@ -194,6 +218,7 @@ async def update_profile(
     context: dict[str, str],
 ) -> User:
     """Apply a PATCH of /v1/me; a password change ends every other login of the account."""
+    _check_password_pair(data)
     display_name = unset_to_none(data.display_name)
     if display_name is not None:
         display_name = clean_display_name(display_name)
@@ -224,9 +249,37 @@ async def update_profile(
             ended = await tokens.end_other_logins(db, user_id=user.id, keep_login_id=user.login_id)
             await throttle.reset(db, email=account.email)
             await _audit(db, AuditAction.PASSWORD_CHANGE, user.id, context, ended_logins=ended)
-        if profile_fields:
-            await _audit(db, AuditAction.PROFILE_UPDATE, user.id, context, fields=profile_fields)
+        await changelog.record_one(
+            db,
+            user_id=user.id,
+            event_type=ChangeEventType.PROFILE_UPDATED,
+            entity_id=user.id,
+            version=changed.version,
+            document=changed,
+        )
     return changed
+
+
+def _check_password_pair(data: ProfileUpdate) -> None:
+    """Either password without the other is a malformed body, answered before If-Match."""
+    new_unset = isinstance(data.new_password, msgspec.UnsetType)
+    current_unset = isinstance(data.current_password, msgspec.UnsetType)
+    if new_unset and not current_unset:
+        raise field_error(
+            Unprocessable,
+            "new_password_required",
+            "current_password is only used to change the password",
+            field="new_password",
+            problem="is required with current_password",
+        )
+    if current_unset and not new_unset:
+        raise field_error(
+            Unprocessable,
+            "current_password_required",
+            "Changing the password needs the current password",
+            field="current_password",
+            problem="is required with new_password",
+        )
 
 
 async def _password_change(
@@ -241,24 +294,10 @@ async def _password_change(
     """The hash of the new password a PATCH asks for, once the change is checked; None
     when it asks for none."""
     new_password, current_password = data.new_password, data.current_password
-    if isinstance(new_password, msgspec.UnsetType):
-        if isinstance(current_password, msgspec.UnsetType):
-            return None
-        raise field_error(
-            Unprocessable,
-            "new_password_required",
-            "current_password is only used to change the password",
-            field="new_password",
-            problem="is required with current_password",
-        )
-    if isinstance(current_password, msgspec.UnsetType):
-        raise field_error(
-            Unprocessable,
-            "current_password_required",
-            "Changing the password needs the current password",
-            field="current_password",
-            problem="is required with new_password",
-        )
+    if isinstance(new_password, msgspec.UnsetType) or isinstance(
+        current_password, msgspec.UnsetType
+    ):
+        return None
     check_policy(new_password, email=account.email, field="new_password")
     if not await throttle.check_password(
         db,

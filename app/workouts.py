@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -21,9 +21,9 @@ from litestar import Response, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 
-from app import audit
+from app import changelog
 from app.core.db import Db
-from app.core.enums import AuditAction, WorkoutStatus
+from app.core.enums import ChangeEventType, WorkoutStatus
 from app.core.errors import ApiError, Conflict, NotFound
 from app.core.http import (
     CREATED_HEADERS,
@@ -40,7 +40,6 @@ from app.core.http import (
     replay_response,
     replayed_or_conflict,
     responses,
-    sent_fields,
     stale,
     unset_to_none,
     with_etag,
@@ -94,12 +93,22 @@ class WorkoutPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             self.name = clean_name(self.name)
 
 
-async def _audit(
-    db: Db, user_id: UUID, action: AuditAction, workout_id: UUID, meta: dict[str, Any]
-) -> None:
-    await audit.record(
-        db, user_id=user_id, action=action, entity_type=ENTITY, entity_id=workout_id, metadata=meta
+async def _changed(db: Db, user_id: UUID, event_type: ChangeEventType, workout: Workout) -> None:
+    await changelog.record_one(
+        db,
+        user_id=user_id,
+        event_type=event_type,
+        entity_id=workout.id,
+        version=workout.version,
+        document=workout,
     )
+
+
+async def _updated(db: Db, user_id: UUID, workout_id: UUID) -> Workout:
+    """The workout as it now is, its change recorded."""
+    workout = await get_workout(db, user_id=user_id, workout_id=workout_id)
+    await _changed(db, user_id, ChangeEventType.WORKOUT_UPDATED, workout)
+    return workout
 
 
 async def _refusal(
@@ -159,7 +168,7 @@ async def create_workout(db: Db, *, user_id: UUID, data: WorkoutCreate) -> tuple
             description=data.description,
         )
         if workout is not None:
-            await _audit(db, user_id, AuditAction.CREATE, workout_id, {"name": workout.name})
+            await _changed(db, user_id, ChangeEventType.WORKOUT_CREATED, workout)
             return workout, False
     stored = await db.one("workouts/get", Workout, workout_id=workout_id, user_id=user_id)
     return replayed_or_conflict(stored, data, ("name", "description"), "workout"), True
@@ -181,9 +190,7 @@ async def update_workout(
         )
         if version is None:
             raise await _refusal(db, user_id, workout_id, if_match, status)
-        meta = {"fields": sent_fields(data)} | ({"status": status.value} if status else {})
-        await _audit(db, user_id, AuditAction.UPDATE, workout_id, meta)
-        return await get_workout(db, user_id=user_id, workout_id=workout_id)
+        return await _updated(db, user_id, workout_id)
 
 
 async def replace_workout_exercises(
@@ -206,9 +213,7 @@ async def replace_workout_exercises(
                 user_id=user_id,
                 exercises=json_param(plan),
             )
-        meta = {"fields": ["exercises"], "exercise_count": len(plan)}
-        await _audit(db, user_id, AuditAction.UPDATE, workout_id, meta)
-        return await get_workout(db, user_id=user_id, workout_id=workout_id)
+        return await _updated(db, user_id, workout_id)
 
 
 async def delete_workout(
@@ -220,7 +225,9 @@ async def delete_workout(
         )
         if name is None:
             raise await _refusal(db, user_id, workout_id, if_match)
-        await _audit(db, user_id, AuditAction.DELETE, workout_id, {"name": name})
+        await changelog.record_one(
+            db, user_id=user_id, event_type=ChangeEventType.WORKOUT_DELETED, entity_id=workout_id
+        )
 
 
 @get(

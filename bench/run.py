@@ -5,8 +5,11 @@
 It prepares a seeded database (embedded, under --home, seeded once and reused), starts
 `kinetria serve` with one worker pinned to core 0 (PostgreSQL and wrk on core 1), and runs
 several interleaved rounds of each scenario, plus the driver ceiling: the same SQL through
-the same pool with no HTTP. It prints JSON: medians and spread of requests/s, p50/p99 latency,
-non-2xx responses and the app's CPU microseconds per request.
+the same pool with no HTTP, and the peers of bench/peers/ (the same endpoints on FastAPI with
+SQLAlchemy's ORM and with asyncpg), each scenario run on Kinetria and then on each peer in the
+same round. It prints JSON: medians and spread of requests/s, p50/p99 latency, non-2xx
+responses, the app's CPU microseconds per request, how many of wrk's connections were served
+and the spread of responses per connection, and Kinetria's figures as ratios to each peer's.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from app.seed import DEMO_PASSWORD
 APP_CORE = 0
 LOAD_CORE = 1  # PostgreSQL and wrk
 FLOORS = ("asgi", "litestar")  # bench/floor.py
+PEERS = ("asyncpg", "orm")  # bench/peers/
+PEER_SCENARIOS = ("health", "get_workout", "list_sessions", "log_10_sets")
+PEERS_PROJECT = Path(__file__).parent / "peers"
 JWT_SECRET = "benchmark-secret-of-at-least-thirty-two-bytes"
 RESULTS = Path(__file__).parent / "results"
 
@@ -157,11 +163,30 @@ def floor_server(url: str, kind: str, users: list[BenchUser]) -> Iterator[tuple[
         yield base, pid
 
 
+def peers_python() -> str:
+    """The peers' own environment (bench/peers/pyproject.toml), made or brought up to date."""
+    subprocess.run(["uv", "sync", "--quiet", "--project", str(PEERS_PROJECT)], check=True)
+    return str(PEERS_PROJECT / ".venv" / "bin" / "python")
+
+
 @contextmanager
-def _pinned_process(arguments: list[str], env: dict[str, str], ready_url: str) -> Iterator[int]:
+def peer_server(url: str, kind: str, python: str) -> Iterator[tuple[str, int]]:
+    """A peer of bench/peers/ on the same server settings, pinned to the app core."""
+    port = free_port()
+    env = {"DATABASE_URL": url, "JWT_SECRET": JWT_SECRET, "PYTHONPATH": str(Path.cwd())}
+    base = f"http://127.0.0.1:{port}"
+    arguments = ["-m", f"bench.peers.{kind}_app", str(port)]
+    with _pinned_process(arguments, env, f"{base}/health", python=python) as pid:
+        yield base, pid
+
+
+@contextmanager
+def _pinned_process(
+    arguments: list[str], env: dict[str, str], ready_url: str, python: str = sys.executable
+) -> Iterator[int]:
     """A Python process on the app core, once `ready_url` answers 200; stopped on exit."""
     process = subprocess.Popen(
-        ["taskset", "-c", str(APP_CORE), sys.executable, *arguments],
+        ["taskset", "-c", str(APP_CORE), python, *arguments],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -283,15 +308,34 @@ def scenarios(users: list[BenchUser], exercise_id: str) -> dict[str, list[dict[s
     }
 
 
+# One wrk thread per connection (-tN -cN), so each thread's count of responses is one
+# connection's: a connection that got nothing shows as a 0, which wrk's own totals (answered
+# requests only) cannot show. Each starts at its own user, and goes round them all in turn.
 WRK_SCRIPT = """
 local requests = {requests}
-local i = 0
+local threads = {}
+local counter = 1
+setup = function(thread)
+  thread:set("i", counter - 1)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+i = 0
+responses = 0
 request = function()
   i = i % #requests + 1
   local r = requests[i]
   local body = r[4] ~= "" and r[4] or nil
   local headers = {["Authorization"] = r[3], ["Content-Type"] = "application/json"}
   return wrk.format(r[1], r[2], headers, body)
+end
+response = function(status, headers, body)
+  responses = responses + 1
+end
+done = function(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    io.write(string.format("connection responses: %d\\n", thread:get("responses")))
+  end
 end
 """
 
@@ -327,7 +371,7 @@ def run_wrk(
                 "-c",
                 str(LOAD_CORE),
                 "wrk",
-                "-t1",
+                f"-t{connections}",
                 f"-c{connections}",
                 f"-d{seconds}s",
                 "--latency",
@@ -342,7 +386,10 @@ def run_wrk(
         cpu_used = cpu_seconds(server_pid) - cpu_before
     finally:
         os.unlink(file.name)
-    return parse_wrk(output, cpu_used)
+    try:
+        return parse_wrk(output, cpu_used)
+    except AttributeError:
+        raise RuntimeError(f"wrk printed what bench.run cannot read:\n{output}") from None
 
 
 def _duration_ms(text: str) -> float:
@@ -354,7 +401,14 @@ def parse_wrk(output: str, cpu_used: float) -> dict[str, float]:
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: .*?timeout (\d+)", output)
+    per_connection = [int(n) for n in re.findall(r"^connection responses: (\d+)$", output, re.M)]
     return {
+        "connections_served": float(sum(1 for n in per_connection if n > 0)),
+        "connections_unserved": float(sum(1 for n in per_connection if n == 0)),
+        "responses_per_connection_min": float(min(per_connection, default=0)),
+        "responses_per_connection_mean": round(
+            statistics.mean(per_connection) if per_connection else 0.0, 1
+        ),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
         "p50_ms": _duration_ms(re.search(r"^\s+50%\s+(\S+)$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
         "p99_ms": _duration_ms(re.search(r"^\s+99%\s+(\S+)$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
@@ -430,6 +484,13 @@ def main(argv: list[str] | None = None) -> None:
         help="run only these scenarios (health get_workout list_sessions stats_records "
         "log_10_sets), without the floors and the driver",
     )
+    parser.add_argument(
+        "--peers",
+        nargs="*",
+        default=list(PEERS),
+        metavar="PEER",
+        help="the peers of bench/peers/ to run too (asyncpg orm; none: --peers)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None or shutil.which("taskset") is None:
         sys.exit("bench.run needs wrk and taskset: apt-get install wrk util-linux")
@@ -454,6 +515,13 @@ def main(argv: list[str] | None = None) -> None:
                     floor_server(url, kind, users)
                 )
                 plan[f"floor_{kind}_get_workout"] = plan["get_workout"]
+            python = peers_python() if args.peers else ""
+            for kind in args.peers:
+                peer = floors.enter_context(peer_server(url, kind, python))
+                for name in [n for n in PEER_SCENARIOS if n in plan]:
+                    # the same requests (same users, tokens, sessions), right after Kinetria's
+                    plan = _after(plan, name, f"peer_{kind}_{name}", plan[name])
+                    targets[f"peer_{kind}_{name}"] = peer
             samples: dict[str, list[dict[str, float]]] = {name: [] for name in plan}
             ceilings: list[float] = []
             for round_number in range(args.rounds):
@@ -469,16 +537,23 @@ def main(argv: list[str] | None = None) -> None:
                 forget_logged_sets(url, users, round_started)
             forget_logged_sets(url, users, started)  # and the sessions made for the run
     if args.only:
+        endpoints = {
+            name: {metric: summarize([run[metric] for run in runs]) for metric in runs[0]}
+            for name, runs in samples.items()
+        }
         report: dict[str, Any] = {
             "settings": vars(args) | {"home": str(args.home)},
-            "endpoints": {
-                name: {metric: summarize([run[metric] for run in runs]) for metric in runs[0]}
-                for name, runs in samples.items()
-            },
+            "endpoints": endpoints,
+            "peer_ratios": peer_ratios(endpoints),
+            "connections": connection_spread(endpoints),
         }
+        for name in report["connections"]["unserved"]:
+            print(f"WARNING: {name}: a connection got no response", file=sys.stderr)
         print(json.dumps(report, indent=2))
         return
     report = build_report(samples, ceilings, args)
+    for name in report["connections"]["unserved"]:
+        print(f"WARNING: {name}: a connection got no response", file=sys.stderr)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
@@ -489,6 +564,53 @@ def _given(url: str) -> Iterator[str]:
     yield url
 
 
+def _after(
+    plan: dict[str, list[dict[str, str]]], name: str, new: str, requests: list[dict[str, str]]
+) -> dict[str, list[dict[str, str]]]:
+    """`plan` with `new` run after `name` and the runs already placed after it."""
+    names = list(plan)
+    at = names.index(name) + 1
+    while at < len(names) and names[at].startswith("peer_") and names[at].endswith(name):
+        at += 1
+    names.insert(at, new)
+    return {n: requests if n == new else plan[n] for n in names}
+
+
+def peer_ratios(endpoints: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
+    """Kinetria's figures over each peer's, per scenario: throughput (above 1: Kinetria serves
+    more), p99 latency and app CPU per request (below 1: Kinetria spends less)."""
+    ratios: dict[str, Any] = {}
+    for name in PEER_SCENARIOS:
+        for kind in PEERS:
+            peer = endpoints.get(f"peer_{kind}_{name}")
+            ours = endpoints.get(name)
+            if peer is None or ours is None:
+                continue
+            ratios[f"{name}_vs_{kind}"] = {
+                metric: round(ours[metric]["median"] / peer[metric]["median"], 3)
+                if peer[metric]["median"]
+                else None
+                for metric in ("rps", "p99_ms", "cpu_us_per_request")
+            }
+    return ratios
+
+
+def connection_spread(endpoints: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
+    """Per scenario: the connections served in the worst round, the fewest and the mean
+    responses a connection got; `unserved` lists the scenarios where one got nothing."""
+    return {
+        "per_scenario": {
+            name: {
+                "served_min": e["connections_served"]["min"],
+                "responses_per_connection_min": e["responses_per_connection_min"]["min"],
+                "responses_per_connection_mean": e["responses_per_connection_mean"]["median"],
+            }
+            for name, e in endpoints.items()
+        },
+        "unserved": [n for n, e in endpoints.items() if e["connections_unserved"]["max"] > 0],
+    }
+
+
 def build_report(
     samples: dict[str, list[dict[str, float]]], ceilings: list[float], args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -496,7 +618,9 @@ def build_report(
         name: {metric: summarize([run[metric] for run in runs]) for metric in runs[0]}
         for name, runs in samples.items()
     }
-    the_apps = {name: e for name, e in endpoints.items() if not name.startswith("floor_")}
+    the_apps = {
+        name: e for name, e in endpoints.items() if not name.startswith(("floor_", "peer_"))
+    }
     workout_rps = endpoints["get_workout"]["rps"]["median"]
     ceiling = statistics.median(ceilings)
     health_rps = endpoints["health"]["rps"]["median"]
@@ -509,6 +633,8 @@ def build_report(
             "workers": args.workers,
         },
         "endpoints": endpoints,
+        "peer_ratios": peer_ratios(endpoints),
+        "connections": connection_spread(endpoints),
         "driver_ceiling_get_workout_rps": summarize(ceilings),
         "ratios": {
             "get_workout_vs_driver": round(workout_rps / ceiling, 3),
@@ -524,6 +650,9 @@ def build_report(
             "get_workout_at_least_50pct_of_driver": workout_rps >= 0.5 * ceiling,
             "get_workout_at_least_40pct_of_health": workout_rps >= 0.4 * health_rps,
             "no_non_2xx": all(e["non_2xx"]["max"] == 0 for e in the_apps.values()),
+            "every_connection_served": all(
+                e["connections_unserved"]["max"] == 0 for e in the_apps.values()
+            ),
             "p99_under_4x_p50": all(
                 e["p99_ms"]["median"] < 4 * e["p50_ms"]["median"] for e in the_apps.values()
             ),

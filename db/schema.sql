@@ -150,6 +150,46 @@ COMMENT ON TYPE public.body_measurement_document IS 'A body measurement as the A
 
 
 --
+-- Name: change_entity_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.change_entity_type AS ENUM (
+    'exercise',
+    'workout',
+    'session',
+    'set',
+    'profile',
+    'body_measurement'
+);
+
+
+--
+-- Name: change_event_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.change_event_type AS ENUM (
+    'exercise.created',
+    'exercise.updated',
+    'exercise.deleted',
+    'workout.created',
+    'workout.updated',
+    'workout.deleted',
+    'session.created',
+    'session.updated',
+    'session.completed',
+    'session.abandoned',
+    'session.deleted',
+    'set.created',
+    'set.updated',
+    'set.deleted',
+    'profile.updated',
+    'body_measurement.created',
+    'body_measurement.updated',
+    'body_measurement.deleted'
+);
+
+
+--
 -- Name: exercise_category; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -251,6 +291,54 @@ COMMENT ON TYPE public.planned_exercise_document IS 'One exercise of a workout''
 
 
 --
+-- Name: procrastinate_job_event_type; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.procrastinate_job_event_type AS ENUM (
+    'deferred',
+    'started',
+    'deferred_for_retry',
+    'failed',
+    'succeeded',
+    'cancelled',
+    'abort_requested',
+    'aborted',
+    'scheduled',
+    'retried'
+);
+
+
+--
+-- Name: procrastinate_job_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.procrastinate_job_status AS ENUM (
+    'todo',
+    'doing',
+    'succeeded',
+    'failed',
+    'cancelled',
+    'aborting',
+    'aborted'
+);
+
+
+--
+-- Name: procrastinate_job_to_defer_v1; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.procrastinate_job_to_defer_v1 AS (
+	queue_name character varying,
+	task_name character varying,
+	priority integer,
+	lock text,
+	queueing_lock text,
+	args jsonb,
+	scheduled_at timestamp with time zone
+);
+
+
+--
 -- Name: session_status; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -313,6 +401,96 @@ CREATE TYPE public.set_record_document AS (
 --
 
 COMMENT ON TYPE public.set_record_document IS 'A logged set as the API shows it (SetRecord); built by set_record_document(set_records, text).';
+
+
+--
+-- Name: webhook_delivery_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_delivery_status AS ENUM (
+    'pending',
+    'delivered',
+    'failed'
+);
+
+
+--
+-- Name: TYPE webhook_delivery_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_delivery_status IS 'Where a webhook delivery stands: pending (its next attempt is due at next_attempt_at), delivered (a 2xx answer), failed (retried for about 24 h).';
+
+
+--
+-- Name: webhook_delivery_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_delivery_document AS (
+	id uuid,
+	sequence bigint,
+	message_id text,
+	event_type text,
+	"position" bigint,
+	payload jsonb,
+	status public.webhook_delivery_status,
+	attempts integer,
+	last_status_code integer,
+	last_error text,
+	next_attempt_at timestamp with time zone,
+	delivered_at timestamp with time zone,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE webhook_delivery_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_delivery_document IS 'A webhook delivery as the API shows it (Delivery); built by webhook_delivery_document(webhook_deliveries).';
+
+
+--
+-- Name: webhook_disabled_reason; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_disabled_reason AS ENUM (
+    'by_user',
+    'failures'
+);
+
+
+--
+-- Name: TYPE webhook_disabled_reason; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_disabled_reason IS 'Why a webhook subscription is disabled: turned off by its owner, or after 50 consecutive failed deliveries.';
+
+
+--
+-- Name: webhook_subscription_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.webhook_subscription_document AS (
+	id uuid,
+	url text,
+	event_types text[],
+	enabled boolean,
+	disabled_reason public.webhook_disabled_reason,
+	description text,
+	previous_secret_expires_at timestamp with time zone,
+	consecutive_failures integer,
+	version integer,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE webhook_subscription_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.webhook_subscription_document IS 'A webhook subscription as the API shows it (Webhook), without its secrets; built by webhook_subscription_document(webhook_subscriptions).';
 
 
 --
@@ -639,6 +817,615 @@ COMMENT ON FUNCTION public.planned_exercise_document(we public.workout_exercises
 
 
 --
+-- Name: procrastinate_cancel_job_v1(bigint, boolean, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_cancel_job_v1(job_id bigint, abort boolean, delete_job boolean) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    _job_id bigint;
+BEGIN
+    IF delete_job THEN
+        DELETE FROM procrastinate_jobs
+        WHERE id = job_id AND status = 'todo'
+        RETURNING id INTO _job_id;
+    END IF;
+    IF _job_id IS NULL THEN
+        IF abort THEN
+            UPDATE procrastinate_jobs
+            SET abort_requested = true,
+                status = CASE status
+                    WHEN 'todo' THEN 'cancelled'::procrastinate_job_status ELSE status
+                END
+            WHERE id = job_id AND status IN ('todo', 'doing')
+            RETURNING id INTO _job_id;
+        ELSE
+            UPDATE procrastinate_jobs
+            SET status = 'cancelled'::procrastinate_job_status
+            WHERE id = job_id AND status = 'todo'
+            RETURNING id INTO _job_id;
+        END IF;
+    END IF;
+    RETURN _job_id;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_defer_jobs_v1(public.procrastinate_job_to_defer_v1[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_defer_jobs_v1(jobs public.procrastinate_job_to_defer_v1[]) RETURNS bigint[]
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    job_ids bigint[];
+BEGIN
+    WITH inserted_jobs AS (
+        INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at)
+        SELECT (job).queue_name,
+               (job).task_name,
+               (job).priority,
+               (job).lock,
+               (job).queueing_lock,
+               (job).args,
+               (job).scheduled_at
+        FROM unnest(jobs) AS job
+        RETURNING id
+    )
+    SELECT array_agg(id) FROM inserted_jobs INTO job_ids;
+
+    RETURN job_ids;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_defer_periodic_job_v2(character varying, character varying, character varying, character varying, integer, character varying, bigint, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_defer_periodic_job_v2(_queue_name character varying, _lock character varying, _queueing_lock character varying, _task_name character varying, _priority integer, _periodic_id character varying, _defer_timestamp bigint, _args jsonb) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+	_job_id bigint;
+	_defer_id bigint;
+BEGIN
+    INSERT
+        INTO procrastinate_periodic_defers (task_name, periodic_id, defer_timestamp)
+        VALUES (_task_name, _periodic_id, _defer_timestamp)
+        ON CONFLICT DO NOTHING
+        RETURNING id into _defer_id;
+
+    IF _defer_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+
+    UPDATE procrastinate_periodic_defers
+        SET job_id = (
+            SELECT COALESCE((
+                SELECT unnest(procrastinate_defer_jobs_v1(
+                    ARRAY[
+                        ROW(
+                            _queue_name,
+                            _task_name,
+                            _priority,
+                            _lock,
+                            _queueing_lock,
+                            _args,
+                            NULL::timestamptz
+                        )
+                    ]::procrastinate_job_to_defer_v1[]
+                ))
+            ), NULL)
+        )
+        WHERE id = _defer_id
+        RETURNING job_id INTO _job_id;
+
+    DELETE
+        FROM procrastinate_periodic_defers
+        USING (
+            SELECT id
+            FROM procrastinate_periodic_defers
+            WHERE procrastinate_periodic_defers.task_name = _task_name
+            AND procrastinate_periodic_defers.periodic_id = _periodic_id
+            AND procrastinate_periodic_defers.defer_timestamp < _defer_timestamp
+            ORDER BY id
+            FOR UPDATE
+        ) to_delete
+        WHERE procrastinate_periodic_defers.id = to_delete.id;
+
+    RETURN _job_id;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_jobs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.procrastinate_jobs (
+    id bigint NOT NULL,
+    queue_name character varying(128) NOT NULL,
+    task_name character varying(128) NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    lock text,
+    queueing_lock text,
+    args jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status public.procrastinate_job_status DEFAULT 'todo'::public.procrastinate_job_status NOT NULL,
+    scheduled_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    abort_requested boolean DEFAULT false NOT NULL,
+    worker_id bigint,
+    CONSTRAINT check_not_todo_abort_requested CHECK ((NOT ((status = 'todo'::public.procrastinate_job_status) AND (abort_requested = true))))
+);
+
+
+--
+-- Name: procrastinate_fetch_job_v2(character varying[], bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_fetch_job_v2(target_queue_names character varying[], p_worker_id bigint) RETURNS public.procrastinate_jobs
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+	found_jobs procrastinate_jobs;
+BEGIN
+    WITH candidate AS (
+        SELECT jobs.*
+            FROM procrastinate_jobs AS jobs
+            WHERE
+                -- reject the job if its lock has earlier or higher priority jobs
+                NOT EXISTS (
+                    SELECT 1
+                        FROM procrastinate_jobs AS other_jobs
+                        WHERE
+                            jobs.lock IS NOT NULL
+                            AND other_jobs.lock = jobs.lock
+                            AND (
+                                -- job with same lock is already running
+                                other_jobs.status = 'doing'
+                                OR
+                                -- job with same lock is waiting and has higher priority (or same priority but was queued first)
+                                (
+                                    other_jobs.status = 'todo'
+                                    AND (
+                                        other_jobs.priority > jobs.priority
+                                        OR (
+                                        other_jobs.priority = jobs.priority
+                                        AND other_jobs.id < jobs.id
+                                        )
+                                    )
+                                )
+                            )
+                )
+                AND jobs.status = 'todo'
+                AND (target_queue_names IS NULL OR jobs.queue_name = ANY( target_queue_names ))
+                AND (jobs.scheduled_at IS NULL OR jobs.scheduled_at <= now())
+            ORDER BY jobs.priority DESC, jobs.id ASC LIMIT 1
+            FOR UPDATE OF jobs SKIP LOCKED
+    )
+    UPDATE procrastinate_jobs
+        SET status = 'doing', worker_id = p_worker_id
+        FROM candidate
+        WHERE procrastinate_jobs.id = candidate.id
+        RETURNING procrastinate_jobs.* INTO found_jobs;
+
+ RETURN found_jobs;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_finish_job_v1(bigint, public.procrastinate_job_status, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_finish_job_v1(job_id bigint, end_status public.procrastinate_job_status, delete_job boolean) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    _job_id bigint;
+BEGIN
+    IF end_status NOT IN ('succeeded', 'failed', 'aborted') THEN
+        RAISE 'End status should be either "succeeded", "failed" or "aborted" (job id: %)', job_id;
+    END IF;
+    IF delete_job THEN
+        DELETE FROM procrastinate_jobs
+        WHERE id = job_id AND status IN ('todo', 'doing')
+        RETURNING id INTO _job_id;
+    ELSE
+        UPDATE procrastinate_jobs
+        SET status = end_status,
+            abort_requested = false,
+            attempts = CASE status
+                WHEN 'doing' THEN attempts + 1 ELSE attempts
+            END
+        WHERE id = job_id AND status IN ('todo', 'doing')
+        RETURNING id INTO _job_id;
+    END IF;
+    IF _job_id IS NULL THEN
+        RAISE 'Job was not found or not in "doing" or "todo" status (job id: %)', job_id;
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_notify_queue_abort_job_v1(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_notify_queue_abort_job_v1() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    payload TEXT;
+BEGIN
+    SELECT json_build_object('type', 'abort_job_requested', 'job_id', NEW.id)::text INTO payload;
+	PERFORM pg_notify('procrastinate_queue_v1#' || NEW.queue_name, payload);
+	PERFORM pg_notify('procrastinate_any_queue_v1', payload);
+	RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_notify_queue_job_inserted_v1(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_notify_queue_job_inserted_v1() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    payload TEXT;
+BEGIN
+    SELECT json_build_object('type', 'job_inserted', 'job_id', NEW.id)::text INTO payload;
+	PERFORM pg_notify('procrastinate_queue_v1#' || NEW.queue_name, payload);
+	PERFORM pg_notify('procrastinate_any_queue_v1', payload);
+	RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_prune_stalled_workers_v1(double precision); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_prune_stalled_workers_v1(seconds_since_heartbeat double precision) RETURNS TABLE(worker_id bigint)
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RETURN QUERY
+    DELETE FROM procrastinate_workers
+    WHERE last_heartbeat < NOW() - (seconds_since_heartbeat || 'SECOND')::INTERVAL
+    RETURNING procrastinate_workers.id;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_register_worker_v1(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_register_worker_v1() RETURNS TABLE(worker_id bigint)
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RETURN QUERY
+    INSERT INTO procrastinate_workers DEFAULT VALUES
+    RETURNING procrastinate_workers.id;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_retry_job_v1(bigint, timestamp with time zone, integer, character varying, character varying); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_retry_job_v1(job_id bigint, retry_at timestamp with time zone, new_priority integer, new_queue_name character varying, new_lock character varying) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    _job_id bigint;
+    _abort_requested boolean;
+BEGIN
+    SELECT abort_requested FROM procrastinate_jobs
+    WHERE id = job_id AND status = 'doing'
+    FOR UPDATE
+    INTO _abort_requested;
+    IF _abort_requested THEN
+        UPDATE procrastinate_jobs
+        SET status = 'failed'::procrastinate_job_status
+        WHERE id = job_id AND status = 'doing'
+        RETURNING id INTO _job_id;
+    ELSE
+        UPDATE procrastinate_jobs
+        SET status = 'todo'::procrastinate_job_status,
+            attempts = attempts + 1,
+            scheduled_at = retry_at,
+            priority = COALESCE(new_priority, priority),
+            queue_name = COALESCE(new_queue_name, queue_name),
+            lock = COALESCE(new_lock, lock)
+        WHERE id = job_id AND status = 'doing'
+        RETURNING id INTO _job_id;
+    END IF;
+
+    IF _job_id IS NULL THEN
+        RAISE 'Job was not found or not in "doing" status (job id: %)', job_id;
+    END IF;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_retry_job_v2(bigint, timestamp with time zone, integer, character varying, character varying); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_retry_job_v2(job_id bigint, retry_at timestamp with time zone, new_priority integer, new_queue_name character varying, new_lock character varying) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    _job_id bigint;
+    _abort_requested boolean;
+    _current_status procrastinate_job_status;
+BEGIN
+    SELECT status, abort_requested FROM procrastinate_jobs
+    WHERE id = job_id AND status IN ('doing', 'failed')
+    FOR UPDATE
+    INTO _current_status, _abort_requested;
+    IF _current_status = 'doing' AND _abort_requested THEN
+        UPDATE procrastinate_jobs
+        SET status = 'failed'::procrastinate_job_status
+        WHERE id = job_id AND status = 'doing'
+        RETURNING id INTO _job_id;
+    ELSE
+        UPDATE procrastinate_jobs
+        SET status = 'todo'::procrastinate_job_status,
+            attempts = attempts + 1,
+            scheduled_at = retry_at,
+            priority = COALESCE(new_priority, priority),
+            queue_name = COALESCE(new_queue_name, queue_name),
+            lock = COALESCE(new_lock, lock)
+        WHERE id = job_id AND status IN ('doing', 'failed')
+        RETURNING id INTO _job_id;
+    END IF;
+
+    IF _job_id IS NULL THEN
+        RAISE 'Job was not found or has an invalid status to retry (job id: %)', job_id;
+    END IF;
+
+END;
+$$;
+
+
+--
+-- Name: procrastinate_trigger_abort_requested_events_procedure_v1(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_trigger_abort_requested_events_procedure_v1() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO procrastinate_events(job_id, type)
+        VALUES (NEW.id, 'abort_requested'::procrastinate_job_event_type);
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_trigger_function_scheduled_events_v1(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_trigger_function_scheduled_events_v1() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO procrastinate_events(job_id, type, at)
+        VALUES (NEW.id, 'scheduled'::procrastinate_job_event_type, NEW.scheduled_at);
+
+	RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_trigger_function_status_events_insert_v1(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_trigger_function_status_events_insert_v1() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO procrastinate_events(job_id, type)
+        VALUES (NEW.id, 'deferred'::procrastinate_job_event_type);
+	RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_trigger_function_status_events_update_v1(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_trigger_function_status_events_update_v1() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    WITH t AS (
+        SELECT CASE
+            WHEN OLD.status = 'todo'::procrastinate_job_status
+                AND NEW.status = 'doing'::procrastinate_job_status
+                THEN 'started'::procrastinate_job_event_type
+            WHEN OLD.status = 'doing'::procrastinate_job_status
+                AND NEW.status = 'todo'::procrastinate_job_status
+                THEN 'deferred_for_retry'::procrastinate_job_event_type
+            WHEN OLD.status = 'doing'::procrastinate_job_status
+                AND NEW.status = 'failed'::procrastinate_job_status
+                THEN 'failed'::procrastinate_job_event_type
+            WHEN OLD.status = 'doing'::procrastinate_job_status
+                AND NEW.status = 'succeeded'::procrastinate_job_status
+                THEN 'succeeded'::procrastinate_job_event_type
+            WHEN OLD.status = 'todo'::procrastinate_job_status
+                AND (
+                    NEW.status = 'cancelled'::procrastinate_job_status
+                    OR NEW.status = 'failed'::procrastinate_job_status
+                    OR NEW.status = 'succeeded'::procrastinate_job_status
+                )
+                THEN 'cancelled'::procrastinate_job_event_type
+            WHEN OLD.status = 'doing'::procrastinate_job_status
+                AND NEW.status = 'aborted'::procrastinate_job_status
+                THEN 'aborted'::procrastinate_job_event_type
+            WHEN OLD.status = 'failed'::procrastinate_job_status
+                AND NEW.status = 'todo'::procrastinate_job_status
+                THEN 'retried'::procrastinate_job_event_type
+            ELSE NULL
+        END as event_type
+    )
+    INSERT INTO procrastinate_events(job_id, type)
+        SELECT NEW.id, t.event_type
+        FROM t
+        WHERE t.event_type IS NOT NULL;
+	RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_unlink_periodic_defers_v1(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_unlink_periodic_defers_v1() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE procrastinate_periodic_defers
+    SET job_id = NULL
+    WHERE job_id = OLD.id;
+    RETURN OLD;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_unregister_worker_v1(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_unregister_worker_v1(worker_id bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM procrastinate_workers
+    WHERE id = worker_id;
+END;
+$$;
+
+
+--
+-- Name: procrastinate_update_heartbeat_v1(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.procrastinate_update_heartbeat_v1(worker_id bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE procrastinate_workers
+    SET last_heartbeat = NOW()
+    WHERE id = worker_id;
+END;
+$$;
+
+
+--
+-- Name: exercises; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.exercises (
+    id uuid NOT NULL,
+    user_id uuid,
+    name text NOT NULL,
+    category public.exercise_category NOT NULL,
+    primary_muscle public.muscle_group NOT NULL,
+    secondary_muscles public.muscle_group[] DEFAULT '{}'::public.muscle_group[] NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    search_name text GENERATED ALWAYS AS (lower(public.immutable_unaccent(name))) STORED,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT exercises_description_check CHECK ((char_length(description) <= 10000)),
+    CONSTRAINT exercises_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT exercises_secondary_muscles_check CHECK (((array_position(secondary_muscles, NULL::public.muscle_group) IS NULL) AND (NOT (primary_muscle = ANY (secondary_muscles))))),
+    CONSTRAINT exercises_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE exercises; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.exercises IS 'The exercise catalogue: system exercises (user_id NULL, shipped by migrations) plus each user''s custom ones. Cannot be deleted while a set or a plan refers to it.';
+
+
+--
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    workout_id uuid,
+    name text DEFAULT ''::text NOT NULL,
+    status public.session_status DEFAULT 'in_progress'::public.session_status NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone,
+    timezone text DEFAULT 'UTC'::text NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    next_set_position integer DEFAULT 0 NOT NULL,
+    CONSTRAINT sessions_completed_has_end_check CHECK (((status <> 'completed'::public.session_status) OR (ended_at IS NOT NULL))),
+    CONSTRAINT sessions_ended_after_started_check CHECK ((ended_at >= started_at)),
+    CONSTRAINT sessions_in_progress_has_no_end_check CHECK (((status <> 'in_progress'::public.session_status) OR (ended_at IS NULL))),
+    CONSTRAINT sessions_name_check CHECK ((char_length(name) <= 100)),
+    CONSTRAINT sessions_next_set_position_check CHECK ((next_set_position >= 0)),
+    CONSTRAINT sessions_notes_check CHECK ((char_length(notes) <= 10000)),
+    CONSTRAINT sessions_timezone_check CHECK (((char_length(timezone) >= 1) AND (char_length(timezone) <= 64))),
+    CONSTRAINT sessions_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sessions IS 'Performed training sessions. At most one in_progress session per user.';
+
+
+--
+-- Name: COLUMN sessions.next_set_position; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.sessions.next_set_position IS 'Position of the next set logged on this session (greater than every position used so far).';
+
+
+--
+-- Name: session_event_document(public.sessions); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.session_event_document(s public.sessions) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN jsonb_build_object('id', (s).id, 'workout_id', (s).workout_id, 'name', (s).name, 'status', (s).status, 'started_at', (s).started_at, 'ended_at', (s).ended_at, 'timezone', (s).timezone, 'notes', (s).notes, 'exercises', COALESCE((SELECT jsonb_agg(to_jsonb(public.planned_exercise_document(se.*, e.name)) ORDER BY se."position") AS jsonb_agg FROM (public.session_exercises se JOIN public.exercises e ON ((e.id = se.exercise_id))) WHERE ((se.user_id = (session_event_document.s).user_id) AND (se.session_id = (session_event_document.s).id))), '[]'::jsonb), 'version', (s).version, 'created_at', (s).created_at, 'updated_at', (s).updated_at);
+
+
+--
+-- Name: FUNCTION session_event_document(s public.sessions); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.session_event_document(s public.sessions) IS 'A session as change events carry it: the API''s Session document without its sets.';
+
+
+--
 -- Name: weight_from_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -711,6 +1498,113 @@ COMMENT ON FUNCTION public.set_record_document(r public.set_records, exercise_na
 
 
 --
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    sequence bigint NOT NULL,
+    message_id text NOT NULL,
+    "position" bigint,
+    event_type text NOT NULL,
+    payload jsonb NOT NULL,
+    status public.webhook_delivery_status DEFAULT 'pending'::public.webhook_delivery_status NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_status_code integer,
+    last_error text,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_deliveries_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT webhook_deliveries_delivered_check CHECK (((status = 'delivered'::public.webhook_delivery_status) = (delivered_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_last_error_check CHECK ((char_length(last_error) <= 1000)),
+    CONSTRAINT webhook_deliveries_last_status_code_check CHECK (((last_status_code >= 100) AND (last_status_code <= 599))),
+    CONSTRAINT webhook_deliveries_message_id_check CHECK ((char_length(message_id) <= 64))
+);
+
+
+--
+-- Name: TABLE webhook_deliveries; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.webhook_deliveries IS 'Each event POSTed (or to POST) to a webhook subscription, with its attempts. Cascades with the subscription and the user.';
+
+
+--
+-- Name: webhook_delivery_document(public.webhook_deliveries); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhook_delivery_document(d public.webhook_deliveries) RETURNS public.webhook_delivery_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((d).id, (d).sequence, (d).message_id, (d).event_type, (d)."position", (d).payload, (d).status, (d).attempts, (d).last_status_code, (d).last_error, CASE WHEN ((d).status = 'pending'::public.webhook_delivery_status) THEN (d).next_attempt_at ELSE NULL::timestamp with time zone END, (d).delivered_at, (d).created_at, (d).updated_at)::public.webhook_delivery_document;
+
+
+--
+-- Name: FUNCTION webhook_delivery_document(d public.webhook_deliveries); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.webhook_delivery_document(d public.webhook_deliveries) IS 'A webhook delivery as the API shows it.';
+
+
+--
+-- Name: webhook_subscriptions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_subscriptions (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    url text NOT NULL,
+    event_types public.change_event_type[],
+    enabled boolean DEFAULT true NOT NULL,
+    disabled_reason public.webhook_disabled_reason,
+    description text DEFAULT ''::text NOT NULL,
+    secret text NOT NULL,
+    previous_secret text,
+    previous_secret_expires_at timestamp with time zone,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    enqueued_through bigint DEFAULT 0 NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_subscriptions_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
+    CONSTRAINT webhook_subscriptions_description_check CHECK ((char_length(description) <= 500)),
+    CONSTRAINT webhook_subscriptions_disabled_reason_check CHECK ((enabled = (disabled_reason IS NULL))),
+    CONSTRAINT webhook_subscriptions_enqueued_through_check CHECK ((enqueued_through >= 0)),
+    CONSTRAINT webhook_subscriptions_event_types_check CHECK (((event_types IS NULL) OR ((cardinality(event_types) >= 1) AND (cardinality(event_types) <= 100)))),
+    CONSTRAINT webhook_subscriptions_previous_secret_check CHECK (((previous_secret IS NULL) = (previous_secret_expires_at IS NULL))),
+    CONSTRAINT webhook_subscriptions_secret_check CHECK ((secret ~ '^whsec_'::text)),
+    CONSTRAINT webhook_subscriptions_url_check CHECK ((((char_length(url) >= 1) AND (char_length(url) <= 2048)) AND (url ~ '^https?://'::text))),
+    CONSTRAINT webhook_subscriptions_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE webhook_subscriptions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.webhook_subscriptions IS 'Where a user''s events are POSTed (at most 10 per user). secret and previous_secret are secrets. Cascades with the user.';
+
+
+--
+-- Name: webhook_subscription_document(public.webhook_subscriptions); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhook_subscription_document(w public.webhook_subscriptions) RETURNS public.webhook_subscription_document
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ROW((w).id, (w).url, ((w).event_types)::text[], (w).enabled, (w).disabled_reason, (w).description, CASE WHEN ((w).previous_secret_expires_at > now()) THEN (w).previous_secret_expires_at ELSE NULL::timestamp with time zone END, (w).consecutive_failures, (w).version, (w).created_at, (w).updated_at)::public.webhook_subscription_document;
+
+
+--
+-- Name: FUNCTION webhook_subscription_document(w public.webhook_subscriptions); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.webhook_subscription_document(w public.webhook_subscriptions) IS 'A webhook subscription as the API shows it: never its secrets.';
+
+
+--
 -- Name: weight_to_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -771,7 +1665,7 @@ CREATE TABLE public.audit_log (
 -- Name: TABLE audit_log; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.audit_log IS 'Who did what to which entity, when. Append-only; outlives the accounts it mentions.';
+COMMENT ON TABLE public.audit_log IS 'Account and security events (register, logins, tokens, password changes, account deletion): who, when, from where. Append-only; outlives the accounts it mentions. Changes to data are in change_events.';
 
 
 --
@@ -789,33 +1683,69 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
--- Name: exercises; Type: TABLE; Schema: public; Owner: -
+-- Name: change_events; Type: TABLE; Schema: public; Owner: -
 --
 
-CREATE TABLE public.exercises (
-    id uuid NOT NULL,
-    user_id uuid,
-    name text NOT NULL,
-    category public.exercise_category NOT NULL,
-    primary_muscle public.muscle_group NOT NULL,
-    secondary_muscles public.muscle_group[] DEFAULT '{}'::public.muscle_group[] NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
-    search_name text GENERATED ALWAYS AS (lower(public.immutable_unaccent(name))) STORED,
-    version integer DEFAULT 1 NOT NULL,
+CREATE TABLE public.change_events (
+    user_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    event_type public.change_event_type NOT NULL,
+    entity_type public.change_entity_type NOT NULL,
+    entity_id uuid NOT NULL,
+    version integer,
+    document jsonb,
+    request_id text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT exercises_description_check CHECK ((char_length(description) <= 10000)),
-    CONSTRAINT exercises_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
-    CONSTRAINT exercises_secondary_muscles_check CHECK (((array_position(secondary_muscles, NULL::public.muscle_group) IS NULL) AND (NOT (primary_muscle = ANY (secondary_muscles))))),
-    CONSTRAINT exercises_version_check CHECK ((version >= 1))
+    history jsonb,
+    CONSTRAINT change_events_document_check CHECK (
+CASE
+    WHEN (history IS NOT NULL) THEN ((document IS NULL) AND (jsonb_typeof(history) = 'object'::text))
+    WHEN ((event_type)::text ~~ '%.deleted'::text) THEN (document IS NULL)
+    ELSE ((jsonb_typeof(document) = 'object'::text) AND (version IS NOT NULL))
+END),
+    CONSTRAINT change_events_entity_check CHECK ((split_part((event_type)::text, '.'::text, 1) = (entity_type)::text)),
+    CONSTRAINT change_events_position_check CHECK (("position" > 0))
 );
 
 
 --
--- Name: TABLE exercises; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE change_events; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.exercises IS 'The exercise catalogue: system exercises (user_id NULL, shipped by migrations) plus each user''s custom ones. Cannot be deleted while a set or a plan refers to it.';
+COMMENT ON TABLE public.change_events IS 'The change log: one row per change to a user''s data, written in the transaction of the change (queries/sync/record.sql). document: the entity as the API shows it, NULL for a delete (a tombstone). history: set only on rows moved from audit_log (their metadata), which the feed never serves.';
+
+
+--
+-- Name: COLUMN change_events."position"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.change_events."position" IS 'Gap-free per user, in commit order (see sync_counters).';
+
+
+--
+-- Name: COLUMN change_events.version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.change_events.version IS 'The entity''s version after the change; NULL for a delete.';
+
+
+--
+-- Name: exercise_aliases; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.exercise_aliases (
+    alias text NOT NULL,
+    exercise_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT exercise_aliases_alias_check CHECK (((char_length(alias) >= 1) AND (char_length(alias) <= 100)))
+);
+
+
+--
+-- Name: TABLE exercise_aliases; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.exercise_aliases IS 'Other names of system exercises (as Strong, Hevy and others write them), matched when a file is imported. Extend with INSERT.';
 
 
 --
@@ -837,6 +1767,132 @@ CREATE TABLE public.login_throttle (
 --
 
 COMMENT ON TABLE public.login_throttle IS 'Login attempts per account (keyed by sha256 of the lower-cased email) in the current window; locked_until set once the limit is passed.';
+
+
+--
+-- Name: processed_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.processed_events (
+    handler text NOT NULL,
+    event_id text NOT NULL,
+    processed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT processed_events_event_id_check CHECK (((char_length(event_id) >= 1) AND (char_length(event_id) <= 200))),
+    CONSTRAINT processed_events_handler_check CHECK (((char_length(handler) >= 1) AND (char_length(handler) <= 100)))
+);
+
+
+--
+-- Name: TABLE processed_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.processed_events IS 'Which events each background job handler has processed (its effect committed), so running a job twice has the effect of once.';
+
+
+--
+-- Name: procrastinate_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.procrastinate_events (
+    id bigint NOT NULL,
+    job_id bigint NOT NULL,
+    type public.procrastinate_job_event_type,
+    at timestamp with time zone DEFAULT now()
+);
+
+
+--
+-- Name: procrastinate_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.procrastinate_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: procrastinate_events_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.procrastinate_events_id_seq OWNED BY public.procrastinate_events.id;
+
+
+--
+-- Name: procrastinate_jobs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.procrastinate_jobs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: procrastinate_jobs_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.procrastinate_jobs_id_seq OWNED BY public.procrastinate_jobs.id;
+
+
+--
+-- Name: procrastinate_periodic_defers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.procrastinate_periodic_defers (
+    id bigint NOT NULL,
+    task_name character varying(128) NOT NULL,
+    defer_timestamp bigint,
+    job_id bigint,
+    periodic_id character varying(128) DEFAULT ''::character varying NOT NULL
+);
+
+
+--
+-- Name: procrastinate_periodic_defers_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.procrastinate_periodic_defers_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: procrastinate_periodic_defers_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.procrastinate_periodic_defers_id_seq OWNED BY public.procrastinate_periodic_defers.id;
+
+
+--
+-- Name: procrastinate_workers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.procrastinate_workers (
+    id bigint NOT NULL,
+    last_heartbeat timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: procrastinate_workers_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.procrastinate_workers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.procrastinate_workers_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -898,46 +1954,22 @@ CREATE TABLE public.schema_migrations (
 
 
 --
--- Name: sessions; Type: TABLE; Schema: public; Owner: -
+-- Name: sync_counters; Type: TABLE; Schema: public; Owner: -
 --
 
-CREATE TABLE public.sessions (
-    id uuid NOT NULL,
+CREATE TABLE public.sync_counters (
     user_id uuid NOT NULL,
-    workout_id uuid,
-    name text DEFAULT ''::text NOT NULL,
-    status public.session_status DEFAULT 'in_progress'::public.session_status NOT NULL,
-    started_at timestamp with time zone NOT NULL,
-    ended_at timestamp with time zone,
-    timezone text DEFAULT 'UTC'::text NOT NULL,
-    notes text DEFAULT ''::text NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    next_set_position integer DEFAULT 0 NOT NULL,
-    CONSTRAINT sessions_completed_has_end_check CHECK (((status <> 'completed'::public.session_status) OR (ended_at IS NOT NULL))),
-    CONSTRAINT sessions_ended_after_started_check CHECK ((ended_at >= started_at)),
-    CONSTRAINT sessions_in_progress_has_no_end_check CHECK (((status <> 'in_progress'::public.session_status) OR (ended_at IS NULL))),
-    CONSTRAINT sessions_name_check CHECK ((char_length(name) <= 100)),
-    CONSTRAINT sessions_next_set_position_check CHECK ((next_set_position >= 0)),
-    CONSTRAINT sessions_notes_check CHECK ((char_length(notes) <= 10000)),
-    CONSTRAINT sessions_timezone_check CHECK (((char_length(timezone) >= 1) AND (char_length(timezone) <= 64))),
-    CONSTRAINT sessions_version_check CHECK ((version >= 1))
+    last_position bigint DEFAULT 0 NOT NULL,
+    pruned_through bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT sync_counters_positions_check CHECK (((pruned_through >= 0) AND (last_position >= pruned_through)))
 );
 
 
 --
--- Name: TABLE sessions; Type: COMMENT; Schema: public; Owner: -
+-- Name: TABLE sync_counters; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.sessions IS 'Performed training sessions. At most one in_progress session per user.';
-
-
---
--- Name: COLUMN sessions.next_set_position; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.sessions.next_set_position IS 'Position of the next set logged on this session (greater than every position used so far).';
+COMMENT ON TABLE public.sync_counters IS 'Per user, the last change_events position handed out (locked by each writing transaction until it commits: positions follow commit order, gap-free) and the last one pruned (older cursors are expired).';
 
 
 --
@@ -969,6 +2001,20 @@ COMMENT ON TABLE public.users IS 'Accounts. Deleting one deletes everything the 
 
 
 --
+-- Name: webhook_deliveries_sequence_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_deliveries ALTER COLUMN sequence ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_deliveries_sequence_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: workouts; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -992,6 +2038,27 @@ CREATE TABLE public.workouts (
 --
 
 COMMENT ON TABLE public.workouts IS 'A user''s workout plans (templates). Deleting one keeps the sessions performed from it.';
+
+
+--
+-- Name: procrastinate_events id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_events ALTER COLUMN id SET DEFAULT nextval('public.procrastinate_events_id_seq'::regclass);
+
+
+--
+-- Name: procrastinate_jobs id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_jobs ALTER COLUMN id SET DEFAULT nextval('public.procrastinate_jobs_id_seq'::regclass);
+
+
+--
+-- Name: procrastinate_periodic_defers id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_periodic_defers ALTER COLUMN id SET DEFAULT nextval('public.procrastinate_periodic_defers_id_seq'::regclass);
 
 
 --
@@ -1027,6 +2094,22 @@ ALTER TABLE ONLY public.body_measurements
 
 
 --
+-- Name: change_events change_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_events
+    ADD CONSTRAINT change_events_pkey PRIMARY KEY (user_id, "position");
+
+
+--
+-- Name: exercise_aliases exercise_aliases_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exercise_aliases
+    ADD CONSTRAINT exercise_aliases_pkey PRIMARY KEY (alias);
+
+
+--
 -- Name: exercises exercises_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1040,6 +2123,54 @@ ALTER TABLE ONLY public.exercises
 
 ALTER TABLE ONLY public.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (email_hash);
+
+
+--
+-- Name: processed_events processed_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.processed_events
+    ADD CONSTRAINT processed_events_pkey PRIMARY KEY (handler, event_id);
+
+
+--
+-- Name: procrastinate_events procrastinate_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_events
+    ADD CONSTRAINT procrastinate_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: procrastinate_jobs procrastinate_jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_jobs
+    ADD CONSTRAINT procrastinate_jobs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: procrastinate_periodic_defers procrastinate_periodic_defers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_periodic_defers
+    ADD CONSTRAINT procrastinate_periodic_defers_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: procrastinate_periodic_defers procrastinate_periodic_defers_unique; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_periodic_defers
+    ADD CONSTRAINT procrastinate_periodic_defers_unique UNIQUE (task_name, periodic_id, defer_timestamp);
+
+
+--
+-- Name: procrastinate_workers procrastinate_workers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_workers
+    ADD CONSTRAINT procrastinate_workers_pkey PRIMARY KEY (id);
 
 
 --
@@ -1115,11 +2246,35 @@ ALTER TABLE ONLY public.set_records
 
 
 --
+-- Name: sync_counters sync_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_counters
+    ADD CONSTRAINT sync_counters_pkey PRIMARY KEY (user_id);
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_subscriptions webhook_subscriptions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscriptions
+    ADD CONSTRAINT webhook_subscriptions_pkey PRIMARY KEY (id);
 
 
 --
@@ -1182,6 +2337,20 @@ CREATE INDEX body_measurements_user_id_measured_at_id_idx ON public.body_measure
 
 
 --
+-- Name: change_events_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX change_events_created_at_idx ON public.change_events USING btree (created_at);
+
+
+--
+-- Name: exercise_aliases_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exercise_aliases_exercise_id_idx ON public.exercise_aliases USING btree (exercise_id);
+
+
+--
 -- Name: exercises_system_name_key; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1203,10 +2372,80 @@ CREATE UNIQUE INDEX exercises_user_id_name_key ON public.exercises USING btree (
 
 
 --
+-- Name: idx_procrastinate_jobs_worker_not_null; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_procrastinate_jobs_worker_not_null ON public.procrastinate_jobs USING btree (worker_id) WHERE ((worker_id IS NOT NULL) AND (status = 'doing'::public.procrastinate_job_status));
+
+
+--
+-- Name: idx_procrastinate_workers_last_heartbeat; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_procrastinate_workers_last_heartbeat ON public.procrastinate_workers USING btree (last_heartbeat);
+
+
+--
 -- Name: login_throttle_window_started_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX login_throttle_window_started_at_idx ON public.login_throttle USING btree (window_started_at);
+
+
+--
+-- Name: processed_events_processed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX processed_events_processed_at_idx ON public.processed_events USING btree (processed_at);
+
+
+--
+-- Name: procrastinate_events_job_id_fkey_v1; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX procrastinate_events_job_id_fkey_v1 ON public.procrastinate_events USING btree (job_id);
+
+
+--
+-- Name: procrastinate_jobs_id_lock_idx_v1; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX procrastinate_jobs_id_lock_idx_v1 ON public.procrastinate_jobs USING btree (id, lock) WHERE (status = ANY (ARRAY['todo'::public.procrastinate_job_status, 'doing'::public.procrastinate_job_status]));
+
+
+--
+-- Name: procrastinate_jobs_lock_idx_v1; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX procrastinate_jobs_lock_idx_v1 ON public.procrastinate_jobs USING btree (lock) WHERE (status = 'doing'::public.procrastinate_job_status);
+
+
+--
+-- Name: procrastinate_jobs_priority_idx_v1; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX procrastinate_jobs_priority_idx_v1 ON public.procrastinate_jobs USING btree (priority DESC, id) WHERE (status = 'todo'::public.procrastinate_job_status);
+
+
+--
+-- Name: procrastinate_jobs_queue_name_idx_v1; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX procrastinate_jobs_queue_name_idx_v1 ON public.procrastinate_jobs USING btree (queue_name);
+
+
+--
+-- Name: procrastinate_jobs_queueing_lock_idx_v1; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX procrastinate_jobs_queueing_lock_idx_v1 ON public.procrastinate_jobs USING btree (queueing_lock) WHERE (status = 'todo'::public.procrastinate_job_status);
+
+
+--
+-- Name: procrastinate_periodic_defers_job_id_fkey_v1; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX procrastinate_periodic_defers_job_id_fkey_v1 ON public.procrastinate_periodic_defers USING btree (job_id);
 
 
 --
@@ -1287,6 +2526,48 @@ CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
 
 
 --
+-- Name: webhook_deliveries_done_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_done_created_at_idx ON public.webhook_deliveries USING btree (created_at) WHERE (status <> 'pending'::public.webhook_delivery_status);
+
+
+--
+-- Name: webhook_deliveries_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_pending_idx ON public.webhook_deliveries USING btree (subscription_id, sequence) INCLUDE (next_attempt_at) WHERE (status = 'pending'::public.webhook_delivery_status);
+
+
+--
+-- Name: webhook_deliveries_subscription_id_position_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX webhook_deliveries_subscription_id_position_key ON public.webhook_deliveries USING btree (subscription_id, "position") WHERE ("position" IS NOT NULL);
+
+
+--
+-- Name: webhook_deliveries_subscription_id_sequence_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_subscription_id_sequence_idx ON public.webhook_deliveries USING btree (subscription_id, sequence DESC);
+
+
+--
+-- Name: webhook_deliveries_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_user_id_idx ON public.webhook_deliveries USING btree (user_id);
+
+
+--
+-- Name: webhook_subscriptions_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_subscriptions_user_id_created_at_id_idx ON public.webhook_subscriptions USING btree (user_id, created_at, id);
+
+
+--
 -- Name: workout_exercises_exercise_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1305,6 +2586,55 @@ CREATE INDEX workouts_user_id_created_at_id_idx ON public.workouts USING btree (
 --
 
 CREATE INDEX workouts_user_id_status_created_at_id_idx ON public.workouts USING btree (user_id, status, created_at DESC, id DESC);
+
+
+--
+-- Name: procrastinate_jobs procrastinate_jobs_notify_queue_job_aborted_v1; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER procrastinate_jobs_notify_queue_job_aborted_v1 AFTER UPDATE OF abort_requested ON public.procrastinate_jobs FOR EACH ROW WHEN (((old.abort_requested = false) AND (new.abort_requested = true) AND (new.status = 'doing'::public.procrastinate_job_status))) EXECUTE FUNCTION public.procrastinate_notify_queue_abort_job_v1();
+
+
+--
+-- Name: procrastinate_jobs procrastinate_jobs_notify_queue_job_inserted_v1; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER procrastinate_jobs_notify_queue_job_inserted_v1 AFTER INSERT ON public.procrastinate_jobs FOR EACH ROW WHEN ((new.status = 'todo'::public.procrastinate_job_status)) EXECUTE FUNCTION public.procrastinate_notify_queue_job_inserted_v1();
+
+
+--
+-- Name: procrastinate_jobs procrastinate_trigger_abort_requested_events_v1; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER procrastinate_trigger_abort_requested_events_v1 AFTER UPDATE OF abort_requested ON public.procrastinate_jobs FOR EACH ROW WHEN ((new.abort_requested = true)) EXECUTE FUNCTION public.procrastinate_trigger_abort_requested_events_procedure_v1();
+
+
+--
+-- Name: procrastinate_jobs procrastinate_trigger_delete_jobs_v1; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER procrastinate_trigger_delete_jobs_v1 BEFORE DELETE ON public.procrastinate_jobs FOR EACH ROW EXECUTE FUNCTION public.procrastinate_unlink_periodic_defers_v1();
+
+
+--
+-- Name: procrastinate_jobs procrastinate_trigger_scheduled_events_v1; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER procrastinate_trigger_scheduled_events_v1 AFTER INSERT OR UPDATE ON public.procrastinate_jobs FOR EACH ROW WHEN (((new.scheduled_at IS NOT NULL) AND (new.status = 'todo'::public.procrastinate_job_status))) EXECUTE FUNCTION public.procrastinate_trigger_function_scheduled_events_v1();
+
+
+--
+-- Name: procrastinate_jobs procrastinate_trigger_status_events_insert_v1; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER procrastinate_trigger_status_events_insert_v1 AFTER INSERT ON public.procrastinate_jobs FOR EACH ROW WHEN ((new.status = 'todo'::public.procrastinate_job_status)) EXECUTE FUNCTION public.procrastinate_trigger_function_status_events_insert_v1();
+
+
+--
+-- Name: procrastinate_jobs procrastinate_trigger_status_events_update_v1; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER procrastinate_trigger_status_events_update_v1 AFTER UPDATE OF status ON public.procrastinate_jobs FOR EACH ROW EXECUTE FUNCTION public.procrastinate_trigger_function_status_events_update_v1();
 
 
 --
@@ -1353,11 +2683,51 @@ ALTER TABLE ONLY public.body_measurements
 
 
 --
+-- Name: change_events change_events_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_events
+    ADD CONSTRAINT change_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: exercise_aliases exercise_aliases_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exercise_aliases
+    ADD CONSTRAINT exercise_aliases_exercise_id_fkey FOREIGN KEY (exercise_id) REFERENCES public.exercises(id) ON DELETE CASCADE;
+
+
+--
 -- Name: exercises exercises_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.exercises
     ADD CONSTRAINT exercises_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: procrastinate_events procrastinate_events_job_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_events
+    ADD CONSTRAINT procrastinate_events_job_id_fkey FOREIGN KEY (job_id) REFERENCES public.procrastinate_jobs(id) ON DELETE CASCADE;
+
+
+--
+-- Name: procrastinate_jobs procrastinate_jobs_worker_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_jobs
+    ADD CONSTRAINT procrastinate_jobs_worker_id_fkey FOREIGN KEY (worker_id) REFERENCES public.procrastinate_workers(id) ON DELETE SET NULL;
+
+
+--
+-- Name: procrastinate_periodic_defers procrastinate_periodic_defers_job_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.procrastinate_periodic_defers
+    ADD CONSTRAINT procrastinate_periodic_defers_job_id_fkey FOREIGN KEY (job_id) REFERENCES public.procrastinate_jobs(id);
 
 
 --
@@ -1425,6 +2795,38 @@ ALTER TABLE ONLY public.set_records
 
 
 --
+-- Name: sync_counters sync_counters_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_counters
+    ADD CONSTRAINT sync_counters_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.webhook_subscriptions(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_subscriptions webhook_subscriptions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_subscriptions
+    ADD CONSTRAINT webhook_subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: workout_exercises workout_exercises_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1478,5 +2880,11 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200000'),
     ('20261203200100'),
     ('20261203200200'),
+    ('20261204100000'),
+    ('20261204100100'),
+    ('20261204200000'),
+    ('20261204300100'),
     ('20261204500000'),
-    ('20261204500100');
+    ('20261204500100'),
+    ('20261204700100'),
+    ('20261204700200');

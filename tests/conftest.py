@@ -75,6 +75,17 @@ def errors_answered_are_documented() -> Iterator[None]:
     assert not undocumented, "answered but not documented: " + ", ".join(undocumented)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def serve_without_worker() -> Iterator[None]:
+    """`kinetria serve` started by a test runs no background worker: each would listen on
+    WORKER_PORT (9465), and servers started side by side or one after the other would clash
+    on it. The tests of the worker start it themselves (tests/test_worker.py), one of them
+    through `kinetria serve`."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SERVE_WORKER", os.environ.get("SERVE_WORKER", "false"))
+        yield
+
+
 # Answered by the platform for any path (a method not served; an unexpected error).
 _PLATFORM_CODES = {"method_not_allowed", "internal_error"}
 
@@ -158,6 +169,18 @@ def audit_rows(
             " AND (%(entity_id)s::uuid IS NULL OR entity_id = %(entity_id)s::uuid)"
             " ORDER BY id",
             {"action": action, "entity_id": entity_id},
+        )
+        names = [column.name for column in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def change_events(db_url: str, *, entity_id: str) -> list[dict[str, Any]]:
+    """The change log's events about one entity, in position order."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        cursor = conn.execute(
+            "SELECT user_id, position, event_type::text AS event_type, version, document,"
+            " request_id FROM change_events WHERE entity_id = %s ORDER BY user_id, position",
+            (entity_id,),
         )
         names = [column.name for column in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from app.core.logs import JsonFormatter
 from app.main import create_app
 from tests.api import PASSWORD, Client, assert_error, login, pages, register, signed_in
-from tests.conftest import audit_rows, make_settings
+from tests.conftest import audit_rows, change_events, make_settings
 
 
 def actions(client: Client, tokens: dict[str, Any], **params: Any) -> list[str]:
@@ -25,20 +25,24 @@ def actions(client: Client, tokens: dict[str, Any], **params: Any) -> list[str]:
     return [item["action"] for item in response.json()["items"]]
 
 
-def test_a_user_sees_their_own_history_newest_first(client: Client) -> None:
+def test_a_user_sees_their_own_history_newest_first(client: Client, db_url: str) -> None:
     first = register(client, "ann@example.com", user_agent="phone")
     as_first = signed_in(client, first)
     assert login(client, "ann@example.com", "wrong password!").status_code == 401
     laptop = login(client, "ann@example.com", user_agent="laptop").json()
     rotated = client.post("/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
     as_first.post("/v1/auth/logout", json={"refresh_token": rotated.json()["refresh_token"]})
-    as_first.patch("/v1/me", json={"display_name": "Ann"})
+    # a data change goes to the change log, not to the audit history
+    patched = as_first.patch("/v1/me", json={"display_name": "Ann"})
+    assert patched.status_code == 200
+    events = change_events(db_url, entity_id=first["user"]["id"])
+    assert [e["event_type"] for e in events] == ["profile.updated", "profile.updated"]
+    assert events[-1]["document"] == patched.json()
     response = as_first.get("/v1/me/audit")
     assert response.status_code == 200
     body = response.json()
     assert body["next_cursor"] is None
     assert [item["action"] for item in body["items"]] == [
-        "profile_update",
         "logout",
         "token_refresh",
         "login",
@@ -49,10 +53,9 @@ def test_a_user_sees_their_own_history_newest_first(client: Client) -> None:
     assert set(newest) == {
         "id", "action", "entity_type", "entity_id", "metadata", "request_id", "created_at",
     }  # fmt: skip
-    assert newest["metadata"]["fields"] == ["display_name"]
     assert newest["metadata"]["user_agent"] == "testclient"
-    assert body["items"][4]["metadata"]["reason"] == "wrong_password"
-    assert body["items"][1]["metadata"]["login_id"] == body["items"][3]["metadata"]["login_id"]
+    assert body["items"][3]["metadata"]["reason"] == "wrong_password"
+    assert body["items"][0]["metadata"]["login_id"] == body["items"][2]["metadata"]["login_id"]
 
 
 def test_the_audit_history_is_paginated(client: Client) -> None:

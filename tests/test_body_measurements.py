@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.api import UserWithToken, all_pages, assert_error
-from tests.conftest import audit_rows
+from tests.conftest import change_events
 
 URL = "/v1/body-measurements"
 
@@ -64,9 +64,9 @@ def test_record_read_back_and_audit(make_user: Callable[..., UserWithToken], db_
     assert fetched.status_code == 200
     assert fetched.json() == body
     assert fetched.headers["etag"] == '"1"'
-    assert audit_rows(db_url, "create", entity_id=body["id"])[0]["metadata"] == {
-        "kind": "body_weight"
-    }
+    [event] = change_events(db_url, entity_id=body["id"])
+    assert (event["event_type"], event["version"]) == ("body_measurement.created", 1)
+    assert event["document"] == body
 
 
 @pytest.mark.parametrize(
@@ -238,7 +238,10 @@ def test_replayed_create(make_user: Callable[..., UserWithToken], db_url: str) -
     # another user's id is taken, and nothing of it shows
     taken = assert_error(bob.post(URL, json=body), 409, "id_conflict")
     assert "31.5" not in str(taken)
-    assert len(audit_rows(db_url, "create", entity_id=measurement_id)) == 1
+    # the replays and refused requests recorded nothing more
+    events = change_events(db_url, entity_id=measurement_id)
+    assert [e["event_type"] for e in events] == ["body_measurement.created"]
+    assert events[0]["document"] == first.json()
 
 
 def test_correcting_a_measurement(make_user: Callable[..., UserWithToken], db_url: str) -> None:
@@ -280,9 +283,10 @@ def test_correcting_a_measurement(make_user: Callable[..., UserWithToken], db_ur
     ):
         error = assert_error(ann.patch(path, json=bad), 400, "validation_error")
         assert error["details"][0]["field"] == field
-    assert audit_rows(db_url, "update", entity_id=created["id"])[-1]["metadata"] == {
-        "fields": ["kind", "value", "unit"]
-    }
+    events = change_events(db_url, entity_id=created["id"])
+    assert events[-1]["event_type"] == "body_measurement.updated"
+    assert events[-1]["version"] == moved.json()["version"]
+    assert events[-1]["document"] == moved.json()
 
 
 def test_conditional_reads_and_deletes(make_user: Callable[..., UserWithToken]) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.api import UserWithToken, all_pages, pages
 from tests.catalogue import BENCH_PRESS
-from tests.conftest import audit_rows
+from tests.conftest import change_events
 
 
 def new_exercise(user: UserWithToken, **fields: Any) -> dict[str, Any]:
@@ -176,11 +176,11 @@ def test_create_read_update_delete(make_user: Callable[..., UserWithToken], db_u
     assert gone.status_code == 404
     assert gone.json()["error_code"] == "exercise_not_found"
 
-    actions = [(r["action"], r["entity_type"]) for r in audit_rows(db_url, entity_id=made["id"])]
-    assert actions == [
-        ("create", "exercises"),
-        ("update", "exercises"),
-        ("delete", "exercises"),
+    events = [(r["event_type"], r["version"]) for r in change_events(db_url, entity_id=made["id"])]
+    assert events == [
+        ("exercise.created", 1),
+        ("exercise.updated", 2),
+        ("exercise.deleted", None),
     ]
 
 
@@ -255,7 +255,7 @@ def test_replayed_create_returns_the_stored_exercise(
     assert replay.status_code == 200
     assert replay.json() == first.json()
     assert replay.headers["etag"] == '"1"'
-    assert len(audit_rows(db_url, entity_id=exercise_id)) == 1  # created once
+    assert len(change_events(db_url, entity_id=exercise_id)) == 1  # created once
 
     different = ann.post("/v1/exercises", json={**body, "primary_muscle": "abs"})
     assert different.status_code == 409

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from app.core.security import issue_access_token
 from app.main import create_app
 from tests.api import PASSWORD, Client, assert_error, login, pages, register, signed_in
-from tests.conftest import audit_rows, make_settings
+from tests.conftest import audit_rows, change_events, make_settings
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -62,11 +62,15 @@ def test_patch_me_changes_the_profile(client: Client, db_url: str) -> None:
     only_unit = me.patch("/v1/me", json={"preferred_weight_unit": "kg"})
     assert only_unit.json()["display_name"] == "Ann B."
     assert only_unit.json()["version"] == 3
-    rows = audit_rows(db_url, "profile_update")
-    assert [r["metadata"]["fields"] for r in rows] == [
-        ["display_name", "preferred_weight_unit"],
-        ["preferred_weight_unit"],
+    # registration's event, then one per change, each with the profile as it was served
+    events = change_events(db_url, entity_id=user["id"])
+    assert [(e["event_type"], e["version"]) for e in events] == [
+        ("profile.updated", 1),
+        ("profile.updated", 2),
+        ("profile.updated", 3),
     ]
+    assert events[1]["document"] == user
+    assert events[2]["document"] == only_unit.json()
 
 
 def test_an_empty_patch_changes_nothing(client: Client, db_url: str) -> None:
@@ -74,7 +78,9 @@ def test_an_empty_patch_changes_nothing(client: Client, db_url: str) -> None:
     response = signed_in(client, tokens).patch("/v1/me", json={})
     assert response.status_code == 200
     assert response.json() == tokens["user"]
-    assert audit_rows(db_url, "profile_update") == []
+    # only registration's event: nothing changed, nothing is recorded
+    events = change_events(db_url, entity_id=tokens["user"]["id"])
+    assert [(e["event_type"], e["version"]) for e in events] == [("profile.updated", 1)]
 
 
 def test_patch_me_with_if_match(client: Client) -> None:
@@ -169,7 +175,14 @@ def test_changing_the_password_ends_every_other_login(client: Client, db_url: st
     assert login(client, "ann@example.com", NEW_PASSWORD).status_code == 200
     [row] = audit_rows(db_url, "password_change")
     assert row["metadata"]["ended_logins"] == 2
-    assert audit_rows(db_url, "profile_update") == []
+    # the version moved, so the change log has the profile's new version (with no secret in it)
+    events = change_events(db_url, entity_id=phone["user"]["id"])
+    assert [(e["event_type"], e["version"]) for e in events] == [
+        ("profile.updated", 1),
+        ("profile.updated", 2),
+    ]
+    assert events[1]["document"] == response.json()
+    assert "password" not in str(events[1]["document"])
 
 
 def test_a_password_change_with_a_token_of_no_login_ends_all_logins(client: Client) -> None:
@@ -198,9 +211,12 @@ def test_password_change_together_with_profile_fields(client: Client, db_url: st
     assert response.json()["display_name"] == "New"
     assert response.json()["version"] == 2
     assert len(audit_rows(db_url, "password_change")) == 1
-    assert [r["metadata"]["fields"] for r in audit_rows(db_url, "profile_update")] == [
-        ["display_name"]
+    events = change_events(db_url, entity_id=tokens["user"]["id"])
+    assert [(e["event_type"], e["version"]) for e in events] == [
+        ("profile.updated", 1),
+        ("profile.updated", 2),
     ]
+    assert events[1]["document"] == response.json()
 
 
 def test_password_change_needs_the_current_password(client: Client) -> None:
@@ -213,6 +229,11 @@ def test_password_change_needs_the_current_password(client: Client) -> None:
     ]
     only_current = me.patch("/v1/me", json={"current_password": PASSWORD})
     assert_error(only_current, 422, "new_password_required")
+    # a malformed body is answered as such even when the If-Match is stale
+    stale = me.patch(
+        "/v1/me", json={"current_password": PASSWORD}, headers={"If-Match": '"999"'}
+    )
+    assert_error(stale, 422, "new_password_required")
 
 
 def test_password_change_with_a_wrong_current_password_is_403(client: Client, db_url: str) -> None:

@@ -25,7 +25,7 @@ from tests.api import Client, TokenClient, UserWithToken, register, signed_in
 from tests.catalogue import BENCH_PRESS
 
 PARAM = re.compile(r"\{(\w+):\w+\}")
-TRAINING = re.compile(r"^/v1/(exercises|workouts|sessions|body-measurements)(/|$)")
+TRAINING = re.compile(r"^/v1/(exercises|workouts|sessions|body-measurements|webhooks)(/|$)")
 WRITES = {"POST", "PUT", "PATCH"}
 
 # A valid body for every route that takes one (None: the body is optional), so that only
@@ -52,6 +52,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/sessions/{session_id:uuid}/sets/{set_id:uuid}"): {"reps": 1},
     ("POST", "/v1/body-measurements"): {"kind": "waist", "value": 80, "unit": "cm"},
     ("PATCH", "/v1/body-measurements/{measurement_id:uuid}"): {"value": 1},
+    ("POST", "/v1/webhooks"): {"url": "https://hooks.example.com/taken"},
+    ("PATCH", "/v1/webhooks/{webhook_id:uuid}"): {"description": "taken over"},
+    ("POST", "/v1/webhooks/{webhook_id:uuid}/rotate-secret"): None,
+    ("POST", "/v1/webhooks/{webhook_id:uuid}/test"): None,
+    ("POST", "/v1/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry"): None,
 }
 
 
@@ -79,7 +84,11 @@ def owned_resources(user: TokenClient) -> dict[str, str]:
     measurement = user.post(
         "/v1/body-measurements", json={"kind": "body_weight", "value": 81.5, "unit": "kg"}
     ).json()
+    webhook = user.post("/v1/webhooks", json={"url": "https://hooks.example.com/owned"}).json()
+    delivery = user.post(f"/v1/webhooks/{webhook['id']}/test").json()
     return {
+        "webhook_id": webhook["id"],
+        "delivery_id": delivery["id"],
         "exercise_id": exercise["id"],
         "workout_id": workout["id"],
         "session_id": session["id"],
@@ -102,6 +111,7 @@ def snapshot(owner: TokenClient, ids: dict[str, str]) -> list[Any]:
         owner.get(f"/v1/workouts/{ids['workout_id']}").json(),
         owner.get(f"/v1/sessions/{ids['session_id']}").json(),
         owner.get(f"/v1/body-measurements/{ids['measurement_id']}").json(),
+        owner.get(f"/v1/webhooks/{ids['webhook_id']}").json(),
     ]
 
 
@@ -157,6 +167,11 @@ def test_another_users_ids_are_404_on_every_route_and_method(
         "/v1/sessions/{session_id:uuid}/sets",
         "/v1/sessions/{session_id:uuid}/sets/{set_id:uuid}",
         "/v1/body-measurements/{measurement_id:uuid}",
+        "/v1/webhooks/{webhook_id:uuid}",
+        "/v1/webhooks/{webhook_id:uuid}/rotate-secret",
+        "/v1/webhooks/{webhook_id:uuid}/deliveries",
+        "/v1/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry",
+        "/v1/webhooks/{webhook_id:uuid}/test",
     }
     assert len(checked) >= 14
 
@@ -173,7 +188,13 @@ def test_no_list_shows_another_users_data(
         for method, path in routes(app)
         if method == "GET" and path.startswith("/v1/") and not PARAM.search(path)
     ]
-    assert {"/v1/exercises", "/v1/workouts", "/v1/sessions", "/v1/body-measurements"} <= set(lists)
+    assert {
+        "/v1/exercises",
+        "/v1/workouts",
+        "/v1/sessions",
+        "/v1/body-measurements",
+        "/v1/webhooks",
+    } <= set(lists)
     for path in lists:
         for query in ("", "?mine=true", "?status=completed", "?status=draft"):
             response = bob.get(path + query)

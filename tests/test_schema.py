@@ -19,6 +19,7 @@ import pytest
 from app.core import enums
 from app.core.embedded import bin_dir
 from app.core.migrate import MIGRATIONS, SCHEMA_FILE, dbmate_executable, dbmate_url, run_dbmate
+from app.worker import enums as worker_enums
 from tests.catalogue import BENCH_PRESS
 
 MIGRATION_FILES = sorted(MIGRATIONS.glob("*.sql"))
@@ -154,6 +155,12 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.ExerciseGroupKind,
     enums.BodyMeasurementKind,
     enums.BodyMeasurementUnit,
+    enums.WebhookDisabledReason,
+    enums.WebhookDeliveryStatus,
+    enums.ChangeEventType,
+    enums.ChangeEntityType,
+    worker_enums.ProcrastinateJobStatus,
+    worker_enums.ProcrastinateJobEventType,
     enums.AccountTokenPurpose,
 ]
 

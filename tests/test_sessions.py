@@ -12,7 +12,7 @@ import pytest
 
 from tests.api import UserWithToken, all_pages, pages
 from tests.catalogue import BENCH_PRESS, OVERHEAD_PRESS
-from tests.conftest import audit_rows
+from tests.conftest import change_events
 
 
 def start(user: UserWithToken, **body: Any) -> dict[str, Any]:
@@ -72,11 +72,16 @@ def test_start_empty_log_finish_read_back(
 
     read = ann.get(f"/v1/sessions/{session['id']}")
     assert read.json() == body
-    rows = audit_rows(db_url, entity_id=session["id"])
-    assert [(r["entity_type"], r["action"], r["metadata"].get("status")) for r in rows] == [
-        ("sessions", "create", None),
-        ("sessions", "update", "completed"),
+    events = change_events(db_url, entity_id=session["id"])
+    assert [e["event_type"] for e in events] == [
+        "session.created",
+        "session.updated",
+        "session.completed",
     ]
+    assert events[0]["document"]["status"] == "in_progress"
+    # the session's document without its sets (they have their own events)
+    assert events[-1]["version"] == body["version"]
+    assert events[-1]["document"] == {k: v for k, v in body.items() if k != "sets"}
 
 
 def test_reading_sessions_is_one_round_trip(

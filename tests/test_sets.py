@@ -18,7 +18,7 @@ from app.core.config import Settings
 from app.main import create_app
 from tests.api import TokenClient, UserWithToken
 from tests.catalogue import BENCH_PRESS
-from tests.conftest import audit_rows
+from tests.conftest import change_events
 
 
 def start(user: TokenClient) -> str:
@@ -233,8 +233,8 @@ def test_five_hundred_sets_at_once(make_user: Callable[..., UserWithToken], db_u
     assert len(stored_sets(db_url, session_id)) == 500
     with psycopg.connect(db_url, autocommit=True) as conn:
         audited = conn.execute(
-            "SELECT count(*) FROM audit_log WHERE entity_type = 'set_records'"
-            " AND action = 'create' AND metadata->>'session_id' = %s",
+            "SELECT count(*) FROM change_events WHERE event_type = 'set.created'"
+            " AND document->>'session_id' = %s",
             (session_id,),
         ).fetchone()
     assert audited == (500,)
@@ -276,7 +276,7 @@ def test_exercises_you_cannot_use_refuse_the_batch(
     assert stored_sets(db_url, session_id) == []
     with psycopg.connect(db_url, autocommit=True) as conn:  # nor any audit row
         audited = conn.execute(
-            "SELECT count(*) FROM audit_log WHERE user_id = %s AND entity_type = 'set_records'",
+            "SELECT count(*) FROM change_events WHERE user_id = %s AND entity_type = 'set'",
             (ann.id,),
         ).fetchone()
     assert audited == (0,)
@@ -420,11 +420,9 @@ def test_correcting_a_set(make_user: Callable[..., UserWithToken], db_url: str) 
     assert stale.status_code == 412
     assert stale.json()["error_code"] == "etag_mismatch"
 
-    rows = [
-        (r["action"], r["metadata"].get("fields")) for r in audit_rows(db_url, entity_id=made["id"])
-    ]
-    assert rows[0] == ("create", None)
-    assert rows[1] == ("update", ["reps", "rpe"])
+    rows = [(r["event_type"], r["version"]) for r in change_events(db_url, entity_id=made["id"])]
+    assert rows[0] == ("set.created", 1)
+    assert rows[1] == ("set.updated", 2)
 
 
 def test_bad_corrections(make_user: Callable[..., UserWithToken]) -> None:

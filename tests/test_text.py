@@ -18,6 +18,15 @@ from tests.test_security import concrete
 NUL = "a\u0000b"
 
 
+def _has_fields(kind: Any) -> bool:
+    info = msgspec.inspect.type_info(kind)
+    if isinstance(info, msgspec.inspect.Metadata):
+        info = info.type
+    if isinstance(info, msgspec.inspect.UnionType):
+        info = next(t for t in info.types if not isinstance(t, msgspec.inspect.NoneType))
+    return not isinstance(info, msgspec.inspect.StructType) or bool(info.fields)
+
+
 def _text_field(kind: Any) -> tuple[Any, str]:
     """A body for `kind` whose first text field holds NUL, and where that field is."""
     info = msgspec.inspect.type_info(kind)
@@ -68,7 +77,7 @@ def test_nul_in_any_body_field_is_refused_with_the_field_named_on_every_route(
     checked = 0
     for method, url, handler in _every_operation(client):
         kind = body_type(handler)
-        if kind is None:
+        if kind is None or not _has_fields(kind):  # no body, or an empty object (options)
             continue
         body, field = _text_field(kind)
         response = ann.request(method, url, json=body)

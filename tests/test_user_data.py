@@ -19,7 +19,10 @@ from app.core.db import load_queries
 # Tables holding user data that a query may join without tying them to its user: the
 # exercise catalogue (system exercises have no user; a reference table in Citus, a copy on
 # every node). Queries on exercises themselves are still scoped by the first check.
-REFERENCE_TABLES = {"exercises": "the exercise catalogue: a reference table in Citus"}
+REFERENCE_TABLES = {
+    "exercises": "the exercise catalogue: a reference table in Citus",
+    "exercise_aliases": "other apps' names of system exercises: a reference table too",
+}
 
 # Tables that hold no user's data (no foreign key to users), each with its reason.
 NOT_USER_DATA = {
@@ -30,6 +33,14 @@ NOT_USER_DATA = {
     # keyed by (policy, subject): a client address, or a user id as text for per-user limits;
     # short-lived counters, distributed by subject in Citus (docs/scaling.md)
     "rate_limit_counters": "rate-limit windows per client address or user",
+    # keyed by (job handler, event id): the worker's bookkeeping of what it has done
+    "processed_events": "event ids each background job handler has processed",
+    # the job queue's own tables (procrastinate's schema): shared by every user, like the
+    # workers that take from it
+    "procrastinate_jobs": "background jobs",
+    "procrastinate_events": "background jobs' history",
+    "procrastinate_periodic_defers": "periodic jobs already queued",
+    "procrastinate_workers": "running workers and their heartbeats",
 }
 
 # SQL files that touch user tables without being scoped to one user: whole-database work,
@@ -56,6 +67,15 @@ WHOLE_DATABASE = {
     # a refresh token is presented before the user is known: found by its hash
     "tokens/find": "finds the user by refresh-token hash",
     "tokens/rotate": "finds the user by refresh-token hash",
+    # the webhook worker: finds work across users, then works on one subscription (its id
+    # names the user's shard through the subscription row)
+    "webhooks/fan_out": "webhook worker: new events of every subscribed user",
+    "webhooks/due": "webhook worker: subscriptions with a delivery due",
+    "webhooks/next_delivery": "webhook worker: one subscription, by its id",
+    "webhooks/delivered": "webhook worker: one delivery, by its id",
+    "webhooks/attempt_failed": "webhook worker: one delivery, by its id",
+    "webhooks/notify_disabled": "webhook worker: one subscription's owner, by its id",
+    "webhooks/prune_deliveries": "webhook worker: old deliveries of everyone",
 }
 
 CATALOG = """
@@ -105,7 +125,9 @@ def test_every_table_holding_user_data_has_a_user_id(
     tables, keys = schema
     holding = user_tables(tables, keys)
     assert {"users", "workouts", "sessions", "set_records", "refresh_tokens"} <= holding
-    missing = [t for t in sorted(holding - {"users"}) if "user_id" not in tables[t]]
+    missing = [
+        t for t in sorted(holding - {"users"} - set(REFERENCE_TABLES)) if "user_id" not in tables[t]
+    ]
     assert not missing, f"tables holding user data without a user_id: {missing}"
     # every other table is named, with its reason, as holding no user's data
     assert set(tables) - holding == set(NOT_USER_DATA), "classify the new table here"

@@ -12,7 +12,7 @@ import pytest
 
 from tests.api import UserWithToken, all_pages, pages
 from tests.catalogue import BACK_SQUAT, BENCH_PRESS, OVERHEAD_PRESS
-from tests.conftest import audit_rows
+from tests.conftest import change_events
 
 
 def new_workout(user: UserWithToken, name: str = "Push day", **fields: Any) -> dict:
@@ -253,9 +253,13 @@ def test_patch_changes_only_what_is_sent(
     assert stale_move.status_code == 412
     for body in ({"name": ""}, {"name": None}, {"status": "deleted"}, {"exercises": []}):
         assert ann.patch(url, json=body).status_code == 400, body
-    rows = audit_rows(db_url, entity_id=workout["id"])
-    assert [r["action"] for r in rows] == ["create", "update"]
-    assert rows[1]["metadata"] == {"fields": ["name"]}
+    # only the two writes that succeeded are in the change log, the rename as it was served
+    events = change_events(db_url, entity_id=workout["id"])
+    assert [(e["event_type"], e["version"]) for e in events] == [
+        ("workout.created", 1),
+        ("workout.updated", 2),
+    ]
+    assert events[1]["document"] == response.json()
 
 
 def test_list_hides_archived_by_default_and_filters(

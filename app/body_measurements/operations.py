@@ -7,10 +7,9 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
-from app import audit
+from app import changelog
 from app.body_measurements.models import (
     BodyMeasurement,
     BodyMeasurementCreate,
@@ -18,7 +17,7 @@ from app.body_measurements.models import (
     BodyMeasurementPatch,
 )
 from app.core.db import Db
-from app.core.enums import AuditAction, BodyMeasurementKind
+from app.core.enums import BodyMeasurementKind, ChangeEventType
 from app.core.errors import NotFound, Unprocessable
 from app.core.http import (
     Violation,
@@ -27,7 +26,6 @@ from app.core.http import (
     out_of_range,
     refused_write,
     replayed_or_conflict,
-    sent_fields,
     unset_to_none,
 )
 from app.core.pagination import decode_cursor, page_of
@@ -70,16 +68,16 @@ async def _writing(db: Db) -> AsyncGenerator[None]:
             yield
 
 
-async def _audit(
-    db: Db, user_id: UUID, action: AuditAction, measurement_id: UUID, metadata: dict[str, Any]
+async def _changed(
+    db: Db, user_id: UUID, event_type: ChangeEventType, measurement: BodyMeasurement
 ) -> None:
-    await audit.record(
+    await changelog.record_one(
         db,
         user_id=user_id,
-        action=action,
-        entity_type=ENTITY,
-        entity_id=measurement_id,
-        metadata=metadata,
+        event_type=event_type,
+        entity_id=measurement.id,
+        version=measurement.version,
+        document=measurement,
     )
 
 
@@ -144,8 +142,7 @@ async def record_measurement(
             notes=data.notes,
         )
         if measurement is not None:
-            metadata = {"kind": measurement.kind.value}
-            await _audit(db, user_id, AuditAction.CREATE, measurement_id, metadata)
+            await _changed(db, user_id, ChangeEventType.BODY_MEASUREMENT_CREATED, measurement)
             return measurement, False
     stored = await _find(db, user_id, measurement_id)
     return replayed_or_conflict(stored, data, _CREATE_FIELDS, "body measurement"), True
@@ -176,8 +173,7 @@ async def update_measurement(
         if measurement is None:
             current = await _find(db, user_id, measurement_id)
             raise refused_write(current and current.version, if_match, _not_found())
-        metadata = {"fields": sent_fields(data)}
-        await _audit(db, user_id, AuditAction.UPDATE, measurement_id, metadata)
+        await _changed(db, user_id, ChangeEventType.BODY_MEASUREMENT_UPDATED, measurement)
     return measurement
 
 
@@ -194,4 +190,9 @@ async def delete_measurement(
         if kind is None:
             current = await _find(db, user_id, measurement_id)
             raise refused_write(current and current.version, if_match, _not_found())
-        await _audit(db, user_id, AuditAction.DELETE, measurement_id, {"kind": str(kind)})
+        await changelog.record_one(
+            db,
+            user_id=user_id,
+            event_type=ChangeEventType.BODY_MEASUREMENT_DELETED,
+            entity_id=measurement_id,
+        )

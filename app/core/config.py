@@ -46,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     statement_timeout_ms: int = 10_000
     slow_query_ms: float = 500.0
     max_body_bytes: int = 1_048_576
+    # POST /v1/imports: its own body limit and deadline (README "Import and export")
+    import_max_bytes: int = 20 * 1_048_576
+    import_timeout_s: float = 120.0
     jwt_secret: str = DEFAULT_JWT_SECRET
     access_token_ttl_s: int = 900
     refresh_token_idle_days: int = 30
@@ -79,6 +82,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
     otlp_endpoint: str | None = None
+    # webhooks: private, loopback and link-local destinations (development and tests only)
+    webhook_allow_private: bool = False
+    # the background worker and email (README "Background worker", "Email")
+    worker_concurrency: int = 10
+    worker_host: str = "127.0.0.1"
+    worker_port: int = 9465
+    worker_stop_timeout_s: float = 20.0
+    worker_stalled_after_s: float = 30.0
+    serve_worker: bool = True
+    smtp_url: str | None = None
+    smtp_timeout_s: float = 30.0
+    mail_from: str = "Kinetria <no-reply@localhost>"
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
@@ -119,6 +134,10 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", 10_000, validate=Range(min=0)),
         "slow_query_ms": env.float("SLOW_QUERY_MS", 500.0, validate=Range(min=0)),
         "max_body_bytes": env.int("MAX_BODY_BYTES", 1_048_576, validate=Range(min=1024)),
+        "import_max_bytes": env.int(
+            "IMPORT_MAX_BYTES", 20 * 1_048_576, validate=Range(min=1024, max=1 << 30)
+        ),
+        "import_timeout_s": env.float("IMPORT_TIMEOUT_S", 120.0, validate=Range(min=1)),
         "jwt_secret": env.str("JWT_SECRET", DEFAULT_JWT_SECRET),
         "access_token_ttl_s": env.int("ACCESS_TOKEN_TTL_S", 900, validate=Range(min=30, max=900)),
         "refresh_token_idle_days": env.int(
@@ -159,6 +178,20 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "metrics_host": env.str("METRICS_HOST", "127.0.0.1"),
         "metrics_port": env.int("METRICS_PORT", 9464, validate=Range(min=0, max=65535)),
         "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
+        # webhooks: private, loopback and link-local destinations (development and tests only)
+        "webhook_allow_private": env.bool("WEBHOOK_ALLOW_PRIVATE", False),
+        # the background worker and email (README "Background worker", "Email")
+        "worker_concurrency": env.int("WORKER_CONCURRENCY", 10, validate=Range(min=1, max=200)),
+        "worker_host": env.str("WORKER_HOST", "127.0.0.1"),
+        "worker_port": env.int("WORKER_PORT", 9465, validate=Range(min=0, max=65535)),
+        "worker_stop_timeout_s": env.float("WORKER_STOP_TIMEOUT_S", 20.0, validate=Range(min=0)),
+        "worker_stalled_after_s": env.float(
+            "WORKER_STALLED_AFTER_S", 30.0, validate=Range(min=5, max=3600)
+        ),
+        "serve_worker": env.bool("SERVE_WORKER", True),
+        "smtp_url": env.str("SMTP_URL", "") or None,
+        "smtp_timeout_s": env.float("SMTP_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=600)),
+        "mail_from": env.str("MAIL_FROM", "Kinetria <no-reply@localhost>"),
     }
     problems: list[str] = []
     prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))
@@ -181,6 +214,12 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
     ):
         if values[key] and not _is_postgres_url(values[key]):
             problems.append(f"{name}: not a PostgreSQL URL (postgresql://user@host:5432/name)")
+    if values["smtp_url"]:
+        problem = smtp_url_problem(values["smtp_url"])
+        if problem:
+            problems.append(f"SMTP_URL: {problem}")
+    if isinstance(values["mail_from"], str) and "@" not in values["mail_from"]:
+        problems.append("MAIL_FROM: not an address (Name <user@example.com> or user@example.com)")
     if values["env"] == Environment.PRODUCTION:
         secret: str = values["jwt_secret"]
         if secret == DEFAULT_JWT_SECRET:
@@ -189,6 +228,11 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
             problems.append(f"JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes in production")
         if not values["database_url"]:
             problems.append("DATABASE_URL: required in production (no embedded database)")
+        if values["webhook_allow_private"] is True:
+            problems.append(
+                "WEBHOOK_ALLOW_PRIVATE: must not be true in production (it lets webhooks "
+                "reach private addresses)"
+            )
     if problems:
         raise ConfigError(problems)
     values["env"] = Environment(values["env"])
@@ -197,6 +241,35 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
     values["trusted_proxy_header"] = values["trusted_proxy_header"].lower()
     values["trusted_proxies"] = tuple(n.strip() for n in values["trusted_proxies"] if n.strip())
     return Settings(**values)
+
+
+SMTP_STARTTLS = ("auto", "required", "off")
+
+
+def smtp_url_problem(url: str) -> str | None:
+    """What is wrong with an SMTP_URL, or None: smtp://[user:password@]host[:port][?starttls=
+    auto|required|off] or smtps://[user:password@]host[:port] (TLS from the first byte)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"not a URL ({exc})"
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        return "must be smtp://[user:password@]host[:port] or smtps://..."
+    if port == 0:
+        return "port 0"
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"starttls"}
+    if unknown:
+        return f"unknown parameter {sorted(unknown)[0]!r} (only starttls)"
+    starttls = query.get("starttls", ["auto"])[-1]
+    if starttls not in SMTP_STARTTLS:
+        return "starttls must be auto, required or off"
+    if parts.scheme == "smtps" and "starttls" in query:
+        return "starttls applies to smtp:// only (smtps:// is TLS from the start)"
+    return None
 
 
 def _prepare_threshold(text: str) -> int | str | None:

@@ -13,11 +13,15 @@ __all__ = [
     "AuditAction",
     "BodyMeasurementKind",
     "BodyMeasurementUnit",
+    "ChangeEntityType",
+    "ChangeEventType",
     "ExerciseCategory",
     "ExerciseGroupKind",
     "MuscleGroup",
     "SessionStatus",
     "SetType",
+    "WebhookDeliveryStatus",
+    "WebhookDisabledReason",
     "WeightUnit",
     "WorkoutStatus",
 ]
@@ -157,6 +161,57 @@ class BodyMeasurementUnit(StrEnum):
     CM = "cm"
     IN = "in"
     PERCENT = "percent"
+
+
+class WebhookDisabledReason(StrEnum):
+    """``webhook_disabled_reason``: why a webhook subscription is disabled: turned off by its
+    owner, or after 50 failed delivery attempts in a row."""
+
+    BY_USER = "by_user"
+    FAILURES = "failures"
+
+
+class ChangeEventType(StrEnum):
+    """``change_event_type``: what a change_events row records, ``<entity>.<change>``."""
+
+    EXERCISE_CREATED = "exercise.created"
+    EXERCISE_UPDATED = "exercise.updated"
+    EXERCISE_DELETED = "exercise.deleted"
+    WORKOUT_CREATED = "workout.created"
+    WORKOUT_UPDATED = "workout.updated"
+    WORKOUT_DELETED = "workout.deleted"
+    SESSION_CREATED = "session.created"
+    SESSION_UPDATED = "session.updated"
+    SESSION_COMPLETED = "session.completed"
+    SESSION_ABANDONED = "session.abandoned"
+    SESSION_DELETED = "session.deleted"
+    SET_CREATED = "set.created"
+    SET_UPDATED = "set.updated"
+    SET_DELETED = "set.deleted"
+    PROFILE_UPDATED = "profile.updated"
+    BODY_MEASUREMENT_CREATED = "body_measurement.created"
+    BODY_MEASUREMENT_UPDATED = "body_measurement.updated"
+    BODY_MEASUREMENT_DELETED = "body_measurement.deleted"
+
+
+class ChangeEntityType(StrEnum):
+    """``change_entity_type``: the kind of entity a change event is about."""
+
+    EXERCISE = "exercise"
+    WORKOUT = "workout"
+    SESSION = "session"
+    SET = "set"
+    PROFILE = "profile"
+    BODY_MEASUREMENT = "body_measurement"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """``webhook_delivery_status``: where a webhook delivery stands: waiting for its (next)
+    attempt, answered with a 2xx, or given up after about 24 hours of retries."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
 
 
 class AccountTokenPurpose(StrEnum):

@@ -13,7 +13,11 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import reduce
+from operator import or_
+from types import NoneType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -23,7 +27,7 @@ from litestar import MediaType, Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import BodyKwarg
+from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 from psycopg import errors as pg
 from psycopg_pool import PoolTimeout
@@ -232,7 +236,10 @@ def _strict_decoder(handler: HTTPRouteHandler) -> Callable[[bytes], object] | No
     body = data.kwarg_definition
     if isinstance(body, BodyKwarg) and body.media_type != RequestEncodingType.JSON:
         return None
-    decoder = msgspec.json.Decoder(data.raw, strict=True)
+    kind: Any = data.raw
+    if data.has_default and data.is_optional:  # an optional body is left out, never `null`
+        kind = reduce(or_, [t.annotation for t in data.inner_types if t.annotation is not NoneType])
+    decoder = msgspec.json.Decoder(kind, strict=True)
 
     # a plain function, not the Decoder: Litestar deep-copies route options per app
     def decode(content: bytes) -> object:
@@ -299,6 +306,49 @@ def check_text(request: Request[Any, Any, Any], body: bytes | None) -> None:
             raise _unstorable_text(found.removeprefix(".") or "body", "body")
 
 
+_NULLABLE_QUERY = "nullable_query_names"  # in a route handler's `opt`, set on its first request
+
+
+def _nullable_query_names(handler: HTTPRouteHandler) -> frozenset[str]:
+    """The query parameters of `X | None` with X not text: Litestar would read `null` in
+    them as the parameter left out."""
+    names: set[str] = set()
+    for name, parameter in handler.parsed_fn_signature.parameters.items():
+        kwarg = parameter.kwarg_definition
+        if not parameter.is_optional or not isinstance(kwarg, ParameterKwarg):
+            continue
+        if kwarg.header or kwarg.cookie:
+            continue
+        if any(inner.annotation is str for inner in parameter.inner_types):
+            continue
+        names.add(kwarg.query or getattr(kwarg, "name", None) or name)
+    return frozenset(names)
+
+
+def check_null_query(request: Request[Any, Any, Any]) -> None:
+    """400 for `?name=null` where `name` is not text: the document says a parameter is
+    never null (leave it out), so `null` is a bad value, not an absent one."""
+    handler = request.route_handler
+    if _NULLABLE_QUERY not in handler.opt:
+        handler.opt[_NULLABLE_QUERY] = _nullable_query_names(handler)
+    names: frozenset[str] = handler.opt[_NULLABLE_QUERY]
+    if not names or b"null" not in request.scope.get("query_string", b""):
+        return
+    for name, value in request.query_params.multi_items():
+        if name in names and value == "null":
+            raise BadRequest(
+                "validation_error",
+                "The request is not valid",
+                details=[
+                    {
+                        "message": "`null` is not a value here: leave the parameter out",
+                        "field": name,
+                        "source": "query",
+                    }
+                ],
+            )
+
+
 async def check_json_body(request: Request[Any, Any, Any]) -> None:
     """`before_request` hook of the app: a JSON body that does not match its type exactly
     ("5" for an int, a number of seconds for a time) is 400 `validation_error` naming the
@@ -311,6 +361,7 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
     if _BODY_DECODER not in handler.opt:
         handler.opt[_BODY_DECODER] = _strict_decoder(handler)
     decode: Callable[[bytes], object] | None = handler.opt[_BODY_DECODER]
+    check_null_query(request)
     if decode is None:
         check_text(request, None)
         return
@@ -325,7 +376,7 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
             "The request body must be JSON (Content-Type: application/json)",
         )
     try:
-        decode(body)
+        found = _bad_instant_at(decode(body), "")
     except msgspec.ValidationError as exc:
         match = _AT_PATH.match(str(exc))
         message, path = (match["message"], match["path"]) if match else (str(exc), "")
@@ -338,6 +389,48 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
         return  # malformed JSON: Litestar answers it
     except UnicodeDecodeError:  # a string that is not UTF-8 (msgspec does not wrap it)
         raise BadRequest("bad_request", "The request body is not valid UTF-8") from None
+    if found is not None:
+        raise BadRequest(
+            "validation_error",
+            "The request is not valid",
+            details=[{"message": _INSTANT_MESSAGE, "field": found or "body", "source": "body"}],
+        )
+
+
+# What PostgreSQL's timestamptz takes and Python reads back: offsets under 16 hours, and the
+# instant in the years 1 to 9999 once in UTC (0001-01-01T00:00:00+01:00 is in year 0).
+_MAX_OFFSET = timedelta(hours=16)
+_INSTANT_MESSAGE = "An instant needs an offset within ±15:59 and a UTC time in the years 1 to 9999"
+
+
+def _bad_instant(value: datetime) -> bool:
+    offset = value.utcoffset()
+    if offset is None:
+        return False
+    if abs(offset) >= _MAX_OFFSET:
+        return True
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return True
+    return False
+
+
+def _bad_instant_at(value: object, path: str) -> str | None:
+    """The location of the first date-time in a decoded body that cannot be stored."""
+    if isinstance(value, datetime):
+        return path.removeprefix(".") if _bad_instant(value) else None
+    if isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            found = _bad_instant_at(getattr(value, name), f"{path}.{name}")
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            found = _bad_instant_at(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _database_error(request: Request[Any, Any, Any], exc: psycopg.Error) -> Response[ErrorBody]:

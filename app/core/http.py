@@ -190,6 +190,8 @@ def created(body: T, version: int, location: str, *, replayed: bool) -> Response
 
 # C0 and C1 control characters: never part of a name, an email or a device label.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# the same, as the JSON Schema `pattern` of a text field that refuses them
+NO_CONTROL_CHARACTERS = r"^[^\u0000-\u001f\u007f-\u009f]*$"
 
 
 def clean_name(name: str) -> str:

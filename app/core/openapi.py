@@ -253,6 +253,33 @@ def _error_response(status: int, codes: list[str], description: str) -> dict[str
     return response
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`X | None` as `X`: generators then leave the body out instead of sending `null`."""
+    variants: list[dict[str, Any]] = schema.get("anyOf", [])
+    kept = [v for v in variants if v != {"type": "null"}]
+    if variants and len(kept) == 1:
+        return kept[0]
+    return schema
+
+
+# What PostgreSQL cannot store in text: NUL (lone surrogates have no portable pattern).
+_NO_NUL = r"^[^\u0000]*$"
+
+
+def _storable_text(schema: dict[str, Any]) -> None:
+    """Every free text of a request refuses NUL (400 `validation_error`): a `pattern` on each
+    string without one of its own (or a format or an enum), recursively."""
+    if schema.get("type") == "string" and not {"pattern", "format", "enum"} & set(schema):
+        schema["pattern"] = _NO_NUL
+    for key in ("anyOf", "oneOf", "allOf"):
+        for variant in schema.get(key, []):
+            _storable_text(variant)
+    for value in schema.get("properties", {}).values():
+        _storable_text(value)
+    if isinstance(schema.get("items"), dict):
+        _storable_text(schema["items"])
+
+
 def _not_null(parameter: dict[str, Any]) -> None:
     """A parameter left out is absent, never null: `str | None = None` is a plain string."""
     schema: dict[str, Any] = parameter.get("schema", {})
@@ -287,6 +314,8 @@ def build_document(app: Litestar) -> dict[str, Any]:
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in components.items():
         cls = named.get(name)
+        # rules across fields that a Struct declares for its schema (`dependentRequired`...)
+        schema.update(getattr(cls, "json_schema_rules", None) or {})
         if cls is not None and issubclass(cls, Enum):  # in declared order, as in PostgreSQL
             values = [member.value for member in cls]
             schema["enum"] = values
@@ -297,6 +326,8 @@ def build_document(app: Litestar) -> dict[str, Any]:
                 schema["required"] = list(properties)
             for field in _READ_ONLY & set(properties):
                 properties[field]["readOnly"] = True
+        if name in request_components:
+            _storable_text(schema)
         schemas[name] = schema
     schemas["ErrorBody"]["examples"] = [error_example(404, "workout_not_found")]
 
@@ -307,13 +338,19 @@ def build_document(app: Litestar) -> dict[str, Any]:
         operation["security"] = [] if public else [{BEARER: []}]
         data = handler.parsed_fn_signature.parameters.get("data")
         if data is not None:
+            body_schema = next(body_schemas)
+            if data.has_default:  # an optional body is left out, not sent as `null`
+                body_schema = _without_null(body_schema)
             operation["requestBody"] = {
                 "required": not data.has_default,
-                "content": {MediaType.JSON.value: {"schema": next(body_schemas)}},
+                "content": {MediaType.JSON.value: {"schema": body_schema}},
             }
         _document_answers(
             operation, handler, path, method, public=public, has_body=data is not None
         )
+        # a route that also answers another media type (the export's CSV) names it in `opt`
+        for media_type, schema in (handler.opt.get("also_answers") or {}).items():
+            operation["responses"]["200"].setdefault("content", {})[media_type] = {"schema": schema}
     return document
 
 
@@ -328,6 +365,8 @@ def _document_answers(
 ) -> None:
     for parameter in operation.get("parameters") or []:
         _not_null(parameter)
+        if parameter.get("in") == "query":
+            _storable_text(parameter.get("schema", {}))
     answers: dict[str, Any] = operation.setdefault("responses", {})
     for answer in answers.values():
         for header in answer.get("headers", {}).values():

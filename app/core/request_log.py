@@ -92,6 +92,9 @@ async def send_error(
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+IMPORT_PATH = "/v1/imports"
+
+
 def with_request_context(
     app: ASGIApp,
     settings: Settings,
@@ -105,7 +108,7 @@ def with_request_context(
     tracing = tracing or Tracing(None)
     addresses = addresses or ClientAddresses((), "x-forwarded-for")
     observe_request = metrics.observe_request
-    max_body = settings.max_body_bytes
+    default_max_body = settings.max_body_bytes
     body_timeout_s = settings.http_body_timeout_s
     pool_timeout_s = settings.pool_timeout_s
 
@@ -115,6 +118,10 @@ def with_request_context(
             return
         arrived = time.perf_counter()
         timing = Timing(arrived, pool_timeout_s)
+        max_body = default_max_body
+        if scope["path"] == IMPORT_PATH:  # an import file: its own limit and deadline
+            max_body = settings.import_max_bytes
+            timing.budget_s = settings.import_timeout_s
         incoming_id = traceparent = user_agent = request_start = length_text = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":

@@ -7,15 +7,14 @@ import re
 from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 import msgspec
 from psycopg import errors as pg
 
-from app import audit
+from app import changelog
 from app.core.db import Db
-from app.core.enums import AuditAction, SessionStatus, WorkoutStatus
+from app.core.enums import ChangeEventType, SessionStatus, WorkoutStatus
 from app.core.errors import ApiError, Conflict, NotFound, Unprocessable
 from app.core.http import (
     Violation,
@@ -24,7 +23,6 @@ from app.core.http import (
     new_id,
     refused_write,
     replayed_or_conflict,
-    sent_fields,
     stale,
     unset_to_none,
 )
@@ -92,17 +90,19 @@ async def _writing(db: Db, user_id: UUID) -> AsyncGenerator[None]:
         ) from None
 
 
-async def _audit(
-    db: Db, user_id: UUID, action: AuditAction, session_id: UUID, metadata: dict[str, Any]
-) -> None:
-    await audit.record(
+async def _changed(db: Db, user_id: UUID, event_type: ChangeEventType, session_id: UUID) -> Session:
+    """The session as it now is, its change recorded (inside the caller's transaction)."""
+    session = await db.one("sessions/get", Session, session_id=session_id, user_id=user_id)
+    assert session is not None  # changed by this transaction
+    await changelog.record_one(
         db,
         user_id=user_id,
-        action=action,
-        entity_type=ENTITY,
+        event_type=event_type,
         entity_id=session_id,
-        metadata=metadata,
+        version=session.version,
+        document=changelog.session_document(session),
     )
+    return session
 
 
 async def _refusal(db: Db, user_id: UUID, session_id: UUID, if_match: list[int] | None) -> ApiError:
@@ -168,6 +168,7 @@ async def start_session(db: Db, *, user_id: UUID, data: SessionCreate) -> tuple[
         workout = await _workout_to_train(db, user_id, data.workout_id)
         if isinstance(name, msgspec.UnsetType):
             name = workout.name
+    created: Session | None = None
     async with _writing(db, user_id):
         inserted = await db.scalar(
             "sessions/insert",
@@ -182,14 +183,12 @@ async def start_session(db: Db, *, user_id: UUID, data: SessionCreate) -> tuple[
         if inserted is not None:
             if data.workout_id is not None:
                 await db.execute("sessions/copy_plan", session_id=session_id, user_id=user_id)
-            metadata = {"workout_id": str(data.workout_id) if data.workout_id else None}
-            await _audit(db, user_id, AuditAction.CREATE, session_id, metadata)
-    stored = await db.one("sessions/get", Session, session_id=session_id, user_id=user_id)
-    if inserted is None:
+            created = await _changed(db, user_id, ChangeEventType.SESSION_CREATED, session_id)
+    if created is None:
+        stored = await db.one("sessions/get", Session, session_id=session_id, user_id=user_id)
         return replayed_or_conflict(stored, data, _CREATE_FIELDS, "session"), True
-    assert stored is not None  # committed just now
     count_training_session("started")
-    return stored, False
+    return created, False
 
 
 async def update_session(
@@ -209,8 +208,7 @@ async def update_session(
         )
         if version is None:
             raise await _refusal(db, user_id, session_id, if_match)
-        await _audit(db, user_id, AuditAction.UPDATE, session_id, {"fields": sent_fields(data)})
-    return await get_session(db, user_id=user_id, session_id=session_id)
+        return await _changed(db, user_id, ChangeEventType.SESSION_UPDATED, session_id)
 
 
 async def end_session(
@@ -224,6 +222,7 @@ async def end_session(
 ) -> Session:
     """End a session in progress as `status` (completed or abandoned). Ending it again the
     same way changes nothing: a retried finish or abandon answers the session."""
+    ended: Session | None = None
     async with _writing(db, user_id):
         version = await db.scalar(
             "sessions/end",
@@ -234,10 +233,15 @@ async def end_session(
             if_match=if_match,
         )
         if version is not None:
-            metadata = {"fields": ["status", "ended_at"], "status": status.value}
-            await _audit(db, user_id, AuditAction.UPDATE, session_id, metadata)
-    if version is not None:
+            event_type = (
+                ChangeEventType.SESSION_COMPLETED
+                if status == SessionStatus.COMPLETED
+                else ChangeEventType.SESSION_ABANDONED
+            )
+            ended = await _changed(db, user_id, event_type, session_id)
+    if ended is not None:
         count_training_session(status.value)  # completed or abandoned, counted once
+        return ended
     session = await get_session(db, user_id=user_id, session_id=session_id)
     if version is None and session.status != status:
         if session.status == SessionStatus.IN_PROGRESS:  # the If-Match was stale
@@ -279,9 +283,7 @@ async def replace_session_plan(
                 user_id=user_id,
                 exercises=json_param(plan),
             )
-        meta = {"fields": ["exercises"], "exercise_count": len(plan)}
-        await _audit(db, user_id, AuditAction.UPDATE, session_id, meta)
-        return await get_session(db, user_id=user_id, session_id=session_id)
+        return await _changed(db, user_id, ChangeEventType.SESSION_UPDATED, session_id)
 
 
 async def delete_session(
@@ -293,4 +295,6 @@ async def delete_session(
         )
         if status is None:
             raise await _refusal(db, user_id, session_id, if_match)
-        await _audit(db, user_id, AuditAction.DELETE, session_id, {"status": str(status)})
+        await changelog.record_one(
+            db, user_id=user_id, event_type=ChangeEventType.SESSION_DELETED, entity_id=session_id
+        )

@@ -9,9 +9,10 @@ from uuid import UUID
 
 from psycopg import errors as pg
 
-from app import audit
+from app import changelog
+from app.changelog import Change
 from app.core.db import Db
-from app.core.enums import AuditAction, SessionStatus
+from app.core.enums import ChangeEventType, SessionStatus
 from app.core.errors import ApiError, BadRequest, Conflict, NotFound, Unprocessable
 from app.core.http import (
     Violation,
@@ -71,22 +72,15 @@ def _field(index: int, name: str, *, batch: bool) -> str:
     return f"[{index}].{name}" if batch else name
 
 
-async def _audit(
-    db: Db,
-    user_id: UUID,
-    action: AuditAction,
-    session_id: UUID,
-    set_id: UUID,
-    metadata: dict[str, Any],
-) -> None:
-    await audit.record(
-        db,
-        user_id=user_id,
-        action=action,
-        entity_type=ENTITY,
-        entity_id=set_id,
-        metadata={"session_id": str(session_id), **metadata},
+async def _changed(db: Db, user_id: UUID, change: Change, session_document: dict[str, Any]) -> None:
+    """Record a change of a set and the session's new version that comes with it."""
+    session = Change(
+        event_type=ChangeEventType.SESSION_UPDATED,
+        entity_id=session_document["id"],
+        version=session_document["version"],
+        document=session_document,
     )
+    await changelog.record(db, user_id=user_id, changes=[change, session])
 
 
 async def _find(db: Db, user_id: UUID, session_id: UUID, set_id: UUID) -> SetRecord | None:
@@ -104,15 +98,19 @@ async def _refusal(
     return refused_write(version, if_match, _set_not_found())
 
 
-async def _lock_session_for_edit(db: Db, user_id: UUID, session_id: UUID, set_id: UUID) -> None:
-    """Lock the set's session and bump its version; 404 or 409 when it cannot change."""
-    version = await db.scalar("sessions/touch_for_sets", session_id=session_id, user_id=user_id)
-    if version is None:
+async def _lock_session_for_edit(
+    db: Db, user_id: UUID, session_id: UUID, set_id: UUID
+) -> dict[str, Any]:
+    """Lock the set's session and bump its version; 404 or 409 when it cannot change. The
+    session as change events carry it."""
+    document = await db.scalar("sessions/touch_for_sets", session_id=session_id, user_id=user_id)
+    if document is None:
         if await _find(db, user_id, session_id, set_id) is None:
             raise _set_not_found()
         raise Conflict(
             "session_abandoned", "The session was abandoned; its sets can no longer change"
         )
+    return document
 
 
 # --- logging sets ---------------------------------------------------------------------------
@@ -244,7 +242,7 @@ async def update_set(
     exercise_id = unset_to_none(data.exercise_id)
     with constraint_errors(_CONSTRAINTS):
         async with db.transaction():
-            await _lock_session_for_edit(db, user_id, session_id, set_id)
+            session = await _lock_session_for_edit(db, user_id, session_id, set_id)
             if exercise_id is not None and await unknown_exercises(
                 db, user_id=user_id, exercise_ids=[exercise_id]
             ):
@@ -270,7 +268,13 @@ async def update_set(
             )
             if record is None:
                 raise await _refusal(db, user_id, session_id, set_id, if_match)
-            await _audit(db, user_id, AuditAction.UPDATE, session_id, set_id, {"fields": fields})
+            change = Change(
+                event_type=ChangeEventType.SET_UPDATED,
+                entity_id=set_id,
+                version=record.version,
+                document=record,
+            )
+            await _changed(db, user_id, change, session)
     return record
 
 
@@ -278,11 +282,11 @@ async def delete_set(
     db: Db, *, user_id: UUID, session_id: UUID, set_id: UUID, if_match: list[int] | None
 ) -> None:
     async with db.transaction():
-        await _lock_session_for_edit(db, user_id, session_id, set_id)
+        session = await _lock_session_for_edit(db, user_id, session_id, set_id)
         exercise_id = await db.scalar(
             "sets/delete", set_id=set_id, session_id=session_id, user_id=user_id, if_match=if_match
         )
         if exercise_id is None:
             raise await _refusal(db, user_id, session_id, set_id, if_match)
-        metadata = {"exercise_id": str(exercise_id)}
-        await _audit(db, user_id, AuditAction.DELETE, session_id, set_id, metadata)
+        change = Change(event_type=ChangeEventType.SET_DELETED, entity_id=set_id)
+        await _changed(db, user_id, change, session)

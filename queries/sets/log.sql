@@ -1,5 +1,5 @@
 -- Log a batch of sets (one or more) on one of the caller's sessions in progress: all of
--- them or none, in this one statement, which is its own transaction with its audit rows.
+-- them or none, in this one statement, with their change events.
 --
 -- * The session row is updated first (status still in_progress, re-checked after any
 --   lock wait): that locks it, bumps its version (its document includes its sets) and
@@ -9,6 +9,10 @@
 --   with the same content; it is shown as stored and not inserted again. Any other stored
 --   id is a clash, and so is an exercise the caller cannot use: then nothing is written
 --   and the outcome lists the offending indexes (0-based, in request order).
+-- * Change events: one set.created per new set (in position order), then one
+--   session.updated for the session's new version, at the positions after the user's last
+--   one (the upsert of sync_counters locks the user's counter until commit: see
+--   queries/sync/record.sql). A replay writes none.
 -- * Weights arrive in the unit entered (default: the user's preferred unit) and are stored
 --   in kg; sets are shown back in the unit entered (set_record_document).
 -- returns: one SetLogOutcome
@@ -70,7 +74,7 @@ reserved AS (
       AND NOT EXISTS (SELECT 1 FROM unknown_exercise)
       AND NOT EXISTS (SELECT 1 FROM stored st WHERE NOT st.same)
     RETURNING s.id, s.next_set_position - (SELECT count(*) FROM fresh) AS first_position,
-              s.version
+              s.version, session_event_document(s) AS document
 ),
 inserted AS (
     INSERT INTO set_records AS r
@@ -84,13 +88,30 @@ inserted AS (
     CROSS JOIN reserved rs
     RETURNING r.id, r.session_id, r.exercise_id, r.position, r AS stored_set
 ),
-audited AS (
-    INSERT INTO audit_log (user_id, action, entity_type, entity_id, metadata, request_id)
-    SELECT %(user_id)s, 'create', 'set_records', n.id,
-           jsonb_build_object('session_id', n.session_id, 'exercise_id', n.exercise_id,
-                              'position', n.position),
-           %(request_id)s
+counter AS (
+    INSERT INTO sync_counters AS c (user_id, last_position)
+    SELECT %(user_id)s, (SELECT count(*) FROM inserted) + 1
+    FROM reserved
+    ON CONFLICT (user_id) DO UPDATE SET last_position = c.last_position + excluded.last_position
+    RETURNING c.last_position
+),
+recorded AS (
+    INSERT INTO change_events
+        (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)
+    SELECT %(user_id)s,
+           c.last_position - (SELECT count(*) FROM inserted) - 1
+               + row_number() OVER (ORDER BY n.position),
+           'set.created'::change_event_type, 'set'::change_entity_type, n.id, (n.stored_set).version,
+           to_jsonb(set_record_document(n.stored_set, e.name)), %(request_id)s
     FROM inserted n
+    JOIN exercises e ON e.id = n.exercise_id
+    CROSS JOIN counter c
+    UNION ALL
+    SELECT %(user_id)s, c.last_position, 'session.updated'::change_event_type,
+           'session'::change_entity_type, rs.id, rs.version,
+           rs.document, %(request_id)s
+    FROM reserved rs
+    CROSS JOIN counter c
 ),
 shown AS (
     SELECT f.idx, n.exercise_id, n.stored_set

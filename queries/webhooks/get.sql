@@ -1,0 +1,6 @@
+-- One webhook subscription of the caller, without its secrets.
+-- Its columns are the fields of webhook_subscription_document (see db/schema.sql).
+-- returns: one Webhook
+SELECT (webhook_subscription_document(w)).*
+FROM webhook_subscriptions w
+WHERE w.id = %(webhook_id)s AND w.user_id = %(user_id)s;
