@@ -263,8 +263,9 @@ async def request_password_reset(
     db: Db, *, limiter: RateLimiter, data: PasswordResetBody, context: dict[str, str]
 ) -> Accepted:
     """Mail a reset token to the account of an email, if there is one. The answer is the
-    same either way, and so is the work up to the last statement (one query issues the token
-    or finds nothing); only a known account has its email queued and its request audited.
+    same either way, and so is the work: one query issues the token or finds nothing, an
+    audit row is written either way (for an unknown email without the email, like a failed
+    login), so both transactions commit a write; only a known account has its email queued.
     Counted per email address (its hash) whether or not it has an account."""
     email = normalize_email(data.email)
     await limiter.count(db, "password_reset_email", email_subject(email))
@@ -281,12 +282,13 @@ async def request_password_reset(
                     "minutes": str(RESET_TTL_S // 60),
                 },
             )
-            await audit.record_account_action(
-                db,
-                action=AuditAction.PASSWORD_RESET_REQUEST,
-                user_id=recipient.user_id,
-                context=context,
-            )
+        await audit.record_account_action(
+            db,
+            action=AuditAction.PASSWORD_RESET_REQUEST,
+            user_id=recipient.user_id if recipient is not None else None,
+            context=context,
+            account_found=recipient is not None,
+        )
     return RESET_ACCEPTED
 
 
