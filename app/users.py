@@ -57,13 +57,14 @@ PROFILE_FIELDS = ("display_name", "preferred_weight_unit")
 class User(msgspec.Struct):
     id: UUID
     email: str
-    email_verified: bool
-    pending_email: str | None
     display_name: str
     preferred_weight_unit: WeightUnit
     version: int
     created_at: datetime
     updated_at: datetime
+    # with defaults, so documents written before they existed (exports) still read
+    email_verified: bool = False
+    pending_email: str | None = None
 
 
 class Credentials(msgspec.Struct):

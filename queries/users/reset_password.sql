@@ -8,7 +8,9 @@ SET
     version = version + 1,
     updated_at = now()
 WHERE u.id = %(user_id)s
-RETURNING u.id, u.email, true AS email_verified,
+RETURNING u.id, u.email, u.display_name, u.preferred_weight_unit, u.version, u.created_at,
+    u.updated_at,
+    true AS email_verified,
     (
         SELECT t.email
         FROM account_tokens t
@@ -16,5 +18,4 @@ RETURNING u.id, u.email, true AS email_verified,
             AND t.purpose = 'verify_email'
             AND t.expires_at > now()
             AND t.email <> u.email
-    ) AS pending_email,
-    u.display_name, u.preferred_weight_unit, u.version, u.created_at, u.updated_at;
+    ) AS pending_email;

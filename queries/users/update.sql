@@ -11,7 +11,9 @@ SET
     updated_at = now()
 WHERE u.id = %(user_id)s
     AND u.version = %(version)s
-RETURNING u.id, u.email, u.email_verified_at IS NOT NULL AS email_verified,
+RETURNING u.id, u.email, u.display_name, u.preferred_weight_unit, u.version, u.created_at,
+    u.updated_at,
+    u.email_verified_at IS NOT NULL AS email_verified,
     (
         SELECT t.email
         FROM account_tokens t
@@ -19,5 +21,4 @@ RETURNING u.id, u.email, u.email_verified_at IS NOT NULL AS email_verified,
             AND t.purpose = 'verify_email'
             AND t.expires_at > now()
             AND t.email <> u.email
-    ) AS pending_email,
-    u.display_name, u.preferred_weight_unit, u.version, u.created_at, u.updated_at;
+    ) AS pending_email;

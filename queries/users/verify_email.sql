@@ -6,10 +6,13 @@
 UPDATE users u
 SET
     email = %(email)s,
-    email_verified_at = coalesce(email_verified_at, now()),
+    email_verified_at = CASE
+        WHEN u.email = %(email)s THEN coalesce(u.email_verified_at, now())
+        ELSE now()
+    END,
     version = version + 1,
     updated_at = now()
 WHERE u.id = %(user_id)s
     AND NOT (u.email = %(email)s AND u.email_verified_at IS NOT NULL)
-RETURNING u.id, u.email, true AS email_verified, NULL::text AS pending_email,
-    u.display_name, u.preferred_weight_unit, u.version, u.created_at, u.updated_at;
+RETURNING u.id, u.email, u.display_name, u.preferred_weight_unit, u.version, u.created_at,
+    u.updated_at, true AS email_verified, NULL::text AS pending_email;
