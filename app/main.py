@@ -246,6 +246,7 @@ def create_app(
                 "metrics": metrics,
                 "client_addresses": addresses,
                 "login_gate": login_gate,
+                "rate_limiter": limiter,
             }
         ),
         dependencies={

@@ -30,6 +30,23 @@ COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
 
 
 --
+-- Name: account_token_purpose; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.account_token_purpose AS ENUM (
+    'password_reset',
+    'verify_email'
+);
+
+
+--
+-- Name: TYPE account_token_purpose; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.account_token_purpose IS 'What a mailed account token is for: a password reset, or proving an email address (the account''s own or the new one of a change).';
+
+
+--
 -- Name: api_key_scope; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -63,7 +80,13 @@ CREATE TYPE public.audit_action AS ENUM (
     'profile_update',
     'create',
     'update',
-    'delete'
+    'delete',
+    'password_reset_request',
+    'password_reset',
+    'email_verification_request',
+    'email_verified',
+    'email_change_request',
+    'email_change'
 );
 
 
@@ -1810,6 +1833,30 @@ COMMENT ON FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit)
 
 
 --
+-- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_tokens (
+    user_id uuid NOT NULL,
+    purpose public.account_token_purpose NOT NULL,
+    token_hash bytea NOT NULL,
+    email text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
+    CONSTRAINT account_tokens_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+
+--
+-- Name: TABLE account_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.account_tokens IS 'Mailed single-use tokens (SHA-256 only): at most one per account and purpose, the newest; deleted when used. Cascades with the user.';
+
+
+--
 -- Name: api_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2277,6 +2324,7 @@ CREATE TABLE public.users (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    email_verified_at timestamp with time zone,
     CONSTRAINT users_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100))),
     CONSTRAINT users_email_check CHECK ((((char_length(email) >= 3) AND (char_length(email) <= 254)) AND (email ~~ '_%@_%'::text))),
     CONSTRAINT users_password_hash_check CHECK ((password_hash <> ''::text)),
@@ -2350,6 +2398,22 @@ ALTER TABLE ONLY public.procrastinate_jobs ALTER COLUMN id SET DEFAULT nextval('
 --
 
 ALTER TABLE ONLY public.procrastinate_periodic_defers ALTER COLUMN id SET DEFAULT nextval('public.procrastinate_periodic_defers_id_seq'::regclass);
+
+
+--
+-- Name: account_tokens account_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_pkey PRIMARY KEY (user_id, purpose);
+
+
+--
+-- Name: account_tokens account_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_token_hash_key UNIQUE (token_hash);
 
 
 --
@@ -2606,6 +2670,13 @@ ALTER TABLE ONLY public.workouts
 
 ALTER TABLE ONLY public.workouts
     ADD CONSTRAINT workouts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: account_tokens_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_tokens_expires_at_idx ON public.account_tokens USING btree (expires_at);
 
 
 --
@@ -2994,6 +3065,14 @@ CREATE TRIGGER workout_exercises_user_id BEFORE INSERT ON public.workout_exercis
 
 
 --
+-- Name: account_tokens account_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: api_keys api_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3253,6 +3332,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204200000'),
     ('20261204300100'),
     ('20261204400100'),
+    ('20261204500000'),
+    ('20261204500100'),
     ('20261204700100'),
     ('20261204700200'),
     ('20261204710100'),

@@ -165,6 +165,7 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     worker_enums.ProcrastinateJobStatus,
     worker_enums.ProcrastinateJobEventType,
     stats_models.RecordKind,
+    enums.AccountTokenPurpose,
 ]
 
 

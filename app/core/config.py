@@ -67,6 +67,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_password_reset: RateLimit | None = RateLimit(5, 3600)
     rate_limit_writes: RateLimit | None = RateLimit(600, 60)
     rate_limit_stats: RateLimit | None = RateLimit(60, 60)
+    rate_limit_password_reset_email: RateLimit | None = RateLimit(3, 3600)
+    rate_limit_verify_email: RateLimit | None = RateLimit(5, 3600)
     rate_limit_timeout_ms: int = 250
     trusted_proxies: tuple[str, ...] = ()
     trusted_proxy_header: str = "x-forwarded-for"
@@ -296,6 +298,8 @@ RATE_LIMIT_DEFAULTS = {
     "password_reset": "5/3600",
     "writes": "600/60",
     "stats": "60/60",
+    "password_reset_email": "3/3600",
+    "verify_email": "5/3600",
 }
 _RATE_LIMIT = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,6})\s*$")
 

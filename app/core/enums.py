@@ -9,6 +9,7 @@ member here.
 from enum import StrEnum
 
 __all__ = [
+    "AccountTokenPurpose",
     "ApiKeyScope",
     "AuditAction",
     "BodyMeasurementKind",
@@ -95,6 +96,12 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    PASSWORD_RESET_REQUEST = "password_reset_request"  # noqa: S105 (an action name)
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (an action name, not a secret)
+    EMAIL_VERIFICATION_REQUEST = "email_verification_request"
+    EMAIL_VERIFIED = "email_verified"
+    EMAIL_CHANGE_REQUEST = "email_change_request"
+    EMAIL_CHANGE = "email_change"
 
 
 class SetType(StrEnum):
@@ -218,3 +225,8 @@ class ApiKeyScope(StrEnum):
 
     READ = "read"
     WRITE = "write"
+class AccountTokenPurpose(StrEnum):
+    """``account_token_purpose``: what a mailed account token is for."""
+
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a secret)
+    VERIFY_EMAIL = "verify_email"
