@@ -19,6 +19,7 @@ import pytest
 from app.core import enums
 from app.core.embedded import bin_dir
 from app.core.migrate import MIGRATIONS, SCHEMA_FILE, dbmate_executable, dbmate_url, run_dbmate
+from app.imports import models as import_models
 from app.worker import enums as worker_enums
 from tests.catalogue import BENCH_PRESS
 
@@ -161,6 +162,8 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.ChangeEntityType,
     worker_enums.ProcrastinateJobStatus,
     worker_enums.ProcrastinateJobEventType,
+    enums.ImportStatus,
+    import_models.ImportFormat,
 ]
 
 

@@ -205,3 +205,13 @@ class WebhookDeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+
+class ImportStatus(StrEnum):
+    """``import_status``: where a background import stands: its job waits for a worker,
+    runs, succeeded (its result is there) or failed (its error is there, nothing written)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

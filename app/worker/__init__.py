@@ -59,6 +59,7 @@ TASK_MODULES: tuple[str, ...] = (
     "app.worker.maintenance",
     "app.mail.jobs",
     "app.webhooks.jobs",
+    "app.imports.jobs",
 )
 
 # The App of every task. Its connector is never opened in the API: deferring always goes

@@ -1,7 +1,7 @@
 -- The body measurements of an imported Kinetria export, each with the id the import derived
 -- from the exported one (one already imported is left as it is); values arrive in the unit
--- entered and are stored in kg, cm or percent (body_measurement_to_metric). The count is of
--- those created now.
+-- entered and are stored in kg, cm or percent (body_measurement_to_metric). The ids are of
+-- those created now (imports/record.sql records their events).
 -- returns: scalar
 WITH created AS (
     INSERT INTO body_measurements (id, user_id, kind, metric_value, unit, measured_at,
@@ -14,4 +14,4 @@ WITH created AS (
     ON CONFLICT (id) DO NOTHING
     RETURNING id
 )
-SELECT count(*)::integer FROM created;
+SELECT coalesce(array_agg(id), '{}') FROM created;

@@ -1,6 +1,6 @@
 -- The custom exercises an import creates for the caller (names the catalogue does not
 -- know), each with the id the import derived from its name: one already there is kept.
--- The count is of those created now.
+-- The ids are of those created now (imports/record.sql records their events).
 -- returns: scalar
 WITH created AS (
     INSERT INTO exercises (id, user_id, name, category, primary_muscle, secondary_muscles,
@@ -13,4 +13,4 @@ WITH created AS (
     ON CONFLICT DO NOTHING
     RETURNING id
 )
-SELECT count(*)::integer FROM created;
+SELECT coalesce(array_agg(id), '{}') FROM created;

@@ -1,7 +1,8 @@
 -- A batch of imported sessions of the caller with their plans and sets, in one statement.
 -- Each row carries the id the import derived from the file, so a session already imported
 -- (ON CONFLICT) is left as it is, and its plan and sets are not inserted again: importing
--- the same file twice creates nothing the second time. Weights arrive in the unit the file
+-- the same file twice creates nothing the second time. The ids of the sessions created now
+-- come back for imports/record.sql, which records their events and their sets'. Weights arrive in the unit the file
 -- wrote and are stored in kg (weight_to_kg), like sets logged through the API.
 -- returns: one ImportedCounts
 WITH new_sessions AS (
@@ -46,4 +47,5 @@ new_sets AS (
     RETURNING id
 )
 SELECT (SELECT count(*) FROM new_sessions)::integer AS sessions,
-       (SELECT count(*) FROM new_sets)::integer AS sets;
+       (SELECT count(*) FROM new_sets)::integer AS sets,
+       coalesce((SELECT array_agg(id) FROM new_sessions), '{}') AS session_ids;

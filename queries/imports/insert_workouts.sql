@@ -1,6 +1,7 @@
 -- The workouts of an imported Kinetria export, with their exercises, each with the id the
 -- import derived from the exported one: a workout already imported is left as it is (and
--- its exercises are not inserted again). The count is of the workouts created now.
+-- its exercises are not inserted again). The ids are of the workouts created now
+-- (imports/record.sql records their events).
 -- returns: scalar
 WITH new_workouts AS (
     INSERT INTO workouts (id, user_id, name, description, status)
@@ -24,4 +25,4 @@ new_plans AS (
     WHERE p.workout_id IN (SELECT id FROM new_workouts)
     RETURNING workout_id
 )
-SELECT count(*)::integer FROM new_workouts;
+SELECT coalesce(array_agg(id), '{}') FROM new_workouts;
