@@ -402,21 +402,15 @@ async def run_import(
                     user_id=user_id,
                     measurements=json_param(measurements),
                 )
-            # the change events, recorded last (the user's sync counter is locked from the
-            # first of these statements to the commit), a batch of sessions per statement:
-            # exercises and workouts with the first, measurements with the last
-            chunks = range(0, len(session_ids), SESSIONS_PER_BATCH)
-            for n, start in enumerate(chunks or [0]):
-                last = n == max(len(chunks), 1) - 1
-                await db.execute(
-                    "imports/record",
-                    user_id=user_id,
-                    exercise_ids=exercise_ids_made if n == 0 else [],
-                    workout_ids=workout_ids if n == 0 else [],
-                    session_ids=session_ids[start : start + SESSIONS_PER_BATCH],
-                    measurement_ids=measurement_ids if last else [],
-                    request_id=current_request_id.get(),
-                )
+            await db.execute(
+                "imports/record",
+                user_id=user_id,
+                exercise_ids=exercise_ids_made,
+                workout_ids=workout_ids,
+                session_ids=session_ids,
+                measurement_ids=measurement_ids,
+                request_id=current_request_id.get(),
+            )
             result = ImportResult(
                 format=file_format,
                 dry_run=dry_run,
