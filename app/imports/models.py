@@ -78,7 +78,6 @@ class ImportedCounts(msgspec.Struct):
 
     sessions: int
     sets: int
-    session_ids: list[UUID]  # the sessions created now
 
 
 class ImportFailure(msgspec.Struct):

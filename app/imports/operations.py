@@ -305,7 +305,6 @@ async def run_import(
     sessions_created = sets_created = 0
     exercise_ids_made: list[UUID] = []
     workout_ids: list[UUID] = []
-    session_ids: list[UUID] = []
     measurement_ids: list[UUID] = []
     sessions_done = 0
     result: ImportResult | None = None
@@ -321,6 +320,7 @@ async def run_import(
                     "imports/insert_exercises",
                     user_id=user_id,
                     exercises=json_param(list(new_exercises.values())),
+                    request_id=current_request_id.get(),
                 )
             if workouts:
                 workout_ids = await db.scalar(
@@ -328,6 +328,7 @@ async def run_import(
                     user_id=user_id,
                     workouts=json_param(workouts),
                     plans=json_param(workout_plans),
+                    request_id=current_request_id.get(),
                 )
             for batch in _batches(parsed.sessions):
                 rows, plans, sets = [], [], []
@@ -388,11 +389,11 @@ async def run_import(
                     sessions=json_param(rows),
                     plans=json_param(plans),
                     sets=json_param(sets),
+                    request_id=current_request_id.get(),
                 )
                 if counts is not None:
                     sessions_created += counts.sessions
                     sets_created += counts.sets
-                    session_ids.extend(counts.session_ids)
                 sessions_done += len(batch)
                 if progress is not None:
                     await progress(sessions_done, len(parsed.sessions))
@@ -401,16 +402,8 @@ async def run_import(
                     "imports/insert_body_measurements",
                     user_id=user_id,
                     measurements=json_param(measurements),
+                    request_id=current_request_id.get(),
                 )
-            await db.execute(
-                "imports/record",
-                user_id=user_id,
-                exercise_ids=exercise_ids_made,
-                workout_ids=workout_ids,
-                session_ids=session_ids,
-                measurement_ids=measurement_ids,
-                request_id=current_request_id.get(),
-            )
             result = ImportResult(
                 format=file_format,
                 dry_run=dry_run,
