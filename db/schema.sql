@@ -258,6 +258,86 @@ COMMENT ON TYPE public.exercise_group_document IS 'The superset or circuit of a 
 
 
 --
+-- Name: import_format; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_format AS ENUM (
+    'strong_csv',
+    'hevy_csv',
+    'kinetria_json'
+);
+
+
+--
+-- Name: TYPE import_format; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_format IS 'The file formats POST /v1/imports reads: Strong''s CSV export, Hevy''s CSV export (also Kinetria''s CSV export), Kinetria''s JSON export.';
+
+
+--
+-- Name: import_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_status AS ENUM (
+    'queued',
+    'running',
+    'succeeded',
+    'failed'
+);
+
+
+--
+-- Name: TYPE import_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_status IS 'Where a background import stands: queued (its job waits for a worker), running, succeeded (result holds what it created), failed (error says why; nothing was written).';
+
+
+--
+-- Name: weight_unit; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.weight_unit AS ENUM (
+    'kg',
+    'lb'
+);
+
+
+--
+-- Name: import_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_document AS (
+	id uuid,
+	status public.import_status,
+	format public.import_format,
+	dry_run boolean,
+	timezone text,
+	weight_unit public.weight_unit,
+	distance_unit text,
+	size_bytes bigint,
+	sha256 text,
+	sessions_total bigint,
+	sessions_done bigint,
+	result jsonb,
+	error jsonb,
+	version bigint,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone,
+	started_at timestamp with time zone,
+	finished_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE import_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_document IS 'A background import as the API shows it (ImportJob); built by import_document(imports).';
+
+
+--
 -- Name: muscle_group; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -396,16 +476,6 @@ CREATE TYPE public.set_type AS ENUM (
     'warmup',
     'dropset',
     'failure'
-);
-
-
---
--- Name: weight_unit; Type: TYPE; Schema: public; Owner: -
---
-
-CREATE TYPE public.weight_unit AS ENUM (
-    'kg',
-    'lb'
 );
 
 
@@ -671,6 +741,66 @@ CREATE FUNCTION public.immutable_unaccent(value text) RETURNS text
 --
 
 COMMENT ON FUNCTION public.immutable_unaccent(value text) IS 'unaccent() with a fixed dictionary, IMMUTABLE so generated columns and indexes can use it.';
+
+
+--
+-- Name: imports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.imports (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    format public.import_format NOT NULL,
+    timezone text NOT NULL,
+    weight_unit public.weight_unit,
+    distance_unit text NOT NULL,
+    dry_run boolean NOT NULL,
+    size_bytes bigint NOT NULL,
+    sha256 text NOT NULL,
+    status public.import_status DEFAULT 'queued'::public.import_status NOT NULL,
+    sessions_total bigint,
+    sessions_done bigint DEFAULT 0 NOT NULL,
+    result jsonb,
+    error jsonb,
+    request_id text,
+    attempts bigint DEFAULT 0 NOT NULL,
+    version bigint DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    CONSTRAINT imports_distance_unit_check CHECK ((distance_unit = ANY (ARRAY['km'::text, 'mi'::text, 'm'::text]))),
+    CONSTRAINT imports_error_check CHECK (((status = 'failed'::public.import_status) = (error IS NOT NULL))),
+    CONSTRAINT imports_finished_check CHECK (((status = ANY (ARRAY['succeeded'::public.import_status, 'failed'::public.import_status])) = (finished_at IS NOT NULL))),
+    CONSTRAINT imports_progress_check CHECK (((sessions_done >= 0) AND ((sessions_total IS NULL) OR (sessions_done <= sessions_total)))),
+    CONSTRAINT imports_result_check CHECK (((status = 'succeeded'::public.import_status) = (result IS NOT NULL))),
+    CONSTRAINT imports_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT imports_size_bytes_check CHECK ((size_bytes >= 0)),
+    CONSTRAINT imports_timezone_check CHECK ((char_length(timezone) <= 64))
+);
+
+
+--
+-- Name: TABLE imports; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.imports IS 'Background imports (files above IMPORT_SYNC_MAX_BYTES): status, progress, and the result or the error. Cascades with the user.';
+
+
+--
+-- Name: import_document(public.imports); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.import_document(i public.imports) RETURNS public.import_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((i).id, (i).status, (i).format, (i).dry_run, (i).timezone, (i).weight_unit, (i).distance_unit, (i).size_bytes, (i).sha256, (i).sessions_total, (i).sessions_done, (i).result, (i).error, (i).version, (i).created_at, (i).updated_at, (i).started_at, (i).finished_at)::public.import_document;
+
+
+--
+-- Name: FUNCTION import_document(i public.imports); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.import_document(i public.imports) IS 'A background import as the API shows it (never its file).';
 
 
 --
@@ -1990,6 +2120,24 @@ COMMENT ON TABLE public.exercise_aliases IS 'Other names of system exercises (as
 
 
 --
+-- Name: import_files; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.import_files (
+    import_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    content bytea NOT NULL
+);
+
+
+--
+-- Name: TABLE import_files; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.import_files IS 'The file of a background import until its job ends (then deleted). Cascades with the import and the user.';
+
+
+--
 -- Name: login_throttle; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2465,6 +2613,22 @@ ALTER TABLE ONLY public.exercises
 
 
 --
+-- Name: import_files import_files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_pkey PRIMARY KEY (import_id);
+
+
+--
+-- Name: imports imports_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2761,6 +2925,20 @@ CREATE INDEX idx_procrastinate_jobs_worker_not_null ON public.procrastinate_jobs
 --
 
 CREATE INDEX idx_procrastinate_workers_last_heartbeat ON public.procrastinate_workers USING btree (last_heartbeat);
+
+
+--
+-- Name: import_files_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX import_files_user_id_idx ON public.import_files USING btree (user_id);
+
+
+--
+-- Name: imports_user_id_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX imports_user_id_created_at_idx ON public.imports USING btree (user_id, created_at DESC, id DESC);
 
 
 --
@@ -3121,6 +3299,30 @@ ALTER TABLE ONLY public.exercises
 
 
 --
+-- Name: import_files import_files_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.imports(id) ON DELETE CASCADE;
+
+
+--
+-- Name: import_files import_files_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: imports imports_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: personal_bests personal_bests_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3331,6 +3533,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204110000'),
     ('20261204200000'),
     ('20261204300100'),
+    ('20261204310100'),
     ('20261204400100'),
     ('20261204500000'),
     ('20261204500100'),

@@ -49,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # POST /v1/imports: its own body limit and deadline (README "Import and export")
     import_max_bytes: int = 20 * 1_048_576
     import_timeout_s: float = 120.0
+    # files above this many bytes are imported by a background job (202); 0: every file
+    import_sync_max_bytes: int = 1_048_576
     jwt_secret: str = DEFAULT_JWT_SECRET
     access_token_ttl_s: int = 900
     refresh_token_idle_days: int = 30
@@ -142,6 +144,9 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
             "IMPORT_MAX_BYTES", 20 * 1_048_576, validate=Range(min=1024, max=1 << 30)
         ),
         "import_timeout_s": env.float("IMPORT_TIMEOUT_S", 120.0, validate=Range(min=1)),
+        "import_sync_max_bytes": env.int(
+            "IMPORT_SYNC_MAX_BYTES", 1_048_576, validate=Range(min=0, max=1 << 30)
+        ),
         "jwt_secret": env.str("JWT_SECRET", DEFAULT_JWT_SECRET),
         "access_token_ttl_s": env.int("ACCESS_TOKEN_TTL_S", 900, validate=Range(min=30, max=900)),
         "refresh_token_idle_days": env.int(

@@ -225,8 +225,20 @@ class ApiKeyScope(StrEnum):
 
     READ = "read"
     WRITE = "write"
+
+
 class AccountTokenPurpose(StrEnum):
     """``account_token_purpose``: what a mailed account token is for."""
 
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a secret)
     VERIFY_EMAIL = "verify_email"
+
+
+class ImportStatus(StrEnum):
+    """``import_status``: where a background import stands: its job waits for a worker,
+    runs, succeeded (its result is there) or failed (its error is there, nothing written)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

@@ -61,6 +61,7 @@ TASK_MODULES: tuple[str, ...] = (
     "app.mail.jobs",
     "app.webhooks.jobs",
     "app.sync.jobs",
+    "app.imports.jobs",
 )
 
 # The App of every task. Its connector is never opened in the API: deferring always goes
