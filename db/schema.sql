@@ -638,6 +638,39 @@ COMMENT ON FUNCTION public.plan_row_user_id() IS 'Fills user_id of a plan row in
 
 
 --
+-- Name: plan_rows(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.plan_rows(plan jsonb) RETURNS TABLE("position" bigint, exercise_id uuid, target_sets smallint, target_reps smallint, target_weight_kg numeric, target_rest_s integer, notes text, group_key text, group_kind public.exercise_group_kind, group_position bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT (item.ord - 1),
+     x.exercise_id,
+     x.target_sets,
+     x.target_reps,
+     x.target_weight_kg,
+     x.target_rest_s,
+     COALESCE(x.notes, ''::text) AS "coalesce",
+     g.key,
+     g.kind,
+         CASE
+             WHEN (g.key IS NOT NULL) THEN (row_number() OVER (PARTITION BY g.key ORDER BY g."position", item.ord) - 1)
+             ELSE NULL::bigint
+         END AS "case"
+    FROM ((jsonb_array_elements(plan_rows.plan) WITH ORDINALITY item(doc, ord)
+      CROSS JOIN LATERAL jsonb_to_record(item.doc) x(exercise_id uuid, target_sets smallint, target_reps smallint, target_weight_kg numeric, target_rest_s integer, notes text, "group" jsonb))
+      CROSS JOIN LATERAL jsonb_to_record(COALESCE(x."group", '{}'::jsonb)) g(key text, kind public.exercise_group_kind, "position" smallint));
+END;
+
+
+--
+-- Name: FUNCTION plan_rows(plan jsonb); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.plan_rows(plan jsonb) IS 'The rows of a plan sent as JSON, positions and group positions numbered, in the columns of workout_exercises and session_exercises.';
+
+
+--
 -- Name: session_exercises; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1475,6 +1508,31 @@ COMMENT ON FUNCTION public.set_record_document(r public.set_records, exercise_na
 
 
 --
+-- Name: session_lists_document(public.sessions); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.session_lists_document(s public.sessions) RETURNS TABLE(exercises json, sets json)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT COALESCE(( SELECT json_agg(public.planned_exercise_document(se.*, e.name) ORDER BY se."position") AS json_agg
+            FROM (public.session_exercises se
+              JOIN public.exercises e ON ((e.id = se.exercise_id)))
+           WHERE ((se.user_id = (session_lists_document.s).user_id) AND (se.session_id = (session_lists_document.s).id))), '[]'::json) AS "coalesce",
+     COALESCE(( SELECT json_agg(public.set_record_document(r.*, e.name) ORDER BY r."position") AS json_agg
+            FROM (public.set_records r
+              JOIN public.exercises e ON ((e.id = r.exercise_id)))
+           WHERE ((r.user_id = (session_lists_document.s).user_id) AND (r.session_id = (session_lists_document.s).id))), '[]'::json) AS "coalesce";
+END;
+
+
+--
+-- Name: FUNCTION session_lists_document(s public.sessions); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.session_lists_document(s public.sessions) IS 'A session''s plan and sets in order, as the API shows them (json lists of planned_exercise_document and set_record_document); one row.';
+
+
+--
 -- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1595,6 +1653,53 @@ CREATE FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit) RET
 --
 
 COMMENT ON FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit) IS 'A weight entered in unit, in kilograms (exact).';
+
+
+--
+-- Name: workouts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.workouts (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    status public.workout_status DEFAULT 'draft'::public.workout_status NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workouts_description_check CHECK ((char_length(description) <= 10000)),
+    CONSTRAINT workouts_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT workouts_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE workouts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.workouts IS 'A user''s workout plans (templates). Deleting one keeps the sessions performed from it.';
+
+
+--
+-- Name: workout_plan_document(public.workouts); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.workout_plan_document(w public.workouts) RETURNS TABLE(exercises json)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT COALESCE(json_agg(public.planned_exercise_document(we.*, e.name) ORDER BY we."position"), '[]'::json) AS "coalesce"
+    FROM (public.workout_exercises we
+      JOIN public.exercises e ON ((e.id = we.exercise_id)))
+   WHERE ((we.user_id = (workout_plan_document.w).user_id) AND (we.workout_id = (workout_plan_document.w).id));
+END;
+
+
+--
+-- Name: FUNCTION workout_plan_document(w public.workouts); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.workout_plan_document(w public.workouts) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
 
 
 --
@@ -1964,32 +2069,6 @@ ALTER TABLE public.webhook_deliveries ALTER COLUMN sequence ADD GENERATED ALWAYS
     NO MAXVALUE
     CACHE 1
 );
-
-
---
--- Name: workouts; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.workouts (
-    id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    name text NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
-    status public.workout_status DEFAULT 'draft'::public.workout_status NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT workouts_description_check CHECK ((char_length(description) <= 10000)),
-    CONSTRAINT workouts_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
-    CONSTRAINT workouts_version_check CHECK ((version >= 1))
-);
-
-
---
--- Name: TABLE workouts; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.workouts IS 'A user''s workout plans (templates). Deleting one keeps the sessions performed from it.';
 
 
 --
@@ -2806,4 +2885,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204200000'),
     ('20261204300100'),
     ('20261204700100'),
-    ('20261204700200');
+    ('20261204700200'),
+    ('20261204900000');
