@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -25,12 +25,13 @@ from app.core.http import (
     Violation,
     clean_name,
     constraint_errors,
+    found,
     new_id,
     refused_write,
     replayed_or_conflict,
     unset_to_none,
 )
-from app.core.pagination import decode_cursor, page_of
+from app.core.pagination import keyset_page
 from app.core.resource import Resource
 
 ENTITY = "exercises"
@@ -163,28 +164,34 @@ async def list_exercises(
     mine: bool,
 ) -> ExercisePage:
     """One page of the exercises the user can see, by name then id."""
-    after = decode_cursor(cursor, tuple[str, UUID])
     search = " ".join(q.split()) if q else ""
-    rows = await db.many(
-        "exercises/list",
-        Exercise,
-        user_id=user_id,
-        mine=mine,
-        category=category,
-        muscle_group=muscle_group,
-        q=escape_like(search) if search else None,
-        after_name=after[0] if after else None,
-        after_id=after[1] if after else None,
-        limit=limit + 1,
+
+    async def read(after: tuple[Any, ...], fetch: int) -> list[Exercise]:
+        return await db.many(
+            "exercises/list",
+            Exercise,
+            user_id=user_id,
+            mine=mine,
+            category=category,
+            muscle_group=muscle_group,
+            q=escape_like(search) if search else None,
+            after_name=after[0],
+            after_id=after[1],
+            limit=fetch,
+        )
+
+    key_type = tuple[str, UUID]
+    page = await keyset_page(
+        read, lambda e: (e.name, e.id), cursor=cursor, limit=limit, key_type=key_type
     )
-    return ExercisePage(*page_of(rows, limit, lambda e: (e.name, e.id)))
+    return ExercisePage(*page)
 
 
 async def get_exercise(db: Db, *, user_id: UUID, exercise_id: UUID) -> Exercise:
-    exercise = await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id)
-    if exercise is None:
-        raise _not_found()
-    return exercise
+    return found(
+        await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id),
+        _not_found,
+    )
 
 
 async def create_exercise(db: Db, *, user_id: UUID, data: ExerciseCreate) -> tuple[Exercise, bool]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -26,6 +26,7 @@ from app.core.enums import ChangeEventType, WorkoutStatus
 from app.core.errors import ApiError, Conflict, NotFound
 from app.core.http import (
     clean_name,
+    found,
     json_param,
     new_id,
     refused_write,
@@ -33,7 +34,7 @@ from app.core.http import (
     stale,
     unset_to_none,
 )
-from app.core.pagination import decode_cursor, page_of
+from app.core.pagination import keyset_page
 from app.core.resource import Resource
 from app.exercises import Description, Name
 from app.plans import MAX_EXERCISES, PlannedExercise, PlannedExercises, plan_refusal
@@ -124,24 +125,32 @@ async def _refusal(
 async def list_workouts(
     db: Db, *, user_id: UUID, limit: int, cursor: str | None, statuses: list[WorkoutStatus] | None
 ) -> WorkoutPage:
-    after = decode_cursor(cursor, tuple[datetime, UUID])
-    rows = await db.many(
-        "workouts/list",
-        Workout,
-        user_id=user_id,
-        statuses=[s.value for s in statuses or (WorkoutStatus.DRAFT, WorkoutStatus.ACTIVE)],
-        after_created_at=after[0] if after else None,
-        after_id=after[1] if after else None,
-        limit=limit + 1,
+
+    async def read(after: tuple[Any, ...], fetch: int) -> list[Workout]:
+        return await db.many(
+            "workouts/list",
+            Workout,
+            user_id=user_id,
+            statuses=[s.value for s in statuses or (WorkoutStatus.DRAFT, WorkoutStatus.ACTIVE)],
+            after_created_at=after[0],
+            after_id=after[1],
+            limit=fetch,
+        )
+
+    page = await keyset_page(
+        read,
+        lambda w: (w.created_at, w.id),
+        cursor=cursor,
+        limit=limit,
+        key_type=tuple[datetime, UUID],
     )
-    return WorkoutPage(*page_of(rows, limit, lambda w: (w.created_at, w.id)))
+    return WorkoutPage(*page)
 
 
 async def get_workout(db: Db, *, user_id: UUID, workout_id: UUID) -> Workout:
-    workout = await db.one("workouts/get", Workout, workout_id=workout_id, user_id=user_id)
-    if workout is None:
-        raise _not_found()
-    return workout
+    return found(
+        await db.one("workouts/get", Workout, workout_id=workout_id, user_id=user_id), _not_found
+    )
 
 
 async def create_workout(db: Db, *, user_id: UUID, data: WorkoutCreate) -> tuple[Workout, bool]:
