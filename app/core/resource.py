@@ -56,6 +56,8 @@ Operation = Callable[..., Awaitable[Any]]
 Filter = tuple[Any, Any]
 _EMPTY = inspect.Parameter.empty
 
+# the query parameters of every cursor-paged list
+PAGING: Mapping[str, Filter] = {"limit": (int, LimitParam), "cursor": (str | None, CursorParam)}
 # the local-day bounds of a list (sessions, body measurements), in each row's own time zone
 FromDay = Annotated[date | None, QueryParameter(name="from", description="First day, YYYY-MM-DD")]
 ToDay = Annotated[date | None, QueryParameter(name="to", description="Last day, YYYY-MM-DD")]
@@ -80,6 +82,54 @@ def _signed(
     return fn
 
 
+def reading(
+    path: str,
+    read: Operation,
+    returns: Any,
+    *,
+    query: Mapping[str, Filter],
+    path_ids: Sequence[str] = (),
+    passed_as: Mapping[str, str] | None = None,
+    **route: Any,
+) -> HTTPRouteHandler:
+    """A GET whose handler passes the caller's id, the ids in `path` (`path_ids`) and the
+    `query` parameters, each by its name (or the one `passed_as` gives), to `read`, and
+    answers what it returns."""
+    renamed = passed_as or {}
+
+    async def handler(db: Db, current_user: CurrentUser, **given: Any) -> Any:
+        arguments = {renamed.get(k, k): v for k, v in given.items()}
+        return await read(db, user_id=current_user.id, **arguments)
+
+    params = [
+        *_CALLER,
+        *(_param(name, FromPath[UUID]) for name in path_ids),
+        *(_param(name, kind, default) for name, (kind, default) in query.items()),
+    ]
+    return get(path, **route)(_signed(handler, read.__name__, params, returns))
+
+
+def listing(
+    list_items: Operation,
+    page: type[Any],
+    *,
+    filters: Mapping[str, Filter] | None = None,
+    passed_as: Mapping[str, str] | None = None,
+    **doc: Any,
+) -> HTTPRouteHandler:
+    """`GET /`: a cursor page; `filters` are the query parameters besides `limit` and
+    `cursor`."""
+    return reading(
+        "/",
+        list_items,
+        page,
+        query={**PAGING, **(filters or {})},
+        passed_as=passed_as,
+        responses=responses(codes={400: "invalid_cursor"}),
+        **doc,
+    )
+
+
 @dataclass(frozen=True)
 class Resource:
     """One resource's routes: `path` (`/v1/workouts`, also the Location prefix of what a
@@ -93,8 +143,8 @@ class Resource:
     def item(self) -> str:
         return f"/{{{self.param}:uuid}}"
 
-    def router(self, *handlers: HTTPRouteHandler) -> Router:
-        return Router(self.path, route_handlers=list(handlers), tags=list(self.tags))
+    def router(self, *handlers: HTTPRouteHandler, **options: Any) -> Router:
+        return Router(self.path, route_handlers=list(handlers), tags=list(self.tags), **options)
 
     def index(
         self,
@@ -105,22 +155,8 @@ class Resource:
         passed_as: Mapping[str, str] | None = None,
         **doc: Any,
     ) -> HTTPRouteHandler:
-        """`GET /`: a cursor page; `filters` are the query parameters besides `limit` and
-        `cursor`, passed to `list_items` by their name (or the one `passed_as` gives)."""
-        renamed = passed_as or {}
-
-        async def index(db: Db, current_user: CurrentUser, **query: Any) -> Any:
-            given = {renamed.get(k, k): v for k, v in query.items()}
-            return await list_items(db, user_id=current_user.id, **given)
-
-        params = [
-            *_CALLER,
-            _param("limit", int, LimitParam),
-            _param("cursor", str | None, CursorParam),
-            *(_param(name, kind, default) for name, (kind, default) in (filters or {}).items()),
-        ]
-        handler = _signed(index, "index", params, page)
-        return get("/", responses=responses(codes={400: "invalid_cursor"}), **doc)(handler)
+        """`GET /`: a cursor page (see `listing`)."""
+        return listing(list_items, page, filters=filters, passed_as=passed_as, **doc)
 
     def create(
         self,
