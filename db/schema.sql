@@ -973,6 +973,39 @@ COMMENT ON FUNCTION public.plan_row_user_id() IS 'Fills user_id of a plan row in
 
 
 --
+-- Name: plan_rows(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.plan_rows(plan jsonb) RETURNS TABLE("position" bigint, exercise_id uuid, target_sets smallint, target_reps smallint, target_weight_kg numeric, target_rest_s integer, notes text, group_key text, group_kind public.exercise_group_kind, group_position bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT (item.ord - 1),
+     x.exercise_id,
+     x.target_sets,
+     x.target_reps,
+     x.target_weight_kg,
+     x.target_rest_s,
+     COALESCE(x.notes, ''::text) AS "coalesce",
+     g.key,
+     g.kind,
+         CASE
+             WHEN (g.key IS NOT NULL) THEN (row_number() OVER (PARTITION BY g.key ORDER BY g."position", item.ord) - 1)
+             ELSE NULL::bigint
+         END AS "case"
+    FROM ((jsonb_array_elements(plan_rows.plan) WITH ORDINALITY item(doc, ord)
+      CROSS JOIN LATERAL jsonb_to_record(item.doc) x(exercise_id uuid, target_sets smallint, target_reps smallint, target_weight_kg numeric, target_rest_s integer, notes text, "group" jsonb))
+      CROSS JOIN LATERAL jsonb_to_record(COALESCE(x."group", '{}'::jsonb)) g(key text, kind public.exercise_group_kind, "position" smallint));
+END;
+
+
+--
+-- Name: FUNCTION plan_rows(plan jsonb); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.plan_rows(plan jsonb) IS 'The rows of a plan sent as JSON, positions and group positions numbered, in the columns of workout_exercises and session_exercises.';
+
+
+--
 -- Name: session_exercises; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1738,36 +1771,6 @@ COMMENT ON FUNCTION public.session_event_document(s public.sessions) IS 'A sessi
 
 
 --
--- Name: set_record_bests(public.set_type, integer, numeric); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.set_record_bests(set_type public.set_type, reps integer, weight_kg numeric) RETURNS TABLE(kind public.record_kind, value numeric)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT k.kind, k.value
-    FROM (VALUES
-        ('heaviest_weight'::record_kind,
-         CASE WHEN weight_kg > 0 AND reps IS DISTINCT FROM 0 THEN weight_kg END),
-        ('most_reps'::record_kind, CASE WHEN reps > 0 THEN reps::numeric END),
-        ('best_one_rep_max'::record_kind,
-         CASE WHEN weight_kg > 0 AND reps >= 1
-              THEN round(weight_kg * CASE WHEN reps = 1 THEN 30 ELSE 30 + reps END / 30, 2)
-         END),
-        ('best_volume'::record_kind,
-         CASE WHEN weight_kg > 0 AND reps >= 1 THEN weight_kg * reps END)
-    ) AS k(kind, value)
-    WHERE set_type <> 'warmup' AND k.value IS NOT NULL
-$$;
-
-
---
--- Name: FUNCTION set_record_bests(set_type public.set_type, reps integer, weight_kg numeric); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.set_record_bests(set_type public.set_type, reps integer, weight_kg numeric) IS 'The personal-record values of one set, a row per record kind it can hold (none for a warmup).';
-
-
---
 -- Name: weight_from_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1837,6 +1840,61 @@ CREATE FUNCTION public.set_record_document(r public.set_records, exercise_name t
 --
 
 COMMENT ON FUNCTION public.set_record_document(r public.set_records, exercise_name text) IS 'A set as the API shows it, given the name of its exercise: the weight back in the unit it was entered in.';
+
+
+--
+-- Name: session_lists_document(public.sessions); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.session_lists_document(s public.sessions) RETURNS TABLE(exercises json, sets json)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT COALESCE(( SELECT json_agg(public.planned_exercise_document(se.*, e.name) ORDER BY se."position") AS json_agg
+            FROM (public.session_exercises se
+              JOIN public.exercises e ON ((e.id = se.exercise_id)))
+           WHERE ((se.user_id = (session_lists_document.s).user_id) AND (se.session_id = (session_lists_document.s).id))), '[]'::json) AS "coalesce",
+     COALESCE(( SELECT json_agg(public.set_record_document(r.*, e.name) ORDER BY r."position") AS json_agg
+            FROM (public.set_records r
+              JOIN public.exercises e ON ((e.id = r.exercise_id)))
+           WHERE ((r.user_id = (session_lists_document.s).user_id) AND (r.session_id = (session_lists_document.s).id))), '[]'::json) AS "coalesce";
+END;
+
+
+--
+-- Name: FUNCTION session_lists_document(s public.sessions); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.session_lists_document(s public.sessions) IS 'A session''s plan and sets in order, as the API shows them (json lists of planned_exercise_document and set_record_document); one row.';
+
+
+--
+-- Name: set_record_bests(public.set_type, integer, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_record_bests(set_type public.set_type, reps integer, weight_kg numeric) RETURNS TABLE(kind public.record_kind, value numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT k.kind, k.value
+    FROM (VALUES
+        ('heaviest_weight'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps IS DISTINCT FROM 0 THEN weight_kg END),
+        ('most_reps'::record_kind, CASE WHEN reps > 0 THEN reps::numeric END),
+        ('best_one_rep_max'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps >= 1
+              THEN round(weight_kg * CASE WHEN reps = 1 THEN 30 ELSE 30 + reps END / 30, 2)
+         END),
+        ('best_volume'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps >= 1 THEN weight_kg * reps END)
+    ) AS k(kind, value)
+    WHERE set_type <> 'warmup' AND k.value IS NOT NULL
+$$;
+
+
+--
+-- Name: FUNCTION set_record_bests(set_type public.set_type, reps integer, weight_kg numeric); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_record_bests(set_type public.set_type, reps integer, weight_kg numeric) IS 'The personal-record values of one set, a row per record kind it can hold (none for a warmup).';
 
 
 --
@@ -1960,6 +2018,53 @@ CREATE FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit) RET
 --
 
 COMMENT ON FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit) IS 'A weight entered in unit, in kilograms (exact).';
+
+
+--
+-- Name: workouts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.workouts (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    status public.workout_status DEFAULT 'draft'::public.workout_status NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workouts_description_check CHECK ((char_length(description) <= 10000)),
+    CONSTRAINT workouts_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT workouts_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE workouts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.workouts IS 'A user''s workout plans (templates). Deleting one keeps the sessions performed from it.';
+
+
+--
+-- Name: workout_plan_document(public.workouts); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.workout_plan_document(w public.workouts) RETURNS TABLE(exercises json)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT COALESCE(json_agg(public.planned_exercise_document(we.*, e.name) ORDER BY we."position"), '[]'::json) AS "coalesce"
+    FROM (public.workout_exercises we
+      JOIN public.exercises e ON ((e.id = we.exercise_id)))
+   WHERE ((we.user_id = (workout_plan_document.w).user_id) AND (we.workout_id = (workout_plan_document.w).id));
+END;
+
+
+--
+-- Name: FUNCTION workout_plan_document(w public.workouts); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.workout_plan_document(w public.workouts) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
 
 
 --
@@ -2499,32 +2604,6 @@ ALTER TABLE public.webhook_deliveries ALTER COLUMN sequence ADD GENERATED ALWAYS
     NO MAXVALUE
     CACHE 1
 );
-
-
---
--- Name: workouts; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.workouts (
-    id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    name text NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
-    status public.workout_status DEFAULT 'draft'::public.workout_status NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT workouts_description_check CHECK ((char_length(description) <= 10000)),
-    CONSTRAINT workouts_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
-    CONSTRAINT workouts_version_check CHECK ((version >= 1))
-);
-
-
---
--- Name: TABLE workouts; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.workouts IS 'A user''s workout plans (templates). Deleting one keeps the sessions performed from it.';
 
 
 --
@@ -3540,4 +3619,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204700100'),
     ('20261204700200'),
     ('20261204710100'),
-    ('20261204800100');
+    ('20261204800100'),
+    ('20261204900000');

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -306,6 +306,13 @@ def refused_write(
     if current_version is None:
         return not_found
     return stale(if_match, current_version) or not_found
+
+
+def found(item: T | None, not_found: Callable[[], ApiError]) -> T:
+    """`item`, or the error `not_found()` makes (a 404) when there is none for this user."""
+    if item is None:
+        raise not_found()
+    return item
 
 
 def out_of_range(field: str, message: str) -> Violation:
