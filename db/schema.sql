@@ -30,6 +30,40 @@ COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
 
 
 --
+-- Name: account_token_purpose; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.account_token_purpose AS ENUM (
+    'password_reset',
+    'verify_email'
+);
+
+
+--
+-- Name: TYPE account_token_purpose; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.account_token_purpose IS 'What a mailed account token is for: a password reset, or proving an email address (the account''s own or the new one of a change).';
+
+
+--
+-- Name: api_key_scope; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.api_key_scope AS ENUM (
+    'read',
+    'write'
+);
+
+
+--
+-- Name: TYPE api_key_scope; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.api_key_scope IS 'What a personal API key may do: read (GET only) or write (every method, reading included).';
+
+
+--
 -- Name: audit_action; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -46,7 +80,13 @@ CREATE TYPE public.audit_action AS ENUM (
     'profile_update',
     'create',
     'update',
-    'delete'
+    'delete',
+    'password_reset_request',
+    'password_reset',
+    'email_verification_request',
+    'email_verified',
+    'email_change_request',
+    'email_change'
 );
 
 
@@ -136,7 +176,8 @@ CREATE TYPE public.change_entity_type AS ENUM (
     'session',
     'set',
     'profile',
-    'body_measurement'
+    'body_measurement',
+    'webhook'
 );
 
 
@@ -162,7 +203,8 @@ CREATE TYPE public.change_event_type AS ENUM (
     'profile.updated',
     'body_measurement.created',
     'body_measurement.updated',
-    'body_measurement.deleted'
+    'body_measurement.deleted',
+    'webhook.disabled'
 );
 
 
@@ -213,6 +255,86 @@ CREATE TYPE public.exercise_group_document AS (
 --
 
 COMMENT ON TYPE public.exercise_group_document IS 'The superset or circuit of a planned exercise as the API shows it (ExerciseGroup): the "group" field of planned_exercise_document.';
+
+
+--
+-- Name: import_format; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_format AS ENUM (
+    'strong_csv',
+    'hevy_csv',
+    'kinetria_json'
+);
+
+
+--
+-- Name: TYPE import_format; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_format IS 'The file formats POST /v1/imports reads: Strong''s CSV export, Hevy''s CSV export (also Kinetria''s CSV export), Kinetria''s JSON export.';
+
+
+--
+-- Name: import_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_status AS ENUM (
+    'queued',
+    'running',
+    'succeeded',
+    'failed'
+);
+
+
+--
+-- Name: TYPE import_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_status IS 'Where a background import stands: queued (its job waits for a worker), running, succeeded (result holds what it created), failed (error says why; nothing was written).';
+
+
+--
+-- Name: weight_unit; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.weight_unit AS ENUM (
+    'kg',
+    'lb'
+);
+
+
+--
+-- Name: import_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_document AS (
+	id uuid,
+	status public.import_status,
+	format public.import_format,
+	dry_run boolean,
+	timezone text,
+	weight_unit public.weight_unit,
+	distance_unit text,
+	size_bytes bigint,
+	sha256 text,
+	sessions_total bigint,
+	sessions_done bigint,
+	result jsonb,
+	error jsonb,
+	version bigint,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone,
+	started_at timestamp with time zone,
+	finished_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE import_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_document IS 'A background import as the API shows it (ImportJob); built by import_document(imports).';
 
 
 --
@@ -354,16 +476,6 @@ CREATE TYPE public.set_type AS ENUM (
     'warmup',
     'dropset',
     'failure'
-);
-
-
---
--- Name: weight_unit; Type: TYPE; Schema: public; Owner: -
---
-
-CREATE TYPE public.weight_unit AS ENUM (
-    'kg',
-    'lb'
 );
 
 
@@ -629,6 +741,66 @@ CREATE FUNCTION public.immutable_unaccent(value text) RETURNS text
 --
 
 COMMENT ON FUNCTION public.immutable_unaccent(value text) IS 'unaccent() with a fixed dictionary, IMMUTABLE so generated columns and indexes can use it.';
+
+
+--
+-- Name: imports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.imports (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    format public.import_format NOT NULL,
+    timezone text NOT NULL,
+    weight_unit public.weight_unit,
+    distance_unit text NOT NULL,
+    dry_run boolean NOT NULL,
+    size_bytes bigint NOT NULL,
+    sha256 text NOT NULL,
+    status public.import_status DEFAULT 'queued'::public.import_status NOT NULL,
+    sessions_total bigint,
+    sessions_done bigint DEFAULT 0 NOT NULL,
+    result jsonb,
+    error jsonb,
+    request_id text,
+    attempts bigint DEFAULT 0 NOT NULL,
+    version bigint DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    CONSTRAINT imports_distance_unit_check CHECK ((distance_unit = ANY (ARRAY['km'::text, 'mi'::text, 'm'::text]))),
+    CONSTRAINT imports_error_check CHECK (((status = 'failed'::public.import_status) = (error IS NOT NULL))),
+    CONSTRAINT imports_finished_check CHECK (((status = ANY (ARRAY['succeeded'::public.import_status, 'failed'::public.import_status])) = (finished_at IS NOT NULL))),
+    CONSTRAINT imports_progress_check CHECK (((sessions_done >= 0) AND ((sessions_total IS NULL) OR (sessions_done <= sessions_total)))),
+    CONSTRAINT imports_result_check CHECK (((status = 'succeeded'::public.import_status) = (result IS NOT NULL))),
+    CONSTRAINT imports_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT imports_size_bytes_check CHECK ((size_bytes >= 0)),
+    CONSTRAINT imports_timezone_check CHECK ((char_length(timezone) <= 64))
+);
+
+
+--
+-- Name: TABLE imports; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.imports IS 'Background imports (files above IMPORT_SYNC_MAX_BYTES): status, progress, and the result or the error. Cascades with the user.';
+
+
+--
+-- Name: import_document(public.imports); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.import_document(i public.imports) RETURNS public.import_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((i).id, (i).status, (i).format, (i).dry_run, (i).timezone, (i).weight_unit, (i).distance_unit, (i).size_bytes, (i).sha256, (i).sessions_total, (i).sessions_done, (i).result, (i).error, (i).version, (i).created_at, (i).updated_at, (i).started_at, (i).finished_at)::public.import_document;
+
+
+--
+-- Name: FUNCTION import_document(i public.imports); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.import_document(i public.imports) IS 'A background import as the API shows it (never its file).';
 
 
 --
@@ -1792,6 +1964,59 @@ COMMENT ON FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit)
 
 
 --
+-- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_tokens (
+    user_id uuid NOT NULL,
+    purpose public.account_token_purpose NOT NULL,
+    token_hash bytea NOT NULL,
+    email text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
+    CONSTRAINT account_tokens_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+
+--
+-- Name: TABLE account_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.account_tokens IS 'Mailed single-use tokens (SHA-256 only): at most one per account and purpose, the newest; deleted when used. Cascades with the user.';
+
+
+--
+-- Name: api_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_keys (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    scopes public.api_key_scope[] NOT NULL,
+    key_hash bytea NOT NULL,
+    expires_at timestamp with time zone,
+    last_used_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT api_keys_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT api_keys_key_hash_check CHECK ((octet_length(key_hash) = 32)),
+    CONSTRAINT api_keys_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 2))),
+    CONSTRAINT api_keys_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE api_keys; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.api_keys IS 'Personal API keys (Authorization: Bearer kin_...). key_hash is the SHA-256 of the key; the key itself is never stored. Cascades with the user.';
+
+
+--
 -- Name: audit_log; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1893,6 +2118,24 @@ CREATE TABLE public.exercise_aliases (
 --
 
 COMMENT ON TABLE public.exercise_aliases IS 'Other names of system exercises (as Strong, Hevy and others write them), matched when a file is imported. Extend with INSERT.';
+
+
+--
+-- Name: import_files; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.import_files (
+    import_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    content bytea NOT NULL
+);
+
+
+--
+-- Name: TABLE import_files; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.import_files IS 'The file of a background import until its job ends (then deleted). Cascades with the import and the user.';
 
 
 --
@@ -2165,6 +2408,59 @@ COMMENT ON TABLE public.sync_counters IS 'Per user, the last change_events posit
 
 
 --
+-- Name: sync_snapshot_items; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_snapshot_items (
+    user_id uuid NOT NULL,
+    snapshot_id uuid NOT NULL,
+    ordinal bigint NOT NULL,
+    entity_type public.change_entity_type NOT NULL,
+    entity_id uuid NOT NULL,
+    version integer NOT NULL,
+    document jsonb NOT NULL,
+    CONSTRAINT sync_snapshot_items_document_check CHECK ((jsonb_typeof(document) = 'object'::text)),
+    CONSTRAINT sync_snapshot_items_ordinal_check CHECK ((ordinal > 0))
+);
+
+
+--
+-- Name: TABLE sync_snapshot_items; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_snapshot_items IS 'The entities of a sync snapshot, each with its version and document as of the snapshot''s position.';
+
+
+--
+-- Name: sync_snapshots; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_snapshots (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT sync_snapshots_expiry_check CHECK ((expires_at > created_at)),
+    CONSTRAINT sync_snapshots_position_check CHECK (("position" >= 0))
+);
+
+
+--
+-- Name: TABLE sync_snapshots; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_snapshots IS 'A copy of one user''s current data taken in one statement, with the change-log position it is exact at; paged by GET /v1/sync/snapshot until expires_at.';
+
+
+--
+-- Name: COLUMN sync_snapshots."position"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.sync_snapshots."position" IS 'The user''s sync_counters.last_position seen by the statement that copied the data: the feed continues after it.';
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2177,6 +2473,7 @@ CREATE TABLE public.users (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    email_verified_at timestamp with time zone,
     CONSTRAINT users_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100))),
     CONSTRAINT users_email_check CHECK ((((char_length(email) >= 3) AND (char_length(email) <= 254)) AND (email ~~ '_%@_%'::text))),
     CONSTRAINT users_password_hash_check CHECK ((password_hash <> ''::text)),
@@ -2253,6 +2550,30 @@ ALTER TABLE ONLY public.procrastinate_periodic_defers ALTER COLUMN id SET DEFAUL
 
 
 --
+-- Name: account_tokens account_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_pkey PRIMARY KEY (user_id, purpose);
+
+
+--
+-- Name: account_tokens account_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2290,6 +2611,22 @@ ALTER TABLE ONLY public.exercise_aliases
 
 ALTER TABLE ONLY public.exercises
     ADD CONSTRAINT exercises_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: import_files import_files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_pkey PRIMARY KEY (import_id);
+
+
+--
+-- Name: imports imports_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_pkey PRIMARY KEY (id);
 
 
 --
@@ -2437,6 +2774,22 @@ ALTER TABLE ONLY public.sync_counters
 
 
 --
+-- Name: sync_snapshot_items sync_snapshot_items_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshot_items
+    ADD CONSTRAINT sync_snapshot_items_pkey PRIMARY KEY (snapshot_id, ordinal);
+
+
+--
+-- Name: sync_snapshots sync_snapshots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshots
+    ADD CONSTRAINT sync_snapshots_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2482,6 +2835,20 @@ ALTER TABLE ONLY public.workouts
 
 ALTER TABLE ONLY public.workouts
     ADD CONSTRAINT workouts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: account_tokens_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_tokens_expires_at_idx ON public.account_tokens USING btree (expires_at);
+
+
+--
+-- Name: api_keys_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_keys_user_id_created_at_id_idx ON public.api_keys USING btree (user_id, created_at, id);
 
 
 --
@@ -2559,6 +2926,20 @@ CREATE INDEX idx_procrastinate_jobs_worker_not_null ON public.procrastinate_jobs
 --
 
 CREATE INDEX idx_procrastinate_workers_last_heartbeat ON public.procrastinate_workers USING btree (last_heartbeat);
+
+
+--
+-- Name: import_files_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX import_files_user_id_idx ON public.import_files USING btree (user_id);
+
+
+--
+-- Name: imports_user_id_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX imports_user_id_created_at_idx ON public.imports USING btree (user_id, created_at DESC, id DESC);
 
 
 --
@@ -2692,6 +3073,20 @@ CREATE INDEX set_records_exercise_id_idx ON public.set_records USING btree (exer
 --
 
 CREATE INDEX set_records_user_exercise_stats_idx ON public.set_records USING btree (user_id, exercise_id, performed_at DESC, id DESC) INCLUDE (session_id, set_type, reps, weight_kg);
+
+
+--
+-- Name: sync_snapshots_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sync_snapshots_expires_at_idx ON public.sync_snapshots USING btree (expires_at);
+
+
+--
+-- Name: sync_snapshots_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sync_snapshots_user_id_idx ON public.sync_snapshots USING btree (user_id);
 
 
 --
@@ -2849,6 +3244,22 @@ CREATE TRIGGER workout_exercises_user_id BEFORE INSERT ON public.workout_exercis
 
 
 --
+-- Name: account_tokens account_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: api_keys api_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: audit_log audit_log_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2886,6 +3297,30 @@ ALTER TABLE ONLY public.exercise_aliases
 
 ALTER TABLE ONLY public.exercises
     ADD CONSTRAINT exercises_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: import_files import_files_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.imports(id) ON DELETE CASCADE;
+
+
+--
+-- Name: import_files import_files_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: imports imports_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --
@@ -3001,6 +3436,22 @@ ALTER TABLE ONLY public.sync_counters
 
 
 --
+-- Name: sync_snapshot_items sync_snapshot_items_snapshot_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshot_items
+    ADD CONSTRAINT sync_snapshot_items_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.sync_snapshots(id) ON DELETE CASCADE;
+
+
+--
+-- Name: sync_snapshots sync_snapshots_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshots
+    ADD CONSTRAINT sync_snapshots_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: webhook_deliveries webhook_deliveries_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3080,9 +3531,15 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200200'),
     ('20261204100000'),
     ('20261204100100'),
+    ('20261204110000'),
     ('20261204200000'),
     ('20261204300100'),
+    ('20261204310100'),
+    ('20261204400100'),
+    ('20261204500000'),
+    ('20261204500100'),
     ('20261204700100'),
     ('20261204700200'),
+    ('20261204710100'),
     ('20261204800100'),
     ('20261204800200');

@@ -106,6 +106,10 @@ class Conflict(ApiError):
     status_code = 409
 
 
+class Gone(ApiError):
+    status_code = 410
+
+
 class PreconditionFailed(ApiError):
     status_code = 412
 
