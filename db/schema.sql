@@ -918,6 +918,7 @@ COMMENT ON FUNCTION public.personal_bests_after_update() IS 'AFTER UPDATE on set
 CREATE FUNCTION public.personal_bests_recompute(p_user_id uuid, p_exercise_ids uuid[]) RETURNS void
     LANGUAGE sql
     AS $$
+    SELECT 1 FROM users WHERE id = p_user_id FOR UPDATE;
     WITH computed AS MATERIALIZED (
         SELECT c.user_id, c.exercise_id, c.kind, c.value, c.set_id, c.performed_at
         FROM personal_bests_computed c
@@ -936,7 +937,7 @@ CREATE FUNCTION public.personal_bests_recompute(p_user_id uuid, p_exercise_ids u
     ON CONFLICT (user_id, exercise_id, kind) DO UPDATE
     SET value = excluded.value, set_id = excluded.set_id, performed_at = excluded.performed_at
     WHERE (pb.value, pb.set_id, pb.performed_at)
-          IS DISTINCT FROM (excluded.value, excluded.set_id, excluded.performed_at)
+          IS DISTINCT FROM (excluded.value, excluded.set_id, excluded.performed_at);
 $$;
 
 
@@ -3620,4 +3621,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204700200'),
     ('20261204710100'),
     ('20261204800100'),
+    ('20261204800200'),
     ('20261204900000');

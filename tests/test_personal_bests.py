@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -306,3 +307,39 @@ def test_the_seed_computes_the_bests_of_the_sets_it_loads(db_url: str) -> None:
         ).fetchall()
     assert len(table) > 20
     assert table == expected
+
+
+def test_a_recompute_waits_for_a_batch_logged_meanwhile(
+    make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
+    """A set holding a best is deleted while another transaction of the same user is
+    inserting a better set: the recompute waits for it and keeps its best."""
+    ann = make_user()
+    session_id = start(ann)
+    old = log(ann, session_id, bench(100, 5))["sets"][0]
+    better = uuid.uuid4()
+    with psycopg.connect(db_url) as batch, psycopg.connect(db_url, autocommit=True) as watch:
+        batch.execute(
+            "INSERT INTO set_records (id, session_id, user_id, exercise_id, position, reps,"
+            " weight_kg) VALUES (%s, %s, %s, %s, 1, 3, 110)",
+            (better, session_id, ann.id, BENCH_PRESS),
+        )
+        batch.execute("SELECT personal_bests_add(%s, %s)", (ann.id, [better]))
+        with ThreadPoolExecutor(1) as pool:
+            deleting = pool.submit(
+                lambda: ann.delete(f"/v1/sessions/{session_id}/sets/{old['id']}").status_code
+            )
+            # the delete's recompute waits for the open batch (a row lock on the user)
+            waiting = False
+            while not waiting and not deleting.done():
+                row = watch.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                ).fetchone()
+                waiting = row is not None and row[0] > 0
+            assert not deleting.done(), deleting.result()
+            assert waiting
+            batch.commit()
+            assert deleting.result() == 204
+    table = assert_kept(db_url, ann)
+    assert table[(BENCH_PRESS, "heaviest_weight")] == (110, str(better))
