@@ -54,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jwt_secret: str = DEFAULT_JWT_SECRET
     access_token_ttl_s: int = 900
     refresh_token_idle_days: int = 30
+    # the sync feed: change-log events kept this many days (README "Sync")
+    sync_retention_days: int = 90
     login_max_failures: int = 5
     login_window_s: int = 900
     cors_origins: tuple[str, ...] = ()
@@ -67,6 +69,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_password_reset: RateLimit | None = RateLimit(5, 3600)
     rate_limit_writes: RateLimit | None = RateLimit(600, 60)
     rate_limit_stats: RateLimit | None = RateLimit(60, 60)
+    rate_limit_password_reset_email: RateLimit | None = RateLimit(3, 3600)
+    rate_limit_verify_email: RateLimit | None = RateLimit(5, 3600)
     rate_limit_timeout_ms: int = 250
     trusted_proxies: tuple[str, ...] = ()
     trusted_proxy_header: str = "x-forwarded-for"
@@ -147,6 +151,9 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
         "access_token_ttl_s": env.int("ACCESS_TOKEN_TTL_S", 900, validate=Range(min=30, max=900)),
         "refresh_token_idle_days": env.int(
             "REFRESH_TOKEN_IDLE_DAYS", 30, validate=Range(min=1, max=365)
+        ),
+        "sync_retention_days": env.int(
+            "SYNC_RETENTION_DAYS", 90, validate=Range(min=1, max=36_500)
         ),
         "login_max_failures": env.int("LOGIN_MAX_FAILURES", 5, validate=positive),
         "login_window_s": env.int("LOGIN_WINDOW_S", 900, validate=positive),
@@ -296,6 +303,8 @@ RATE_LIMIT_DEFAULTS = {
     "password_reset": "5/3600",
     "writes": "600/60",
     "stats": "60/60",
+    "password_reset_email": "3/3600",
+    "verify_email": "5/3600",
 }
 _RATE_LIMIT = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,6})\s*$")
 
