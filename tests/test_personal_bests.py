@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -343,3 +344,21 @@ def test_a_recompute_waits_for_a_batch_logged_meanwhile(
             assert deleting.result() == 204
     table = assert_kept(db_url, ann)
     assert table[(BENCH_PRESS, "heaviest_weight")] == (110, str(better))
+
+
+def test_imported_sets_are_in_the_bests(
+    make_user: Callable[..., UserWithToken], db_url: str
+) -> None:
+    """An import inserts its sets without the set-logging statement: its own statement keeps
+    the bests, so the table still equals its recomputation."""
+    ann = make_user()
+    body = (Path(__file__).parent / "fixtures" / "imports" / "hevy.csv").read_bytes()
+    response = ann.post(
+        "/v1/imports",
+        params={"format": "hevy_csv", "timezone": "UTC", "weight_unit": "kg"},
+        content=body,
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["sets_created"] > 0
+    assert stored(db_url, ann.id) == computed(db_url, ann.id) != {}

@@ -55,6 +55,7 @@ WHOLE_DATABASE = {
     "seed/copy_users": "seed loader",
     "seed/copy_workout_exercises": "seed loader",
     "seed/copy_workouts": "seed loader",
+    "seed/personal_bests": "seed loader",
     "seed/truncate_rebuilt": "seed loader",
     "seed/vacuum_analyze": "seed loader",
     # the seed refuses a database that already has users, whoever they are

@@ -56,6 +56,21 @@ new_sets AS (
     ON CONFLICT (id) DO NOTHING
     RETURNING r.id, r.session_id, r.exercise_id, r.position, r.version, r AS stored
 ),
+-- the personal bests the imported sets set, as queries/sets/log.sql keeps them
+bests AS (
+    INSERT INTO personal_bests AS pb (user_id, exercise_id, kind, value, set_id, performed_at)
+    SELECT DISTINCT ON (t.exercise_id, b.kind) %(user_id)s, t.exercise_id, b.kind, b.value,
+           t.id, (t.stored).performed_at
+    FROM new_sets t
+    CROSS JOIN LATERAL set_record_bests((t.stored).set_type, (t.stored).reps,
+                                        (t.stored).weight_kg) AS b
+    ORDER BY t.exercise_id, b.kind, b.value DESC, (t.stored).performed_at, t.id
+    ON CONFLICT (user_id, exercise_id, kind) DO UPDATE
+    SET value = excluded.value, set_id = excluded.set_id, performed_at = excluded.performed_at
+    WHERE excluded.value > pb.value
+       OR (excluded.value = pb.value
+           AND (excluded.performed_at, excluded.set_id) < (pb.performed_at, pb.set_id))
+),
 plan_documents AS (
     SELECT p.session_id,
            jsonb_agg(to_jsonb(planned_exercise_document(p.stored, e.name))
