@@ -41,6 +41,7 @@ BAD_VALUES = {
     "REFRESH_TOKEN_IDLE_DAYS": "0",
     "LOGIN_MAX_FAILURES": "-5",
     "LOGIN_WINDOW_S": "forever",
+    "SYNC_RETENTION_DAYS": "0",
 }
 
 

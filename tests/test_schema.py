@@ -19,6 +19,8 @@ import pytest
 from app.core import enums
 from app.core.embedded import bin_dir
 from app.core.migrate import MIGRATIONS, SCHEMA_FILE, dbmate_executable, dbmate_url, run_dbmate
+from app.imports import models as import_models
+from app.stats import models as stats_models
 from app.worker import enums as worker_enums
 from tests.catalogue import BENCH_PRESS
 
@@ -160,8 +162,13 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.WebhookDeliveryStatus,
     enums.ChangeEventType,
     enums.ChangeEntityType,
+    enums.ApiKeyScope,
     worker_enums.ProcrastinateJobStatus,
     worker_enums.ProcrastinateJobEventType,
+    stats_models.RecordKind,
+    enums.AccountTokenPurpose,
+    enums.ImportStatus,
+    import_models.ImportFormat,
 ]
 
 
