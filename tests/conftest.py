@@ -79,19 +79,24 @@ def errors_answered_are_documented() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def serve_without_worker() -> Iterator[None]:
-    """`kinetria serve` started by a test runs no background worker: each would listen on
-    WORKER_PORT (9465), and servers started side by side or one after the other would clash
-    on it. The tests of the worker start it themselves (tests/test_worker.py), one of them
-    through `kinetria serve`.
+def servers_started_by_tests() -> Iterator[None]:
+    """What the environment of `kinetria serve` and `kinetria worker` started by a test
+    says, unless the run's own environment says otherwise:
 
-    In a parallel run (pytest-xdist) each worker process also gives the servers and workers
-    its tests start a METRICS_PORT and a WORKER_PORT of its own (unless the environment
-    names them), instead of the fixed defaults 9464 and 9465 that two processes' servers
-    would both try to take: within one worker, tests run one after the other as in a serial
-    run, with the same ports each time."""
+    - no background worker in `serve` (SERVE_WORKER=false): each would listen on WORKER_PORT
+      (9465), and servers started side by side or one after the other would clash on it. The
+      tests of the worker start it themselves (tests/test_worker.py), one of them through
+      `kinetria serve`.
+    - no drain after SIGTERM (SHUTDOWN_DRAIN_S=0): a test stops every server it started,
+      and each would otherwise keep serving 5 s (the default) before it stops. The tests of
+      the drain set their own (tests/test_faults.py).
+    - in a parallel run (pytest-xdist), a METRICS_PORT and a WORKER_PORT of this worker
+      process's own instead of the fixed defaults 9464 and 9465, which two processes'
+      servers would both try to take: within one worker, tests run one after the other as
+      in a serial run, with the same ports each time."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SERVE_WORKER", os.environ.get("SERVE_WORKER", "false"))
+        patch.setenv("SHUTDOWN_DRAIN_S", os.environ.get("SHUTDOWN_DRAIN_S", "0"))
         if xdist_worker() is not None:
             for name in ("METRICS_PORT", "WORKER_PORT"):
                 patch.setenv(name, os.environ.get(name) or str(_free_port()))
