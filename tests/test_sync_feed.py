@@ -212,6 +212,8 @@ def test_a_user_with_no_changes_has_an_empty_feed(make_user: Callable[..., UserW
         ({"cursor": "e30"}, "invalid_cursor"),  # {} as JSON
         ({"cursor": cursor_of(-1)}, "invalid_cursor"),
         ({"cursor": cursor_of(99)}, "invalid_cursor"),  # beyond the feed's end
+        ({"cursor": cursor_of(2**70)}, "invalid_cursor"),
+        ({"cursor": cursor_of(1.5)}, "invalid_cursor"),
         ({"cursor": cursor_of("00000000-0000-0000-0000-000000000000", 0)}, "invalid_cursor"),
         ({"limit": 0}, "validation_error"),
         ({"limit": 1001}, "validation_error"),
@@ -232,6 +234,7 @@ def test_bad_cursors_and_limits_are_400(
         ({"cursor": "not base64 !"}, "invalid_cursor"),
         ({"cursor": cursor_of(3)}, "invalid_cursor"),  # a feed cursor
         ({"cursor": cursor_of(str(uuid.uuid4()), -1)}, "invalid_cursor"),
+        ({"cursor": cursor_of(str(uuid.uuid4()), 2**70)}, "invalid_cursor"),
         ({"limit": 0}, "validation_error"),
         ({"limit": 1001}, "validation_error"),
     ],
