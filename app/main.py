@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 from psycopg_pool import AsyncConnectionPool
 
 from app import (
+    api_keys,
     audit,
     auth,
     body_measurements,
@@ -77,6 +78,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         auth.router,
         users.router,
         tokens.router,
+        api_keys.router,
         audit.router,
         exercises.router,
         workouts.router,
@@ -240,6 +242,7 @@ def create_app(
                 "replica_pool": None,
                 "lifecycle": lifecycle,
                 "token_verifier": security.AccessTokenVerifier(settings, metrics=metrics),
+                "api_key_verifier": security.ApiKeyVerifier(),
                 "metrics": metrics,
                 "client_addresses": addresses,
                 "login_gate": login_gate,

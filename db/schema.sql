@@ -30,6 +30,23 @@ COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
 
 
 --
+-- Name: api_key_scope; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.api_key_scope AS ENUM (
+    'read',
+    'write'
+);
+
+
+--
+-- Name: TYPE api_key_scope; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.api_key_scope IS 'What a personal API key may do: read (GET only) or write (every method, reading included).';
+
+
+--
 -- Name: audit_action; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -136,7 +153,8 @@ CREATE TYPE public.change_entity_type AS ENUM (
     'session',
     'set',
     'profile',
-    'body_measurement'
+    'body_measurement',
+    'webhook'
 );
 
 
@@ -162,7 +180,8 @@ CREATE TYPE public.change_event_type AS ENUM (
     'profile.updated',
     'body_measurement.created',
     'body_measurement.updated',
-    'body_measurement.deleted'
+    'body_measurement.deleted',
+    'webhook.disabled'
 );
 
 
@@ -313,6 +332,25 @@ CREATE TYPE public.procrastinate_job_to_defer_v1 AS (
 	args jsonb,
 	scheduled_at timestamp with time zone
 );
+
+
+--
+-- Name: record_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.record_kind AS ENUM (
+    'heaviest_weight',
+    'most_reps',
+    'best_one_rep_max',
+    'best_volume'
+);
+
+
+--
+-- Name: TYPE record_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.record_kind IS 'The personal records kept per exercise (app.stats.models.RecordKind).';
 
 
 --
@@ -610,6 +648,150 @@ CREATE FUNCTION public.immutable_unaccent(value text) RETURNS text
 --
 
 COMMENT ON FUNCTION public.immutable_unaccent(value text) IS 'unaccent() with a fixed dictionary, IMMUTABLE so generated columns and indexes can use it.';
+
+
+--
+-- Name: personal_bests_add(uuid, uuid[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.personal_bests_add(p_user_id uuid, p_set_ids uuid[]) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO personal_bests AS pb (user_id, exercise_id, kind, value, set_id, performed_at)
+    SELECT DISTINCT ON (sr.exercise_id, b.kind)
+           sr.user_id, sr.exercise_id, b.kind, b.value, sr.id, sr.performed_at
+    FROM set_records sr
+    CROSS JOIN LATERAL set_record_bests(sr.set_type, sr.reps, sr.weight_kg) AS b
+    WHERE sr.id = ANY (p_set_ids) AND sr.user_id = p_user_id
+    ORDER BY sr.exercise_id, b.kind, b.value DESC, sr.performed_at, sr.id
+    ON CONFLICT (user_id, exercise_id, kind) DO UPDATE
+    SET value = excluded.value, set_id = excluded.set_id, performed_at = excluded.performed_at
+    WHERE excluded.value > pb.value
+       OR (excluded.value = pb.value
+           AND (excluded.performed_at, excluded.set_id) < (pb.performed_at, pb.set_id))
+$$;
+
+
+--
+-- Name: FUNCTION personal_bests_add(p_user_id uuid, p_set_ids uuid[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.personal_bests_add(p_user_id uuid, p_set_ids uuid[]) IS 'Adds the given sets of a user (already inserted or changed) to personal_bests.';
+
+
+--
+-- Name: personal_bests_after_delete(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.personal_bests_after_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    held record;
+BEGIN
+    FOR held IN
+        SELECT d.user_id, array_agg(DISTINCT d.exercise_id) AS exercise_ids
+        FROM deleted_sets d
+        WHERE EXISTS (
+            SELECT 1 FROM personal_bests pb
+            WHERE pb.user_id = d.user_id AND pb.exercise_id = d.exercise_id
+              AND pb.set_id = d.id)
+        GROUP BY d.user_id
+    LOOP
+        PERFORM personal_bests_recompute(held.user_id, held.exercise_ids);
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION personal_bests_after_delete(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.personal_bests_after_delete() IS 'AFTER DELETE on set_records: recomputes the personal_bests that deleted sets held.';
+
+
+--
+-- Name: personal_bests_after_update(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.personal_bests_after_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    held record;
+BEGIN
+    FOR held IN
+        SELECT o.user_id, array_agg(DISTINCT o.exercise_id) AS exercise_ids
+        FROM old_sets o
+        JOIN new_sets n ON n.id = o.id
+        WHERE (n.exercise_id, n.set_type, n.reps, n.weight_kg, n.performed_at)
+              IS DISTINCT FROM (o.exercise_id, o.set_type, o.reps, o.weight_kg, o.performed_at)
+          AND EXISTS (
+              SELECT 1 FROM personal_bests pb
+              WHERE pb.user_id = o.user_id AND pb.exercise_id = o.exercise_id
+                AND pb.set_id = o.id)
+        GROUP BY o.user_id
+    LOOP
+        PERFORM personal_bests_recompute(held.user_id, held.exercise_ids);
+    END LOOP;
+    FOR held IN
+        SELECT n.user_id, array_agg(n.id) AS set_ids
+        FROM new_sets n
+        JOIN old_sets o ON o.id = n.id
+        WHERE (n.exercise_id, n.set_type, n.reps, n.weight_kg, n.performed_at)
+              IS DISTINCT FROM (o.exercise_id, o.set_type, o.reps, o.weight_kg, o.performed_at)
+        GROUP BY n.user_id
+    LOOP
+        PERFORM personal_bests_add(held.user_id, held.set_ids);
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION personal_bests_after_update(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.personal_bests_after_update() IS 'AFTER UPDATE on set_records: recomputes the personal_bests that changed sets held, then adds the changed sets.';
+
+
+--
+-- Name: personal_bests_recompute(uuid, uuid[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.personal_bests_recompute(p_user_id uuid, p_exercise_ids uuid[]) RETURNS void
+    LANGUAGE sql
+    AS $$
+    WITH computed AS MATERIALIZED (
+        SELECT c.user_id, c.exercise_id, c.kind, c.value, c.set_id, c.performed_at
+        FROM personal_bests_computed c
+        WHERE c.user_id = p_user_id AND c.exercise_id = ANY (p_exercise_ids)
+    ),
+    gone AS (
+        DELETE FROM personal_bests pb
+        WHERE pb.user_id = p_user_id AND pb.exercise_id = ANY (p_exercise_ids)
+          AND NOT EXISTS (
+              SELECT 1 FROM computed c
+              WHERE c.exercise_id = pb.exercise_id AND c.kind = pb.kind)
+    )
+    INSERT INTO personal_bests AS pb (user_id, exercise_id, kind, value, set_id, performed_at)
+    SELECT c.user_id, c.exercise_id, c.kind, c.value, c.set_id, c.performed_at
+    FROM computed c
+    ON CONFLICT (user_id, exercise_id, kind) DO UPDATE
+    SET value = excluded.value, set_id = excluded.set_id, performed_at = excluded.performed_at
+    WHERE (pb.value, pb.set_id, pb.performed_at)
+          IS DISTINCT FROM (excluded.value, excluded.set_id, excluded.performed_at)
+$$;
+
+
+--
+-- Name: FUNCTION personal_bests_recompute(p_user_id uuid, p_exercise_ids uuid[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.personal_bests_recompute(p_user_id uuid, p_exercise_ids uuid[]) IS 'Recomputes a user''s personal_bests of the given exercises from set_records.';
 
 
 --
@@ -1403,6 +1585,36 @@ COMMENT ON FUNCTION public.session_event_document(s public.sessions) IS 'A sessi
 
 
 --
+-- Name: set_record_bests(public.set_type, integer, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_record_bests(set_type public.set_type, reps integer, weight_kg numeric) RETURNS TABLE(kind public.record_kind, value numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT k.kind, k.value
+    FROM (VALUES
+        ('heaviest_weight'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps IS DISTINCT FROM 0 THEN weight_kg END),
+        ('most_reps'::record_kind, CASE WHEN reps > 0 THEN reps::numeric END),
+        ('best_one_rep_max'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps >= 1
+              THEN round(weight_kg * CASE WHEN reps = 1 THEN 30 ELSE 30 + reps END / 30, 2)
+         END),
+        ('best_volume'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps >= 1 THEN weight_kg * reps END)
+    ) AS k(kind, value)
+    WHERE set_type <> 'warmup' AND k.value IS NOT NULL
+$$;
+
+
+--
+-- Name: FUNCTION set_record_bests(set_type public.set_type, reps integer, weight_kg numeric); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_record_bests(set_type public.set_type, reps integer, weight_kg numeric) IS 'The personal-record values of one set, a row per record kind it can hold (none for a warmup).';
+
+
+--
 -- Name: weight_from_kg(numeric, public.weight_unit); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1598,6 +1810,35 @@ COMMENT ON FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit)
 
 
 --
+-- Name: api_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_keys (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    scopes public.api_key_scope[] NOT NULL,
+    key_hash bytea NOT NULL,
+    expires_at timestamp with time zone,
+    last_used_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT api_keys_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT api_keys_key_hash_check CHECK ((octet_length(key_hash) = 32)),
+    CONSTRAINT api_keys_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 2))),
+    CONSTRAINT api_keys_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE api_keys; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.api_keys IS 'Personal API keys (Authorization: Bearer kin_...). key_hash is the SHA-256 of the key; the key itself is never stored. Cascades with the user.';
+
+
+--
 -- Name: audit_log; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1720,6 +1961,51 @@ CREATE TABLE public.login_throttle (
 --
 
 COMMENT ON TABLE public.login_throttle IS 'Login attempts per account (keyed by sha256 of the lower-cased email) in the current window; locked_until set once the limit is passed.';
+
+
+--
+-- Name: personal_bests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.personal_bests (
+    user_id uuid NOT NULL,
+    exercise_id uuid NOT NULL,
+    kind public.record_kind NOT NULL,
+    value numeric NOT NULL,
+    set_id uuid NOT NULL,
+    performed_at timestamp with time zone NOT NULL,
+    CONSTRAINT personal_bests_value_check CHECK ((value > (0)::numeric))
+);
+
+
+--
+-- Name: TABLE personal_bests; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.personal_bests IS 'Each user''s best value per exercise and record kind, and the set that holds it (the earliest to reach it). Logging sets adds to it in the same statement; deleting or editing a set that holds a best recomputes that exercise (triggers on set_records). Always equal to personal_bests_computed.';
+
+
+--
+-- Name: personal_bests_computed; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.personal_bests_computed AS
+ SELECT DISTINCT ON (sr.user_id, sr.exercise_id, b.kind) sr.user_id,
+    sr.exercise_id,
+    b.kind,
+    b.value,
+    sr.id AS set_id,
+    sr.performed_at
+   FROM (public.set_records sr
+     CROSS JOIN LATERAL public.set_record_bests(sr.set_type, sr.reps, sr.weight_kg) b(kind, value))
+  ORDER BY sr.user_id, sr.exercise_id, b.kind, b.value DESC, sr.performed_at, sr.id;
+
+
+--
+-- Name: VIEW personal_bests_computed; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.personal_bests_computed IS 'personal_bests recomputed from set_records (for rebuilding and checking the table).';
 
 
 --
@@ -2067,6 +2353,14 @@ ALTER TABLE ONLY public.procrastinate_periodic_defers ALTER COLUMN id SET DEFAUL
 
 
 --
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2112,6 +2406,14 @@ ALTER TABLE ONLY public.exercises
 
 ALTER TABLE ONLY public.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (email_hash);
+
+
+--
+-- Name: personal_bests personal_bests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.personal_bests
+    ADD CONSTRAINT personal_bests_pkey PRIMARY KEY (user_id, exercise_id, kind);
 
 
 --
@@ -2304,6 +2606,13 @@ ALTER TABLE ONLY public.workouts
 
 ALTER TABLE ONLY public.workouts
     ADD CONSTRAINT workouts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: api_keys_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_keys_user_id_created_at_id_idx ON public.api_keys USING btree (user_id, created_at, id);
 
 
 --
@@ -2657,6 +2966,20 @@ CREATE TRIGGER session_exercises_user_id BEFORE INSERT ON public.session_exercis
 
 
 --
+-- Name: set_records set_records_personal_bests_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER set_records_personal_bests_delete AFTER DELETE ON public.set_records REFERENCING OLD TABLE AS deleted_sets FOR EACH STATEMENT EXECUTE FUNCTION public.personal_bests_after_delete();
+
+
+--
+-- Name: set_records set_records_personal_bests_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER set_records_personal_bests_update AFTER UPDATE ON public.set_records REFERENCING OLD TABLE AS old_sets NEW TABLE AS new_sets FOR EACH STATEMENT EXECUTE FUNCTION public.personal_bests_after_update();
+
+
+--
 -- Name: users users_delete_owned_rows; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2668,6 +2991,14 @@ CREATE TRIGGER users_delete_owned_rows BEFORE DELETE ON public.users FOR EACH RO
 --
 
 CREATE TRIGGER workout_exercises_user_id BEFORE INSERT ON public.workout_exercises FOR EACH ROW WHEN ((new.user_id IS NULL)) EXECUTE FUNCTION public.plan_row_user_id();
+
+
+--
+-- Name: api_keys api_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --
@@ -2708,6 +3039,22 @@ ALTER TABLE ONLY public.exercise_aliases
 
 ALTER TABLE ONLY public.exercises
     ADD CONSTRAINT exercises_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: personal_bests personal_bests_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.personal_bests
+    ADD CONSTRAINT personal_bests_exercise_id_fkey FOREIGN KEY (exercise_id) REFERENCES public.exercises(id) ON DELETE CASCADE;
+
+
+--
+-- Name: personal_bests personal_bests_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.personal_bests
+    ADD CONSTRAINT personal_bests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --
@@ -2905,5 +3252,8 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204110000'),
     ('20261204200000'),
     ('20261204300100'),
+    ('20261204400100'),
     ('20261204700100'),
-    ('20261204700200');
+    ('20261204700200'),
+    ('20261204710100'),
+    ('20261204800100');

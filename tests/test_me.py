@@ -230,9 +230,7 @@ def test_password_change_needs_the_current_password(client: Client) -> None:
     only_current = me.patch("/v1/me", json={"current_password": PASSWORD})
     assert_error(only_current, 422, "new_password_required")
     # a malformed body is answered as such even when the If-Match is stale
-    stale = me.patch(
-        "/v1/me", json={"current_password": PASSWORD}, headers={"If-Match": '"999"'}
-    )
+    stale = me.patch("/v1/me", json={"current_password": PASSWORD}, headers={"If-Match": '"999"'})
     assert_error(stale, 422, "new_password_required")
 
 

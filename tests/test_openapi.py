@@ -17,7 +17,8 @@ from litestar.testing import TestClient
 from openapi_spec_validator import validate
 
 from app.core.http import rate_limited
-from app.core.openapi import BEARER, api_document, body_type, operations
+from app.core.openapi import API_KEY, BEARER, api_document, body_type, operations
+from app.core.security import key_may_call
 from app.main import create_app
 from tests.conftest import make_settings
 from tests.test_security import concrete, is_allowlisted
@@ -284,6 +285,8 @@ def test_security_is_declared_on_every_operation(
         if handler.opt.get("public"):
             assert security == [], f"{method} {path}"
             public += 1
+        elif key_may_call(method, path):  # an access token or a personal API key
+            assert security == [{BEARER: []}, {API_KEY: []}], f"{method} {path}"
         else:
             assert security == [{BEARER: []}], f"{method} {path}"
     assert public == 5  # health, ready, register, login, refresh

@@ -459,3 +459,34 @@ def test_the_worker_prunes_daily() -> None:
     registry = worker.app.periodic_registry.periodic_tasks.values()
     periodic = [p for p in registry if p.task is task]
     assert [p.cron for p in periodic] == ["41 3 * * *"]
+
+
+def test_a_disabled_webhook_is_a_notice_in_the_feed(
+    make_user: Callable[..., UserWithToken], run_db: Callable[..., Any]
+) -> None:
+    from app import changelog
+    from app.core.enums import ChangeEventType
+
+    ann = make_user()
+    created = ann.post("/v1/webhooks", json={"url": "https://hooks.example.com/ann"})
+    assert created.status_code == 201, created.text
+    webhook = ann.get(f"/v1/webhooks/{created.json()['id']}").json()
+
+    async def disabled(db: Db) -> None:  # what the sender records after 50 failures
+        async with db.transaction():
+            await changelog.record_one(
+                db,
+                user_id=ann.id,
+                event_type=ChangeEventType.WEBHOOK_DISABLED,
+                entity_id=uuid.UUID(webhook["id"]),
+                version=webhook["version"],
+                document=webhook,
+            )
+
+    run_db(disabled)
+    [event] = [e for e in feed(ann)["items"] if e["event_type"] == "webhook.disabled"]
+    assert event["entity_type"] == "webhook"
+    assert event["document"] == webhook
+    # subscriptions are not part of a snapshot
+    items, _ = snapshot(ann)
+    assert {i["entity_type"] for i in items} == {"profile"}

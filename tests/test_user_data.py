@@ -74,7 +74,6 @@ WHOLE_DATABASE = {
     "webhooks/next_delivery": "webhook worker: one subscription, by its id",
     "webhooks/delivered": "webhook worker: one delivery, by its id",
     "webhooks/attempt_failed": "webhook worker: one delivery, by its id",
-    "webhooks/notify_disabled": "webhook worker: one subscription's owner, by its id",
     "webhooks/prune_deliveries": "webhook worker: old deliveries of everyone",
     # the sync pruning job: old change-log events and expired snapshots of everyone
     "sync/prune_events": "sync pruning: events older than the retention, every user",

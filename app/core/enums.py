@@ -9,6 +9,7 @@ member here.
 from enum import StrEnum
 
 __all__ = [
+    "ApiKeyScope",
     "AuditAction",
     "BodyMeasurementKind",
     "BodyMeasurementUnit",
@@ -185,6 +186,8 @@ class ChangeEventType(StrEnum):
     BODY_MEASUREMENT_CREATED = "body_measurement.created"
     BODY_MEASUREMENT_UPDATED = "body_measurement.updated"
     BODY_MEASUREMENT_DELETED = "body_measurement.deleted"
+    # a webhook subscription turned off after 50 failed delivery attempts in a row
+    WEBHOOK_DISABLED = "webhook.disabled"
 
 
 class ChangeEntityType(StrEnum):
@@ -196,6 +199,7 @@ class ChangeEntityType(StrEnum):
     SET = "set"
     PROFILE = "profile"
     BODY_MEASUREMENT = "body_measurement"
+    WEBHOOK = "webhook"
 
 
 class WebhookDeliveryStatus(StrEnum):
@@ -205,3 +209,12 @@ class WebhookDeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+
+class ApiKeyScope(StrEnum):
+    """``api_key_scope``: what a personal API key may do: read (GET only) or write (every
+    method, reading included). No scope lets a key manage the account, its logins, its keys
+    or its webhooks."""
+
+    READ = "read"
+    WRITE = "write"

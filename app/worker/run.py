@@ -44,6 +44,7 @@ from prometheus_client import (
 from app.core.build import build_info
 from app.core.config import Environment, Settings
 from app.core.db import connection_kwargs
+from app.webhooks.metrics import WebhookMetrics
 from app.worker import app
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -103,6 +104,9 @@ class WorkerMetrics:
             "1 while the worker takes jobs, 0 while it stops",
             registry=self.registry,
         )
+        # what the jobs count themselves, on the same registry (jobs reach it through their
+        # context: `context.additional_context["metrics"]`)
+        self.webhooks = WebhookMetrics(self.registry)
 
     async def middleware(
         self, call_next: Callable[[], Awaitable[Any]], context: JobContext, worker: Worker
@@ -341,7 +345,7 @@ async def run_until_stopped(
                 concurrency=settings.worker_concurrency,
                 wait=True,
                 delete_jobs="successful",  # arguments (addresses, links) do not stay
-                additional_context={"settings": settings},
+                additional_context={"settings": settings, "metrics": metrics},
                 install_signal_handlers=install_signal_handlers,
                 shutdown_graceful_timeout=settings.worker_stop_timeout_s,
                 # besides the NOTIFY of a new job, look for due jobs this often: a missed
