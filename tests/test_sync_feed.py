@@ -212,6 +212,8 @@ def test_a_user_with_no_changes_has_an_empty_feed(make_user: Callable[..., UserW
         ({"cursor": "e30"}, "invalid_cursor"),  # {} as JSON
         ({"cursor": cursor_of(-1)}, "invalid_cursor"),
         ({"cursor": cursor_of(99)}, "invalid_cursor"),  # beyond the feed's end
+        ({"cursor": cursor_of(2**70)}, "invalid_cursor"),
+        ({"cursor": cursor_of(1.5)}, "invalid_cursor"),
         ({"cursor": cursor_of("00000000-0000-0000-0000-000000000000", 0)}, "invalid_cursor"),
         ({"limit": 0}, "validation_error"),
         ({"limit": 1001}, "validation_error"),
@@ -232,6 +234,7 @@ def test_bad_cursors_and_limits_are_400(
         ({"cursor": "not base64 !"}, "invalid_cursor"),
         ({"cursor": cursor_of(3)}, "invalid_cursor"),  # a feed cursor
         ({"cursor": cursor_of(str(uuid.uuid4()), -1)}, "invalid_cursor"),
+        ({"cursor": cursor_of(str(uuid.uuid4()), 2**70)}, "invalid_cursor"),
         ({"limit": 0}, "validation_error"),
         ({"limit": 1001}, "validation_error"),
     ],
@@ -456,3 +459,34 @@ def test_the_worker_prunes_daily() -> None:
     registry = worker.app.periodic_registry.periodic_tasks.values()
     periodic = [p for p in registry if p.task is task]
     assert [p.cron for p in periodic] == ["41 3 * * *"]
+
+
+def test_a_disabled_webhook_is_a_notice_in_the_feed(
+    make_user: Callable[..., UserWithToken], run_db: Callable[..., Any]
+) -> None:
+    from app import changelog
+    from app.core.enums import ChangeEventType
+
+    ann = make_user()
+    created = ann.post("/v1/webhooks", json={"url": "https://hooks.example.com/ann"})
+    assert created.status_code == 201, created.text
+    webhook = ann.get(f"/v1/webhooks/{created.json()['id']}").json()
+
+    async def disabled(db: Db) -> None:  # what the sender records after 50 failures
+        async with db.transaction():
+            await changelog.record_one(
+                db,
+                user_id=ann.id,
+                event_type=ChangeEventType.WEBHOOK_DISABLED,
+                entity_id=uuid.UUID(webhook["id"]),
+                version=webhook["version"],
+                document=webhook,
+            )
+
+    run_db(disabled)
+    [event] = [e for e in feed(ann)["items"] if e["event_type"] == "webhook.disabled"]
+    assert event["entity_type"] == "webhook"
+    assert event["document"] == webhook
+    # subscriptions are not part of a snapshot
+    items, _ = snapshot(ann)
+    assert {i["entity_type"] for i in items} == {"profile"}

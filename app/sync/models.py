@@ -21,6 +21,7 @@ from app.exercises import Exercise
 from app.plans import PlannedExercise
 from app.sets.models import SetRecord
 from app.users import User
+from app.webhooks.models import Webhook
 from app.workouts import Workout
 
 Position = Annotated[int, msgspec.Meta(ge=1, description="The event's place in your feed")]
@@ -130,6 +131,13 @@ class BodyMeasurementDeleted(_Tombstone, tag="body_measurement.deleted"):
     pass
 
 
+class WebhookDisabled(_Event, tag="webhook.disabled"):
+    """A webhook subscription turned off after 50 failed deliveries in a row: a notice
+    (subscriptions are not otherwise in the feed, nor in snapshots)."""
+
+    document: Webhook
+
+
 ChangeEvent = (
     ExerciseCreated
     | ExerciseUpdated
@@ -149,6 +157,7 @@ ChangeEvent = (
     | BodyMeasurementCreated
     | BodyMeasurementUpdated
     | BodyMeasurementDeleted
+    | WebhookDisabled
 )
 
 

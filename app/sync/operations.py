@@ -32,6 +32,8 @@ SNAPSHOT_TTL = timedelta(hours=1)
 PRUNE_BATCH = 10_000
 SNAPSHOT_PRUNE_BATCH = 100
 
+_MAX_POSITION = 2**63 - 1  # bigint
+
 _events = msgspec.json.Decoder(list[ChangeEvent])
 _items = msgspec.json.Decoder(list[SnapshotItem])
 
@@ -56,7 +58,7 @@ def _position_of(cursor: str | None) -> int:
     after = decode_cursor(cursor, tuple[int])
     if after is None:
         return 0
-    if after[0] < 0:
+    if not 0 <= after[0] <= _MAX_POSITION:
         raise _invalid_cursor()
     return after[0]
 
@@ -99,7 +101,7 @@ async def read_snapshot(db: Db, *, user_id: UUID, cursor: str | None, limit: int
         key = decode_cursor(cursor, tuple[UUID, int])
         assert key is not None
         snapshot_id, after = key
-        if after < 0:
+        if not 0 <= after <= _MAX_POSITION:
             raise BadRequest("invalid_cursor", "The cursor is not valid for this snapshot")
     read = await db.one(
         "sync/snapshot_page",
