@@ -30,6 +30,7 @@ from app import (
     sessions,
     sets,
     stats,
+    sync,
     tokens,
     users,
     webhooks,
@@ -88,6 +89,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         exports.router,
         webhooks.router,
         stats.router,
+        sync.router,
     ]
     return [with_complete_options(router) for router in routers]
 
@@ -244,6 +246,7 @@ def create_app(
                 "metrics": metrics,
                 "client_addresses": addresses,
                 "login_gate": login_gate,
+                "rate_limiter": limiter,
             }
         ),
         dependencies={

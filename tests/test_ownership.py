@@ -88,8 +88,12 @@ def owned_resources(user: TokenClient) -> dict[str, str]:
     webhook = user.post("/v1/webhooks", json={"url": "https://hooks.example.com/owned"}).json()
     delivery = user.post(f"/v1/webhooks/{webhook['id']}/test").json()
     api_key = user.post("/v1/me/api-keys", json={"name": "Owned key", "scopes": ["read"]}).json()
+    # a file above IMPORT_SYNC_MAX_BYTES (default 1 MiB) is queued: a background import
+    queued = user.post("/v1/imports", params={"format": "hevy_csv"}, content=b"x" * (1_048_576 + 1))
+    assert queued.status_code == 202, queued.text
     return {
         "key_id": api_key["id"],
+        "import_id": queued.json()["id"],
         "webhook_id": webhook["id"],
         "delivery_id": delivery["id"],
         "exercise_id": exercise["id"],
@@ -116,6 +120,7 @@ def snapshot(owner: TokenClient, ids: dict[str, str]) -> list[Any]:
         owner.get(f"/v1/body-measurements/{ids['measurement_id']}").json(),
         owner.get(f"/v1/webhooks/{ids['webhook_id']}").json(),
         owner.get(f"/v1/me/api-keys/{ids['key_id']}").json(),
+        owner.get(f"/v1/imports/{ids['import_id']}").json(),
     ]
 
 
@@ -176,6 +181,7 @@ def test_another_users_ids_are_404_on_every_route_and_method(
         "/v1/webhooks/{webhook_id:uuid}/deliveries",
         "/v1/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry",
         "/v1/webhooks/{webhook_id:uuid}/test",
+        "/v1/imports/{import_id:uuid}",
     }
     assert len(checked) >= 14
 
@@ -198,6 +204,7 @@ def test_no_list_shows_another_users_data(
         "/v1/sessions",
         "/v1/body-measurements",
         "/v1/webhooks",
+        "/v1/imports",
     } <= set(lists)
     for path in lists:
         for query in ("", "?mine=true", "?status=completed", "?status=draft"):

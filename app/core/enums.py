@@ -9,6 +9,7 @@ member here.
 from enum import StrEnum
 
 __all__ = [
+    "AccountTokenPurpose",
     "ApiKeyScope",
     "AuditAction",
     "BodyMeasurementKind",
@@ -95,6 +96,12 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    PASSWORD_RESET_REQUEST = "password_reset_request"  # noqa: S105 (an action name)
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (an action name, not a secret)
+    EMAIL_VERIFICATION_REQUEST = "email_verification_request"
+    EMAIL_VERIFIED = "email_verified"
+    EMAIL_CHANGE_REQUEST = "email_change_request"
+    EMAIL_CHANGE = "email_change"
 
 
 class SetType(StrEnum):
@@ -186,6 +193,8 @@ class ChangeEventType(StrEnum):
     BODY_MEASUREMENT_CREATED = "body_measurement.created"
     BODY_MEASUREMENT_UPDATED = "body_measurement.updated"
     BODY_MEASUREMENT_DELETED = "body_measurement.deleted"
+    # a webhook subscription turned off after 50 failed delivery attempts in a row
+    WEBHOOK_DISABLED = "webhook.disabled"
 
 
 class ChangeEntityType(StrEnum):
@@ -197,6 +206,7 @@ class ChangeEntityType(StrEnum):
     SET = "set"
     PROFILE = "profile"
     BODY_MEASUREMENT = "body_measurement"
+    WEBHOOK = "webhook"
 
 
 class WebhookDeliveryStatus(StrEnum):
@@ -215,3 +225,20 @@ class ApiKeyScope(StrEnum):
 
     READ = "read"
     WRITE = "write"
+
+
+class AccountTokenPurpose(StrEnum):
+    """``account_token_purpose``: what a mailed account token is for."""
+
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a secret)
+    VERIFY_EMAIL = "verify_email"
+
+
+class ImportStatus(StrEnum):
+    """``import_status``: where a background import stands: its job waits for a worker,
+    runs, succeeded (its result is there) or failed (its error is there, nothing written)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
