@@ -15,6 +15,7 @@ logins, keys or webhooks (`key_may_call`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -158,6 +159,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 TOUCH_EVERY_S = 60.0  # last_used_at is written at most this often per key and process
 
 
+@functools.lru_cache(maxsize=1024)  # route paths: a few hundred at most
 def key_may_call(method: str, path: str) -> bool:
     """Whether an API key (with the scope the method needs) may call `method path` (a route
     path, with or without its parameters' types)."""
@@ -198,18 +200,26 @@ class ApiKeyVerifier:
         self._verified: dict[str, VerifiedKey] = {}
         self._touched: dict[UUID, float] = {}  # key id -> monotonic time last_used_at was set
 
+    def remembered(self, key: str) -> VerifiedKey | None:
+        """The key as verified before (None: not yet), or 401 `token_expired` once it has
+        expired. No await on this path: it is every request's."""
+        verified = self._verified.get(key)
+        if verified is not None and time.time() >= verified.expires_at:
+            raise Unauthorized("token_expired", "The API key has expired", headers=_BAD_KEY)
+        return verified
+
     async def verify(
         self, key: str, *, pool: Any, queries: Queries, slow_query_ms: float
     ) -> VerifiedKey:
-        """The key's user and scopes, or 401 (`token_expired` once it has expired)."""
-        verified = self._verified.get(key)
+        """The key's user and scopes (asking the database the first time), or 401."""
+        verified = self.remembered(key)
         if verified is None:
             verified = await self._look_up(key, pool, queries, slow_query_ms)
             if len(self._verified) >= self._capacity:
                 self._verified.pop(next(iter(self._verified)))  # the oldest
             self._verified[key] = verified
-        if time.time() >= verified.expires_at:
-            raise Unauthorized("token_expired", "The API key has expired", headers=_BAD_KEY)
+            verified = self.remembered(key)
+            assert verified is not None
         return verified
 
     async def _look_up(
@@ -234,16 +244,21 @@ class ApiKeyVerifier:
             gate_id=UUID(bytes=digest[:16]),
         )
 
-    async def touch(
-        self, key_id: UUID, *, pool: Any, queries: Queries, slow_query_ms: float
-    ) -> None:
-        """Set the key's last_used_at, at most once every TOUCH_EVERY_S in this process."""
+    def due(self, key_id: UUID) -> bool:
+        """Whether the key's last_used_at is to be written now: at most once every
+        TOUCH_EVERY_S per key in this process (the SQL skips it within a minute too)."""
         now = time.monotonic()
         if now - self._touched.get(key_id, -math.inf) < TOUCH_EVERY_S:
-            return
+            return False
         if len(self._touched) >= self._capacity:
             self._touched.clear()
         self._touched[key_id] = now
+        return True
+
+    async def touch(
+        self, key_id: UUID, *, pool: Any, queries: Queries, slow_query_ms: float
+    ) -> None:
+        """Set the key's last_used_at (call it when `due`)."""
         try:
             async with pool.connection() as conn:
                 await Db(conn, queries, slow_query_ms).execute("api_keys/touch", key_id=key_id)
@@ -251,11 +266,9 @@ class ApiKeyVerifier:
             log.warning("could not record an API key's use", extra={"error": type(exc).__name__})
 
 
-def _check_key_may_call(
-    connection: ASGIConnection[Any, Any, Any, Any], scopes: frozenset[str]
-) -> None:
-    method: str = connection.scope.get("method", "GET")
-    path: str = connection.scope.get("path_template") or connection.scope.get("path", "")
+def _check_key_may_call(scope: Any, scopes: frozenset[str]) -> None:
+    method: str = scope.get("method", "GET")
+    path: str = scope.get("path_template") or scope.get("path", "")
     if not key_may_call(method, path):
         raise Forbidden(
             "insufficient_scope",
@@ -275,23 +288,25 @@ def _check_key_may_call(
 async def _admit_api_key(connection: ASGIConnection[Any, Any, Any, Any], key: str) -> CurrentUser:
     state = connection.app.state
     verifier: ApiKeyVerifier = state.api_key_verifier
-    args: dict[str, Any] = {
-        "pool": state.pool,
-        "queries": state.queries,
-        "slow_query_ms": state.settings.slow_query_ms,
-    }
-    verified = await verifier.verify(key, **args)
+    pool, queries, slow_query_ms = state.pool, state.queries, state.settings.slow_query_ms
+    verified = verifier.remembered(key) or await verifier.verify(
+        key, pool=pool, queries=queries, slow_query_ms=slow_query_ms
+    )
     user = verified.user
+    key_id = user.login_id
+    assert key_id is not None
     # revoked means revoked: the gate hears of revoked keys as of ended logins
     await state.login_gate.admit(
         user_id=user.id,
         login_id=verified.gate_id,
-        key_id=user.login_id,
-        **args,
+        key_id=key_id,
+        pool=pool,
+        queries=queries,
+        slow_query_ms=slow_query_ms,
     )
-    _check_key_may_call(connection, verified.scopes)
-    assert user.login_id is not None
-    await verifier.touch(user.login_id, **args)
+    _check_key_may_call(connection.scope, verified.scopes)
+    if verifier.due(key_id):
+        await verifier.touch(key_id, pool=pool, queries=queries, slow_query_ms=slow_query_ms)
     return user
 
 
