@@ -11,16 +11,15 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Router, get
-from litestar.di import NamedDependency
+from litestar import Request, Router
 from psycopg.types.json import Jsonb
 
 from app.core.db import Db
 from app.core.enums import AuditAction
-from app.core.http import CONTROL_CHARACTERS, responses
-from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.http import CONTROL_CHARACTERS
+from app.core.pagination import keyset_page
 from app.core.request_log import current_request_id
-from app.core.security import CurrentUser
+from app.core.resource import listing
 
 USER_AGENT_MAX = 200
 
@@ -85,34 +84,26 @@ async def record_account_action(
 
 async def list_for_user(db: Db, *, user_id: UUID, limit: int, cursor: str | None) -> AuditPage:
     """A page of the user's audit history, newest first."""
-    before = decode_cursor(cursor, tuple[int])
-    rows = await db.many(
-        "audit/list_for_user",
-        AuditEntry,
-        user_id=user_id,
-        before_id=before[0] if before else None,
-        limit=limit + 1,
+
+    async def read(before: tuple[Any, ...], fetch: int) -> list[AuditEntry]:
+        return await db.many(
+            "audit/list_for_user", AuditEntry, user_id=user_id, before_id=before[0], limit=fetch
+        )
+
+    key_type = tuple[int]
+    page = await keyset_page(
+        read, lambda entry: (entry.id,), cursor=cursor, limit=limit, key_type=key_type
     )
-    return AuditPage(*page_of(rows, limit, lambda entry: (entry.id,)))
+    return AuditPage(*page)
 
 
 # --- routes ------------------------------------------------------------------------------
 
-
-@get(
-    "/",
+list_mine = listing(
+    list_for_user,
+    AuditPage,
     operation_id="listMyAuditLog",
     summary="Your audit history",
     description="What was done with your account and data, newest first.",
-    responses=responses(codes={400: "invalid_cursor"}),
 )
-async def list_mine(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-) -> AuditPage:
-    return await list_for_user(db, user_id=current_user.id, limit=limit, cursor=cursor)
-
-
 router = Router("/v1/me/audit", route_handlers=[list_mine], tags=["me"])

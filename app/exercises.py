@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Response, Router, delete, get, patch, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar import patch
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from psycopg import errors as pg
 
 from app import changelog
@@ -23,26 +22,17 @@ from app.core.db import Db
 from app.core.enums import ChangeEventType, ExerciseCategory, MuscleGroup
 from app.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.http import (
-    CREATED_HEADERS,
-    ETAG_HEADER,
-    IfMatch,
-    IfNoneMatch,
     Violation,
     clean_name,
-    conditional_get,
     constraint_errors,
-    created,
-    if_match_versions,
+    found,
     new_id,
     refused_write,
-    replay_response,
     replayed_or_conflict,
-    responses,
     unset_to_none,
-    with_etag,
 )
-from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.core.security import CurrentUser
+from app.core.pagination import keyset_page
+from app.core.resource import Resource
 
 ENTITY = "exercises"
 _not_found = partial(NotFound, "exercise_not_found", "No such exercise")
@@ -174,28 +164,34 @@ async def list_exercises(
     mine: bool,
 ) -> ExercisePage:
     """One page of the exercises the user can see, by name then id."""
-    after = decode_cursor(cursor, tuple[str, UUID])
     search = " ".join(q.split()) if q else ""
-    rows = await db.many(
-        "exercises/list",
-        Exercise,
-        user_id=user_id,
-        mine=mine,
-        category=category,
-        muscle_group=muscle_group,
-        q=escape_like(search) if search else None,
-        after_name=after[0] if after else None,
-        after_id=after[1] if after else None,
-        limit=limit + 1,
+
+    async def read(after: tuple[Any, ...], fetch: int) -> list[Exercise]:
+        return await db.many(
+            "exercises/list",
+            Exercise,
+            user_id=user_id,
+            mine=mine,
+            category=category,
+            muscle_group=muscle_group,
+            q=escape_like(search) if search else None,
+            after_name=after[0],
+            after_id=after[1],
+            limit=fetch,
+        )
+
+    key_type = tuple[str, UUID]
+    page = await keyset_page(
+        read, lambda e: (e.name, e.id), cursor=cursor, limit=limit, key_type=key_type
     )
-    return ExercisePage(*page_of(rows, limit, lambda e: (e.name, e.id)))
+    return ExercisePage(*page)
 
 
 async def get_exercise(db: Db, *, user_id: UUID, exercise_id: UUID) -> Exercise:
-    exercise = await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id)
-    if exercise is None:
-        raise _not_found()
-    return exercise
+    return found(
+        await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id),
+        _not_found,
+    )
 
 
 async def create_exercise(db: Db, *, user_id: UUID, data: ExerciseCreate) -> tuple[Exercise, bool]:
@@ -269,130 +265,66 @@ async def delete_exercise(
         ) from None
 
 
-@get(
-    "/",
+EXERCISES = Resource("/v1/exercises", "exercise_id", tags=["exercises"])
+_READ_ONLY = {403: "exercise_read_only", 404: "exercise_not_found"}
+
+index = EXERCISES.index(
+    list_exercises,
+    ExercisePage,
+    filters={
+        "q": (
+            Annotated[
+                str | None, QueryParameter(max_length=100, description="Search in names (anywhere)")
+            ],
+            None,
+        ),
+        "category": (FromQuery[ExerciseCategory | None], None),
+        "muscle_group": (
+            Annotated[MuscleGroup | None, QueryParameter(description="Primary muscle group")],
+            None,
+        ),
+        "mine": (Annotated[bool, QueryParameter(description="Only your own exercises")], False),
+    },
     operation_id="listExercises",
     summary="List exercises",
     description="The system catalogue plus your own exercises, by name. `q` searches names "
     "case- and accent-insensitively; `muscle_group` filters on the primary muscle; "
     "`mine=true` lists only your own. Cursor pagination.",
-    responses=responses(codes={400: "invalid_cursor"}),
 )
-async def index(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-    q: Annotated[
-        str | None, QueryParameter(max_length=100, description="Search in names (anywhere)")
-    ] = None,
-    category: FromQuery[ExerciseCategory | None] = None,
-    muscle_group: Annotated[
-        MuscleGroup | None, QueryParameter(description="Primary muscle group")
-    ] = None,
-    mine: Annotated[bool, QueryParameter(description="Only your own exercises")] = False,
-) -> ExercisePage:
-    return await list_exercises(
-        db,
-        user_id=current_user.id,
-        limit=limit,
-        cursor=cursor,
-        q=q,
-        category=category,
-        muscle_group=muscle_group,
-        mine=mine,
-    )
-
-
-@post(
-    "/",
+create = EXERCISES.create(
+    create_exercise,
+    Exercise,
+    body=JSONBody[ExerciseCreate],
+    codes={409: "exercise_name_taken, id_conflict"},
     operation_id="createExercise",
     summary="Create a custom exercise",
     description="Creates one of your own exercises. Send your own `id` to make the request "
     "safe to retry: a replay answers 200 with the stored exercise.",
-    response_headers=CREATED_HEADERS,
-    responses={
-        **replay_response(Exercise),
-        **responses(codes={409: "exercise_name_taken, id_conflict"}),
-    },
 )
-async def create(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    data: JSONBody[ExerciseCreate],
-) -> Response[Exercise]:
-    exercise, replayed = await create_exercise(db, user_id=current_user.id, data=data)
-    return created(exercise, exercise.version, f"/v1/exercises/{exercise.id}", replayed=replayed)
-
-
-@get(
-    "/{exercise_id:uuid}",
+show = EXERCISES.show(
+    get_exercise,
+    Exercise,
+    codes={404: "exercise_not_found"},
     operation_id="getExercise",
     summary="Get an exercise",
     description="A system exercise or one of your own, with its ETag.",
-    response_headers=ETAG_HEADER,
-    responses=responses(304, codes={404: "exercise_not_found"}),
 )
-async def show(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    exercise_id: FromPath[UUID],
-    if_none_match: IfNoneMatch = None,
-) -> Response[Exercise]:
-    exercise = await get_exercise(db, user_id=current_user.id, exercise_id=exercise_id)
-    return conditional_get(exercise, exercise.version, if_none_match)
-
-
-@patch(
-    "/{exercise_id:uuid}",
+update = EXERCISES.write(
+    patch,
+    update_exercise,
+    Exercise,
+    body=JSONBody[ExercisePatch],
+    codes={**_READ_ONLY, 409: "exercise_name_taken", 422: "invalid_muscles"},
     operation_id="updateExercise",
     summary="Change a custom exercise",
     description="Changes the fields given. System exercises are read-only (403).",
-    response_headers=ETAG_HEADER,
-    responses=responses(
-        412,
-        codes={
-            403: "exercise_read_only",
-            404: "exercise_not_found",
-            409: "exercise_name_taken",
-            422: "invalid_muscles",
-        },
-    ),
 )
-async def update(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    exercise_id: FromPath[UUID],
-    data: JSONBody[ExercisePatch],
-    if_match: IfMatch = None,
-) -> Response[Exercise]:
-    versions = if_match_versions(if_match)
-    exercise = await update_exercise(
-        db, user_id=current_user.id, exercise_id=exercise_id, data=data, if_match=versions
-    )
-    return with_etag(exercise, exercise.version)
-
-
-@delete(
-    "/{exercise_id:uuid}",
+remove = EXERCISES.remove(
+    delete_exercise,
+    codes={**_READ_ONLY, 409: "exercise_in_use"},
     operation_id="deleteExercise",
     summary="Delete a custom exercise",
     description="Deletes one of your own exercises. An exercise that a plan or a logged set "
     "uses cannot be deleted (409 `exercise_in_use`).",
-    responses=responses(
-        412, codes={403: "exercise_read_only", 404: "exercise_not_found", 409: "exercise_in_use"}
-    ),
 )
-async def remove(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    exercise_id: FromPath[UUID],
-    if_match: IfMatch = None,
-) -> None:
-    versions = if_match_versions(if_match)
-    await delete_exercise(db, user_id=current_user.id, exercise_id=exercise_id, if_match=versions)
-
-
-router = Router(
-    "/v1/exercises", route_handlers=[index, create, show, update, remove], tags=["exercises"]
-)
+router = EXERCISES.router(index, create, show, update, remove)

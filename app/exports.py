@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,8 @@ from app.imports.models import EXPORT_FORMAT, EXPORT_VERSION
 from app.sessions.models import Session
 from app.users import User
 from app.workouts import Workout
+
+T = TypeVar("T")
 
 PAGE = 200  # sessions (or workouts, measurements) per read
 CSV_PAGE = 2000  # sets per read
@@ -114,60 +116,62 @@ async def json_chunks(db: Db, user_id: UUID) -> AsyncIterator[bytes]:
     yield b',"exercises":' + _encode(exercises)
 
     yield b',"workouts":['
-    after: tuple[Any, Any] = (None, None)
-    first = True
-    while True:
-        workouts = await db.many(
+    async for chunk in _json_items(
+        lambda after: db.many(
             "exports/workouts",
             Workout,
             user_id=user_id,
             after_created_at=after[0],
             after_id=after[1],
             limit=PAGE,
-        )
-        for workout in workouts:
-            yield (b"" if first else b",") + _encode(workout)
-            first = False
-        if len(workouts) < PAGE:
-            break
-        after = (workouts[-1].created_at, workouts[-1].id)
-
+        ),
+        lambda w: (w.created_at, w.id),
+    ):
+        yield chunk
     yield b'],"sessions":['
-    after, first = (None, None), True
-    while True:
-        sessions = await db.many(
+    async for chunk in _json_items(
+        lambda after: db.many(
             "exports/sessions",
             Session,
             user_id=user_id,
             after_started_at=after[0],
             after_id=after[1],
             limit=PAGE,
-        )
-        if sessions:
-            yield (b"" if first else b",") + b",".join(_encode(s) for s in sessions)
-            first = False
-        if len(sessions) < PAGE:
-            break
-        after = (sessions[-1].started_at, sessions[-1].id)
-
+        ),
+        lambda s: (s.started_at, s.id),
+    ):
+        yield chunk
     yield b'],"body_measurements":['
-    after, first = (None, None), True
-    while True:
-        measurements = await db.many(
+    async for chunk in _json_items(
+        lambda after: db.many(
             "exports/body_measurements",
             BodyMeasurement,
             user_id=user_id,
             after_measured_at=after[0],
             after_id=after[1],
             limit=PAGE,
-        )
-        if measurements:
-            yield (b"" if first else b",") + b",".join(_encode(m) for m in measurements)
-            first = False
-        if len(measurements) < PAGE:
-            break
-        after = (measurements[-1].measured_at, measurements[-1].id)
+        ),
+        lambda m: (m.measured_at, m.id),
+    ):
+        yield chunk
     yield b"]}\n"
+
+
+async def _json_items(
+    read: Callable[[tuple[Any, Any]], Awaitable[list[T]]], key: Callable[[T], tuple[Any, Any]]
+) -> AsyncIterator[bytes]:
+    """The items of every page `read(after)` answers (keyset on `key`, PAGE at a time), as
+    the inside of a JSON array."""
+    after: tuple[Any, Any] = (None, None)
+    first = True
+    while True:
+        items = await read(after)
+        if items:
+            yield (b"" if first else b",") + b",".join(_encode(item) for item in items)
+            first = False
+        if len(items) < PAGE:
+            break
+        after = key(items[-1])
 
 
 def _number(value: Decimal | None) -> str:

@@ -26,7 +26,7 @@ from app.core.db import Db
 from app.core.enums import AuditAction
 from app.core.errors import NotFound
 from app.core.http import new_id, responses
-from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.pagination import CursorParam, LimitParam, keyset_page
 from app.core.security import CurrentUser
 
 # A recognisable prefix lets secret scanners find leaked tokens; 32 random bytes follow.
@@ -168,17 +168,27 @@ async def list_logins(
     db: Db, *, user_id: UUID, current_login_id: UUID | None, limit: int, cursor: str | None
 ) -> LoginPage:
     """A page of the user's active logins, newest first; `current` marks `current_login_id`."""
-    before = decode_cursor(cursor, tuple[datetime, UUID])
-    rows = await db.many(
-        "tokens/list_logins",
-        Login,
-        user_id=user_id,
-        current_login_id=current_login_id,
-        before_created_at=before[0] if before else None,
-        before_id=before[1] if before else None,
-        limit=limit + 1,
+
+    async def read(before: tuple[Any, ...], fetch: int) -> list[Login]:
+        return await db.many(
+            "tokens/list_logins",
+            Login,
+            user_id=user_id,
+            current_login_id=current_login_id,
+            before_created_at=before[0],
+            before_id=before[1],
+            limit=fetch,
+        )
+
+    key_type = tuple[datetime, UUID]
+    page = await keyset_page(
+        read,
+        lambda login: (login.created_at, login.id),
+        cursor=cursor,
+        limit=limit,
+        key_type=key_type,
     )
-    return LoginPage(*page_of(rows, limit, lambda login: (login.created_at, login.id)))
+    return LoginPage(*page)
 
 
 # --- routes ------------------------------------------------------------------------------

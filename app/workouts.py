@@ -13,39 +13,29 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Response, Router, delete, get, patch, post, put
-from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar import patch, put
+from litestar.params import Body, JSONBody, QueryParameter
 
 from app import changelog
 from app.core.db import Db
 from app.core.enums import ChangeEventType, WorkoutStatus
 from app.core.errors import ApiError, Conflict, NotFound
 from app.core.http import (
-    CREATED_HEADERS,
-    ETAG_HEADER,
-    IfMatch,
-    IfNoneMatch,
     clean_name,
-    conditional_get,
-    created,
-    if_match_versions,
+    found,
     json_param,
     new_id,
     refused_write,
-    replay_response,
     replayed_or_conflict,
-    responses,
     stale,
     unset_to_none,
-    with_etag,
 )
-from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.core.security import CurrentUser
+from app.core.pagination import keyset_page
+from app.core.resource import Resource
 from app.exercises import Description, Name
 from app.plans import MAX_EXERCISES, PlannedExercise, PlannedExercises, plan_refusal
 
@@ -135,24 +125,32 @@ async def _refusal(
 async def list_workouts(
     db: Db, *, user_id: UUID, limit: int, cursor: str | None, statuses: list[WorkoutStatus] | None
 ) -> WorkoutPage:
-    after = decode_cursor(cursor, tuple[datetime, UUID])
-    rows = await db.many(
-        "workouts/list",
-        Workout,
-        user_id=user_id,
-        statuses=[s.value for s in statuses or (WorkoutStatus.DRAFT, WorkoutStatus.ACTIVE)],
-        after_created_at=after[0] if after else None,
-        after_id=after[1] if after else None,
-        limit=limit + 1,
+
+    async def read(after: tuple[Any, ...], fetch: int) -> list[Workout]:
+        return await db.many(
+            "workouts/list",
+            Workout,
+            user_id=user_id,
+            statuses=[s.value for s in statuses or (WorkoutStatus.DRAFT, WorkoutStatus.ACTIVE)],
+            after_created_at=after[0],
+            after_id=after[1],
+            limit=fetch,
+        )
+
+    page = await keyset_page(
+        read,
+        lambda w: (w.created_at, w.id),
+        cursor=cursor,
+        limit=limit,
+        key_type=tuple[datetime, UUID],
     )
-    return WorkoutPage(*page_of(rows, limit, lambda w: (w.created_at, w.id)))
+    return WorkoutPage(*page)
 
 
 async def get_workout(db: Db, *, user_id: UUID, workout_id: UUID) -> Workout:
-    workout = await db.one("workouts/get", Workout, workout_id=workout_id, user_id=user_id)
-    if workout is None:
-        raise _not_found()
-    return workout
+    return found(
+        await db.one("workouts/get", Workout, workout_id=workout_id, user_id=user_id), _not_found
+    )
 
 
 async def create_workout(db: Db, *, user_id: UUID, data: WorkoutCreate) -> tuple[Workout, bool]:
@@ -230,91 +228,65 @@ async def delete_workout(
         )
 
 
-@get(
-    "/",
+WORKOUTS = Resource("/v1/workouts", "workout_id", tags=["workouts"])
+_NOT_FOUND = {404: "workout_not_found"}
+
+index = WORKOUTS.index(
+    list_workouts,
+    WorkoutPage,
+    filters={
+        "status": (
+            Annotated[
+                list[WorkoutStatus] | None,
+                QueryParameter(description="Only these statuses (default: draft and active)"),
+            ],
+            None,
+        )
+    },
+    passed_as={"status": "statuses"},
     operation_id="listWorkouts",
     summary="List workouts",
     description="Your workouts, newest first, each with its exercises. Without `status`, "
     "archived workouts are left out; repeat `status` to list several. Cursor pagination.",
-    responses=responses(codes={400: "invalid_cursor"}),
 )
-async def index(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-    status: Annotated[
-        list[WorkoutStatus] | None,
-        QueryParameter(description="Only these statuses (default: draft and active)"),
-    ] = None,
-) -> WorkoutPage:
-    return await list_workouts(
-        db, user_id=current_user.id, limit=limit, cursor=cursor, statuses=status
-    )
-
-
-@post(
-    "/",
+create = WORKOUTS.create(
+    create_workout,
+    Workout,
+    body=JSONBody[WorkoutCreate],
+    codes={409: "id_conflict"},
     operation_id="createWorkout",
     summary="Create a workout",
     description="Creates a draft workout with no exercises; add them with "
     "`PUT /v1/workouts/{id}/exercises`. Send your own `id` to make the request safe to "
     "retry: a replay answers 200 with the stored workout.",
-    response_headers=CREATED_HEADERS,
-    responses={**replay_response(Workout), **responses(codes={409: "id_conflict"})},
 )
-async def create(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    data: JSONBody[WorkoutCreate],
-) -> Response[Workout]:
-    workout, replayed = await create_workout(db, user_id=current_user.id, data=data)
-    return created(workout, workout.version, f"/v1/workouts/{workout.id}", replayed=replayed)
-
-
-@get(
-    "/{workout_id:uuid}",
+show = WORKOUTS.show(
+    get_workout,
+    Workout,
+    codes=_NOT_FOUND,
     operation_id="getWorkout",
     summary="Get a workout",
     description="One of your workouts with its exercises and targets in order.",
-    response_headers=ETAG_HEADER,
-    responses=responses(304, codes={404: "workout_not_found"}),
 )
-async def show(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    workout_id: FromPath[UUID],
-    if_none_match: IfNoneMatch = None,
-) -> Response[Workout]:
-    workout = await get_workout(db, user_id=current_user.id, workout_id=workout_id)
-    return conditional_get(workout, workout.version, if_none_match)
-
-
-@patch(
-    "/{workout_id:uuid}",
+update = WORKOUTS.write(
+    patch,
+    update_workout,
+    Workout,
+    body=JSONBody[WorkoutPatch],
+    codes={**_NOT_FOUND, 409: "illegal_transition"},
     operation_id="updateWorkout",
     summary="Change a workout",
     description="Changes the fields given. `status` moves draft -> active -> archived and "
     "archived -> active; other moves are 409 `illegal_transition`.",
-    response_headers=ETAG_HEADER,
-    responses=responses(412, codes={404: "workout_not_found", 409: "illegal_transition"}),
 )
-async def update(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    workout_id: FromPath[UUID],
-    data: JSONBody[WorkoutPatch],
-    if_match: IfMatch = None,
-) -> Response[Workout]:
-    versions = if_match_versions(if_match)
-    workout = await update_workout(
-        db, user_id=current_user.id, workout_id=workout_id, data=data, if_match=versions
-    )
-    return with_etag(workout, workout.version)
-
-
-@put(
-    "/{workout_id:uuid}/exercises",
+replace = WORKOUTS.write(
+    put,
+    replace_workout_exercises,
+    Workout,
+    path="/exercises",
+    body=Annotated[PlannedExercises, Body(max_items=MAX_EXERCISES)],
+    body_as="plan",
+    codes={**_NOT_FOUND, 422: "unknown_exercise, invalid_group"},
     operation_id="replaceWorkoutExercises",
     summary="Replace a workout's exercises",
     description="Replaces the whole ordered list of exercises and targets in one "
@@ -324,43 +296,13 @@ async def update(
     "group of two or more, all of one `group.kind`, ordered inside it by the array (or by "
     "`group.position` when given); 422 `invalid_group` otherwise. "
     "Answers the whole workout, with its new ETag.",
-    response_headers=ETAG_HEADER,
-    responses=responses(
-        412, codes={404: "workout_not_found", 422: "unknown_exercise, invalid_group"}
-    ),
 )
-async def replace(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    workout_id: FromPath[UUID],
-    data: Annotated[PlannedExercises, Body(max_items=MAX_EXERCISES)],
-    if_match: IfMatch = None,
-) -> Response[Workout]:
-    versions = if_match_versions(if_match)
-    workout = await replace_workout_exercises(
-        db, user_id=current_user.id, workout_id=workout_id, plan=data, if_match=versions
-    )
-    return with_etag(workout, workout.version)
-
-
-@delete(
-    "/{workout_id:uuid}",
+remove = WORKOUTS.remove(
+    delete_workout,
+    codes=_NOT_FOUND,
     operation_id="deleteWorkout",
     summary="Delete a workout",
     description="Deletes the workout and its exercise list. Sessions started from it stay "
     "(their `workout_id` becomes null; their copy of the plan is kept).",
-    responses=responses(412, codes={404: "workout_not_found"}),
 )
-async def remove(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    workout_id: FromPath[UUID],
-    if_match: IfMatch = None,
-) -> None:
-    versions = if_match_versions(if_match)
-    await delete_workout(db, user_id=current_user.id, workout_id=workout_id, if_match=versions)
-
-
-router = Router(
-    "/v1/workouts", route_handlers=[index, create, show, update, replace, remove], tags=["workouts"]
-)
+router = WORKOUTS.router(index, create, show, update, replace, remove)

@@ -1,5 +1,6 @@
-"""The cost of a change on GET /v1/workouts/{id}: this tree's server against a baseline
-checkout's, interleaved on the same pinned core, database and users.
+"""The cost of a change on GET /v1/workouts/{id} (or another scenario of bench.run, with
+--scenario): this tree's server against a baseline checkout's, interleaved on the same pinned
+core, database and users.
 
     git worktree add ../kinetria-base main && (cd ../kinetria-base && uv sync)
     uv run python -m bench.cost --baseline ../kinetria-base --rounds 6 --seconds 5
@@ -58,6 +59,11 @@ def server_of(tree: Path, url: str) -> Iterator[tuple[str, int]]:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "LOGIN_MAX_FAILURES": "1000",
         "METRICS_PORT": str(free_port()),  # a tree without the listener ignores it
+        # as bench.run: the rate limits are counted but set far above the load
+        **{
+            name: os.environ.get(name, "10000000/60")
+            for name in ("RATE_LIMIT_LOGIN", "RATE_LIMIT_WRITES", "RATE_LIMIT_STATS")
+        },
         "VIRTUAL_ENV": str(tree / ".venv"),
     }
     command = ["taskset", "-c", str(APP_CORE), str(python), "-m", "app.cli", "serve"]
@@ -96,6 +102,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--scenario",
+        default=SCENARIO,
+        help="a scenario of bench.run (health get_workout list_sessions stats_records log_10_sets)",
+    )
     args = parser.parse_args(argv)
     home = args.home.resolve()
     trees = {"baseline": args.baseline.resolve(), "this": Path(__file__).resolve().parents[1]}
@@ -104,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         pin(postmaster_pid(home), LOAD_CORE)
         servers = {name: stack.enter_context(server_of(tree, url)) for name, tree in trees.items()}
         users = bench_users(servers["this"][0], url, args.connections)
-        requests = scenarios(users, system_exercise(url))[SCENARIO]
+        requests = scenarios(users, system_exercise(url))[args.scenario]
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
         for round_number in range(args.rounds):
             order = list(servers) if round_number % 2 == 0 else list(reversed(servers))
@@ -122,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     change = medians["this"]["rps"] / medians["baseline"]["rps"] - 1
     report = {
-        "scenario": f"GET /v1/workouts/{{id}} ({SCENARIO})",
+        "scenario": args.scenario,
         "settings": {
             "rounds": args.rounds,
             "seconds": args.seconds,

@@ -22,13 +22,10 @@ router.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
-from uuid import UUID
 
-from litestar import Response, Router, delete, get, patch, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar import patch
+from litestar.params import JSONBody, QueryParameter
 
 from app.body_measurements.models import (
     BodyMeasurement,
@@ -43,62 +40,41 @@ from app.body_measurements.operations import (
     record_measurement,
     update_measurement,
 )
-from app.core.db import Db
 from app.core.enums import BodyMeasurementKind
-from app.core.http import (
-    CREATED_HEADERS,
-    ETAG_HEADER,
-    IfMatch,
-    IfNoneMatch,
-    conditional_get,
-    created,
-    if_match_versions,
-    replay_response,
-    responses,
-    with_etag,
-)
-from app.core.pagination import CursorParam, LimitParam
-from app.core.security import CurrentUser
+from app.core.resource import FromDay, Resource, ToDay
 
 _NOT_FOUND = "body_measurement_not_found"
 _REFUSED = "invalid_unit, out_of_range, invalid_timezone"
-FromDay = Annotated[date | None, QueryParameter(name="from", description="First day, YYYY-MM-DD")]
-ToDay = Annotated[date | None, QueryParameter(name="to", description="Last day, YYYY-MM-DD")]
 
 
-@get(
-    "/",
+MEASUREMENTS = Resource("/v1/body-measurements", "measurement_id", tags=["body measurements"])
+
+index = MEASUREMENTS.index(
+    list_measurements,
+    BodyMeasurementPage,
+    filters={
+        "kind": (
+            Annotated[
+                list[BodyMeasurementKind] | None, QueryParameter(description="Only these kinds")
+            ],
+            None,
+        ),
+        "from_date": (FromDay, None),
+        "to_date": (ToDay, None),
+    },
+    passed_as={"kind": "kinds"},
     operation_id="listBodyMeasurements",
     summary="List body measurements",
     description="Your body measurements, latest first. `kind` (repeat it for several) keeps "
     "those kinds only; `from` and `to` are calendar days (inclusive) in each measurement's "
     "own time zone. Cursor pagination.",
-    responses=responses(codes={400: "invalid_cursor"}),
 )
-async def index(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-    kind: Annotated[
-        list[BodyMeasurementKind] | None, QueryParameter(description="Only these kinds")
-    ] = None,
-    from_date: FromDay = None,
-    to_date: ToDay = None,
-) -> BodyMeasurementPage:
-    return await list_measurements(
-        db,
-        user_id=current_user.id,
-        limit=limit,
-        cursor=cursor,
-        kinds=kind,
-        from_date=from_date,
-        to_date=to_date,
-    )
-
-
-@post(
-    "/",
+create = MEASUREMENTS.create(
+    record_measurement,
+    BodyMeasurement,
+    body=JSONBody[BodyMeasurementCreate],
+    statuses=(409, 422),
+    codes={409: "id_conflict", 422: _REFUSED},
     operation_id="recordBodyMeasurement",
     summary="Record a body measurement",
     description="Records one measurement: `kind`, `value` in `unit` (kg or lb for "
@@ -106,94 +82,32 @@ async def index(
     "otherwise; default: your preferred weight unit, or cm / in after it), `measured_at` "
     "(default now) and `timezone` (default UTC). Send your own `id` to make the request "
     "safe to retry: a replay answers 200 with the stored measurement.",
-    response_headers=CREATED_HEADERS,
-    responses={
-        **replay_response(BodyMeasurement),
-        **responses(409, 422, codes={409: "id_conflict", 422: _REFUSED}),
-    },
 )
-async def create(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    data: JSONBody[BodyMeasurementCreate],
-) -> Response[BodyMeasurement]:
-    measurement, replayed = await record_measurement(db, user_id=current_user.id, data=data)
-    return created(
-        measurement,
-        measurement.version,
-        f"/v1/body-measurements/{measurement.id}",
-        replayed=replayed,
-    )
-
-
-@get(
-    "/{measurement_id:uuid}",
+show = MEASUREMENTS.show(
+    get_measurement,
+    BodyMeasurement,
+    codes={404: _NOT_FOUND},
     operation_id="getBodyMeasurement",
     summary="Get a body measurement",
     description="One of your body measurements, its value in the unit it was entered in.",
-    response_headers=ETAG_HEADER,
-    responses=responses(304, 404, codes={404: _NOT_FOUND}),
 )
-async def show(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    measurement_id: FromPath[UUID],
-    if_none_match: IfNoneMatch = None,
-) -> Response[BodyMeasurement]:
-    measurement = await get_measurement(db, user_id=current_user.id, measurement_id=measurement_id)
-    return conditional_get(measurement, measurement.version, if_none_match)
-
-
-@patch(
-    "/{measurement_id:uuid}",
+update = MEASUREMENTS.write(
+    patch,
+    update_measurement,
+    BodyMeasurement,
+    body=JSONBody[BodyMeasurementPatch],
+    codes={404: _NOT_FOUND, 422: _REFUSED},
     operation_id="updateBodyMeasurement",
     summary="Correct a body measurement",
     description="Changes the fields given. Changing only `unit` keeps the number and reads "
     "it in the new unit (the fix for a wrongly chosen unit); the unit must still fit the "
     "kind (422 `invalid_unit`).",
-    response_headers=ETAG_HEADER,
-    responses=responses(404, 412, 422, codes={404: _NOT_FOUND, 422: _REFUSED}),
 )
-async def update(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    measurement_id: FromPath[UUID],
-    data: JSONBody[BodyMeasurementPatch],
-    if_match: IfMatch = None,
-) -> Response[BodyMeasurement]:
-    measurement = await update_measurement(
-        db,
-        user_id=current_user.id,
-        measurement_id=measurement_id,
-        data=data,
-        if_match=if_match_versions(if_match),
-    )
-    return with_etag(measurement, measurement.version)
-
-
-@delete(
-    "/{measurement_id:uuid}",
+remove = MEASUREMENTS.remove(
+    delete_measurement,
+    codes={404: _NOT_FOUND},
     operation_id="deleteBodyMeasurement",
     summary="Delete a body measurement",
     description="Deletes one of your body measurements.",
-    responses=responses(404, 412, codes={404: _NOT_FOUND}),
 )
-async def remove(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    measurement_id: FromPath[UUID],
-    if_match: IfMatch = None,
-) -> None:
-    await delete_measurement(
-        db,
-        user_id=current_user.id,
-        measurement_id=measurement_id,
-        if_match=if_match_versions(if_match),
-    )
-
-
-router = Router(
-    "/v1/body-measurements",
-    route_handlers=[index, create, show, update, remove],
-    tags=["body measurements"],
-)
+router = MEASUREMENTS.router(index, create, show, update, remove)

@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from app import changelog
@@ -22,13 +23,14 @@ from app.core.errors import NotFound, Unprocessable
 from app.core.http import (
     Violation,
     constraint_errors,
+    found,
     new_id,
     out_of_range,
     refused_write,
     replayed_or_conflict,
     unset_to_none,
 )
-from app.core.pagination import decode_cursor, page_of
+from app.core.pagination import keyset_page
 from app.sessions.operations import unknown_time_zone_refused
 
 ENTITY = "body_measurements"
@@ -101,26 +103,32 @@ async def list_measurements(
     to_date: date | None = None,
 ) -> BodyMeasurementPage:
     """One page of the user's measurements, latest first."""
-    after = decode_cursor(cursor, tuple[datetime, UUID])
-    rows = await db.many(
-        "body_measurements/list",
-        BodyMeasurement,
-        user_id=user_id,
-        kinds=[k.value for k in kinds] if kinds else None,
-        from_date=from_date,
-        to_date=to_date,
-        after_measured_at=after[0] if after else None,
-        after_id=after[1] if after else None,
-        limit=limit + 1,
+
+    async def read(after: tuple[Any, ...], fetch: int) -> list[BodyMeasurement]:
+        return await db.many(
+            "body_measurements/list",
+            BodyMeasurement,
+            user_id=user_id,
+            kinds=[k.value for k in kinds] if kinds else None,
+            from_date=from_date,
+            to_date=to_date,
+            after_measured_at=after[0],
+            after_id=after[1],
+            limit=fetch,
+        )
+
+    page = await keyset_page(
+        read,
+        lambda m: (m.measured_at, m.id),
+        cursor=cursor,
+        limit=limit,
+        key_type=tuple[datetime, UUID],
     )
-    return BodyMeasurementPage(*page_of(rows, limit, lambda m: (m.measured_at, m.id)))
+    return BodyMeasurementPage(*page)
 
 
 async def get_measurement(db: Db, *, user_id: UUID, measurement_id: UUID) -> BodyMeasurement:
-    measurement = await _find(db, user_id, measurement_id)
-    if measurement is None:
-        raise _not_found()
-    return measurement
+    return found(await _find(db, user_id, measurement_id), _not_found)
 
 
 async def record_measurement(

@@ -4,7 +4,6 @@ run one named SQL file and map its rows to msgspec Structs."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -23,6 +22,7 @@ from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import AsyncConnectionPool
 
 from app.core.config import Settings
+from app.core.lifecycle import in_background
 from app.core.metrics import Metrics
 from app.core.tracing import current_request
 
@@ -315,13 +315,10 @@ async def keep_reconnecting(holder: Any, settings: Settings, url: str) -> AsyncG
     reconnecting; the fresh pool connects now. The pool that failed is closed (its waiting
     requests get 503); a pool put in place here is closed on exit."""
     original = holder.pool
-    task = asyncio.create_task(_reconnect_when_back(holder, settings, url))
     try:
-        yield
+        async with in_background(_reconnect_when_back(holder, settings, url)):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         if holder.pool is not original:
             await holder.pool.close(timeout=5.0)
 

@@ -71,6 +71,12 @@ class ApiError(Exception):
 
     status_code = 400
 
+    def __init_subclass__(cls, status: int | None = None, **kwargs: Any) -> None:
+        """`class NotFound(ApiError, status=404)`: the HTTP status of that kind of error."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+
     def __init__(
         self,
         error_code: str,
@@ -86,40 +92,34 @@ class ApiError(Exception):
         self.headers = headers
 
 
-class BadRequest(ApiError):
-    status_code = 400
+class BadRequest(ApiError, status=400): ...
 
 
-class Unauthorized(ApiError):
-    status_code = 401
+class Unauthorized(ApiError, status=401): ...
 
 
-class Forbidden(ApiError):
-    status_code = 403
+class Forbidden(ApiError, status=403): ...
 
 
-class NotFound(ApiError):
-    status_code = 404
+class NotFound(ApiError, status=404): ...
 
 
-class Conflict(ApiError):
-    status_code = 409
+class Conflict(ApiError, status=409): ...
 
 
-class PreconditionFailed(ApiError):
-    status_code = 412
+class Gone(ApiError, status=410): ...
 
 
-class Unprocessable(ApiError):
-    status_code = 422
+class PreconditionFailed(ApiError, status=412): ...
 
 
-class TooManyRequests(ApiError):
-    status_code = 429
+class Unprocessable(ApiError, status=422): ...
 
 
-class UnsupportedMediaType(ApiError):
-    status_code = 415
+class TooManyRequests(ApiError, status=429): ...
+
+
+class UnsupportedMediaType(ApiError, status=415): ...
 
 
 def field_error(
@@ -268,10 +268,16 @@ def _unstorable_at(value: Any, path: str) -> str | None:
             if found is not None:
                 return found
     if isinstance(value, list):
-        for index, item in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-            found = _unstorable_at(item, f"{path}[{index}]")
-            if found is not None:
-                return found
+        return _first_in(value, path, _unstorable_at)  # pyright: ignore[reportUnknownArgumentType]
+    return None
+
+
+def _first_in(items: list[Any], path: str, find: Callable[[Any, str], str | None]) -> str | None:
+    """The first location `find` names among the items of a list at `path`."""
+    for index, item in enumerate(items):
+        found = find(item, f"{path}[{index}]")
+        if found is not None:
+            return found
     return None
 
 
@@ -426,10 +432,7 @@ def _bad_instant_at(value: object, path: str) -> str | None:
             if found is not None:
                 return found
     if isinstance(value, list):
-        for index, item in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-            found = _bad_instant_at(item, f"{path}[{index}]")
-            if found is not None:
-                return found
+        return _first_in(value, path, _bad_instant_at)  # pyright: ignore[reportUnknownArgumentType]
     return None
 
 

@@ -15,8 +15,9 @@ import ctypes
 import logging
 import os
 import signal
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Coroutine
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("kinetria.lifecycle")
 
@@ -24,6 +25,18 @@ DRAIN_FILE_ENV = "KINETRIA_DRAIN_FILE"
 MAIN_PID_ENV = "KINETRIA_MAIN_PID"
 _WATCH_INTERVAL_S = 0.05
 _PR_SET_PDEATHSIG = 1
+
+
+@contextlib.asynccontextmanager
+async def in_background(work: Coroutine[Any, Any, None]) -> AsyncGenerator[None]:
+    """Run `work` as a task while the block runs; cancel it (and wait for it) on the way out."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class Lifecycle:
@@ -52,13 +65,8 @@ class Lifecycle:
         if self.drain_file is None:
             yield
             return
-        task = asyncio.create_task(self._watch())
-        try:
+        async with in_background(self._watch()):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _watch(self) -> None:
         # a file another process writes: there is nothing to await but time

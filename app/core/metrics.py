@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_left
+from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -72,7 +73,16 @@ STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 SESSION_EVENTS = ("started", "completed", "abandoned")
 LOGIN_FAILURE_REASONS = ("wrong_password", "unknown_email", "wrong_current_password", "locked")
 # the login throttle (per account) and the rate limits of app/ratelimit.py (per address or user)
-RATE_LIMITS = ("login", "register", "refresh", "password_reset", "writes", "stats")
+RATE_LIMITS = (
+    "login",
+    "register",
+    "refresh",
+    "password_reset",
+    "writes",
+    "stats",
+    "password_reset_email",
+    "verify_email",
+)
 
 
 class Metrics:
@@ -82,6 +92,14 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
+
+        def live_gauge(name: str, documentation: str) -> Gauge:
+            """A gauge summed over the live worker processes."""
+            return Gauge(name, documentation, multiprocess_mode="livesum", registry=r)
+
+        def counter(name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+            return Counter(name, documentation, labels, registry=r)
+
         self.request_duration = Histogram(
             "kinetria_http_request_duration_seconds",
             "HTTP requests: time from arrival to the last byte of the response, by route "
@@ -90,11 +108,8 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.in_flight = Gauge(
-            "kinetria_http_requests_in_flight",
-            "HTTP requests being handled now",
-            multiprocess_mode="livesum",
-            registry=r,
+        self.in_flight = live_gauge(
+            "kinetria_http_requests_in_flight", "HTTP requests being handled now"
         )
         self.queued = Histogram(
             "kinetria_http_request_queue_seconds",
@@ -103,46 +118,30 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.errors = Counter(
+        self.errors = counter(
             "kinetria_http_errors_total",
             "Error responses, by error_code of the error body and HTTP status",
             ["error_code", "status"],
-            registry=r,
         )
-        self.pool_size = Gauge(
-            "kinetria_db_pool_connections",
-            "Connections the database pools hold open",
-            multiprocess_mode="livesum",
-            registry=r,
+        self.pool_size = live_gauge(
+            "kinetria_db_pool_connections", "Connections the database pools hold open"
         )
-        self.pool_idle = Gauge(
-            "kinetria_db_pool_idle_connections",
-            "Open connections no request is using",
-            multiprocess_mode="livesum",
-            registry=r,
+        self.pool_idle = live_gauge(
+            "kinetria_db_pool_idle_connections", "Open connections no request is using"
         )
-        self.pool_in_use = Gauge(
-            "kinetria_db_pool_in_use_connections",
-            "Connections lent to requests now",
-            multiprocess_mode="livesum",
-            registry=r,
+        self.pool_in_use = live_gauge(
+            "kinetria_db_pool_in_use_connections", "Connections lent to requests now"
         )
-        self.pool_max = Gauge(
+        self.pool_max = live_gauge(
             "kinetria_db_pool_max_connections",
             "The most connections the pools may open (DB_POOL_MAX_SIZE per worker)",
-            multiprocess_mode="livesum",
-            registry=r,
         )
-        self.pool_waiting = Gauge(
-            "kinetria_db_pool_waiting_requests",
-            "Requests waiting for a connection now",
-            multiprocess_mode="livesum",
-            registry=r,
+        self.pool_waiting = live_gauge(
+            "kinetria_db_pool_waiting_requests", "Requests waiting for a connection now"
         )
-        self.pool_timeouts = Counter(
+        self.pool_timeouts = counter(
             "kinetria_db_pool_timeouts",
             "Requests that got no connection within DB_POOL_TIMEOUT (answered 503)",
-            registry=r,
         )
         self.query_duration = Histogram(
             "kinetria_db_query_duration_seconds",
@@ -151,41 +150,32 @@ class Metrics:
             buckets=QUERY_BUCKETS,
             registry=r,
         )
-        self.slow_queries = Counter(
+        self.slow_queries = counter(
             "kinetria_db_slow_queries",
             "Statements slower than SLOW_QUERY_MS, by SQL file",
             ["query"],
-            registry=r,
         )
-        self.token_cache = Counter(
+        self.token_cache = counter(
             "kinetria_token_cache_lookups",
             "Access-token checks: hit (verified before), miss (signature and claims checked)",
             ["result"],
-            registry=r,
         )
-        self.rate_limit_refusals = Counter(
+        self.rate_limit_refusals = counter(
             "kinetria_rate_limit_refusals",
             "Requests refused with 429 by a rate limit or throttle, by limit",
             ["limit"],
-            registry=r,
         )
-        self.login_failures = Counter(
-            "kinetria_login_failures",
-            "Failed password checks, by reason",
-            ["reason"],
-            registry=r,
+        self.login_failures = counter(
+            "kinetria_login_failures", "Failed password checks, by reason", ["reason"]
         )
-        self.registrations = Counter("kinetria_registrations", "Accounts registered", registry=r)
-        self.training_sessions = Counter(
+        self.registrations = counter("kinetria_registrations", "Accounts registered")
+        self.training_sessions = counter(
             "kinetria_training_sessions",
             "Training sessions started, completed and abandoned",
             ["event"],
-            registry=r,
         )
-        self.sets_logged = Counter("kinetria_sets_logged", "Set records logged", registry=r)
-        self.worker_starts = Counter(
-            "kinetria_worker_starts", "API worker processes started", registry=r
-        )
+        self.sets_logged = counter("kinetria_sets_logged", "Set records logged")
+        self.worker_starts = counter("kinetria_worker_starts", "API worker processes started")
         # every fixed label value exists from the start, so a chart shows 0, not nothing
         self.token_hit = self.token_cache.labels("hit")
         self.token_miss = self.token_cache.labels("miss")

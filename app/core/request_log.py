@@ -42,12 +42,10 @@ _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 MAX_USER_AGENT = 256
 
 
-class BodyTooLarge(ApiError):
-    status_code = 413
+class BodyTooLarge(ApiError, status=413): ...
 
 
-class BodyTimeout(ApiError):
-    status_code = 408
+class BodyTimeout(ApiError, status=408): ...
 
 
 def _proxy_queue_s(value: bytes) -> float:

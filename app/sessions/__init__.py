@@ -19,30 +19,24 @@ in `operations.py`; this module holds the handlers and the router.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, Router, delete, get, patch, post, put
+from litestar import Response, patch, post, put
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from app.core.db import Db
 from app.core.enums import SessionStatus
 from app.core.http import (
-    CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
-    IfNoneMatch,
-    conditional_get,
-    created,
     if_match_versions,
-    replay_response,
     responses,
     with_etag,
 )
-from app.core.pagination import CursorParam, LimitParam
+from app.core.resource import FromDay, Resource, ToDay
 from app.core.security import CurrentUser
 from app.plans import MAX_EXERCISES, PlannedExercises
 from app.sessions.models import Session, SessionCreate, SessionEnd, SessionPage, SessionPatch
@@ -56,111 +50,59 @@ from app.sessions.operations import (
     update_session,
 )
 
-FromDay = Annotated[date | None, QueryParameter(name="from", description="First day, YYYY-MM-DD")]
-ToDay = Annotated[date | None, QueryParameter(name="to", description="Last day, YYYY-MM-DD")]
+SESSIONS = Resource("/v1/sessions", "session_id", tags=["sessions"])
+_NOT_FOUND = {404: "session_not_found"}
 
-
-@get(
-    "/",
+index = SESSIONS.index(
+    list_sessions,
+    SessionPage,
+    filters={
+        "status": (FromQuery[SessionStatus | None], None),
+        "from_date": (FromDay, None),
+        "to_date": (ToDay, None),
+    },
     operation_id="listSessions",
     summary="List sessions",
     description="Your sessions, latest start first, with their set counts (not the sets). "
     "`from` and `to` are calendar days (inclusive) in each session's own time zone. "
     "Cursor pagination.",
-    responses=responses(codes={400: "invalid_cursor"}),
 )
-async def index(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-    status: FromQuery[SessionStatus | None] = None,
-    from_date: FromDay = None,
-    to_date: ToDay = None,
-) -> SessionPage:
-    return await list_sessions(
-        db,
-        user_id=current_user.id,
-        limit=limit,
-        cursor=cursor,
-        status=status,
-        from_date=from_date,
-        to_date=to_date,
-    )
-
-
-@post(
-    "/",
+start = SESSIONS.create(
+    start_session,
+    Session,
+    body=JSONBody[SessionCreate],
+    statuses=(409, 422),
+    codes={
+        409: "session_in_progress, workout_archived, id_conflict",
+        422: "unknown_workout, invalid_timezone",
+    },
     operation_id="startSession",
     summary="Start a session",
     description="Starts a session in progress, empty or from one of your workouts (draft or "
     "active), whose exercises and targets are copied as the session's plan. Only one "
     "session can be in progress (409 `session_in_progress`). Send your own `id` to make "
     "the request safe to retry: a replay answers 200 with the stored session.",
-    response_headers=CREATED_HEADERS,
-    responses={
-        **replay_response(Session),
-        **responses(
-            409,
-            422,
-            codes={
-                409: "session_in_progress, workout_archived, id_conflict",
-                422: "unknown_workout, invalid_timezone",
-            },
-        ),
-    },
 )
-async def start(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    data: JSONBody[SessionCreate],
-) -> Response[Session]:
-    session, replayed = await start_session(db, user_id=current_user.id, data=data)
-    return created(session, session.version, f"/v1/sessions/{session.id}", replayed=replayed)
-
-
-@get(
-    "/{session_id:uuid}",
+show = SESSIONS.show(
+    get_session,
+    Session,
+    codes=_NOT_FOUND,
     operation_id="getSession",
     summary="Get a session",
     description="One of your sessions with its plan and its sets in order.",
-    response_headers=ETAG_HEADER,
-    responses=responses(304, 404, codes={404: "session_not_found"}),
 )
-async def show(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    session_id: FromPath[UUID],
-    if_none_match: IfNoneMatch = None,
-) -> Response[Session]:
-    session = await get_session(db, user_id=current_user.id, session_id=session_id)
-    return conditional_get(session, session.version, if_none_match)
-
-
-@patch(
-    "/{session_id:uuid}",
+update = SESSIONS.write(
+    patch,
+    update_session,
+    Session,
+    body=JSONBody[SessionPatch],
+    codes={**_NOT_FOUND, 422: "invalid_times, invalid_timezone"},
     operation_id="updateSession",
     summary="Change a session",
     description="Changes the name, notes, times or time zone. `ended_at` can only be set on "
     "a finished (or abandoned) session and not before `started_at` (422 `invalid_times`); "
     "the status changes through `finish` and `abandon`.",
-    response_headers=ETAG_HEADER,
-    responses=responses(
-        404, 412, 422, codes={404: "session_not_found", 422: "invalid_times, invalid_timezone"}
-    ),
 )
-async def update(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    session_id: FromPath[UUID],
-    data: JSONBody[SessionPatch],
-    if_match: IfMatch = None,
-) -> Response[Session]:
-    versions = if_match_versions(if_match)
-    session = await update_session(
-        db, user_id=current_user.id, session_id=session_id, data=data, if_match=versions
-    )
-    return with_etag(session, session.version)
 
 
 _END_CODES = {404: "session_not_found", 409: "illegal_transition", 422: "invalid_times"}
@@ -220,8 +162,18 @@ abandon = _ending(
 )
 
 
-@put(
-    "/{session_id:uuid}/exercises",
+replace_plan = SESSIONS.write(
+    put,
+    replace_session_plan,
+    Session,
+    path="/exercises",
+    body=Annotated[PlannedExercises, Body(max_items=MAX_EXERCISES)],
+    body_as="plan",
+    codes={
+        **_NOT_FOUND,
+        409: "session_abandoned",
+        422: "unknown_exercise, invalid_group",
+    },
     operation_id="replaceSessionExercises",
     summary="Replace a session's plan",
     description="Replaces the session's whole plan (copied from its workout when it started, "
@@ -231,55 +183,12 @@ abandon = _ending(
     "kind). The workout it came from is left as it is. A session in progress or completed "
     "can change its plan; an abandoned one cannot (409 `session_abandoned`). Answers the "
     "whole session, with its new ETag.",
-    response_headers=ETAG_HEADER,
-    responses=responses(
-        404,
-        409,
-        412,
-        422,
-        codes={
-            404: "session_not_found",
-            409: "session_abandoned",
-            422: "unknown_exercise, invalid_group",
-        },
-    ),
 )
-async def replace_plan(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    session_id: FromPath[UUID],
-    data: Annotated[PlannedExercises, Body(max_items=MAX_EXERCISES)],
-    if_match: IfMatch = None,
-) -> Response[Session]:
-    session = await replace_session_plan(
-        db,
-        user_id=current_user.id,
-        session_id=session_id,
-        plan=data,
-        if_match=if_match_versions(if_match),
-    )
-    return with_etag(session, session.version)
-
-
-@delete(
-    "/{session_id:uuid}",
+remove = SESSIONS.remove(
+    delete_session,
+    codes=_NOT_FOUND,
     operation_id="deleteSession",
     summary="Delete a session",
     description="Deletes the session with its plan and sets, whatever its status.",
-    responses=responses(404, 412, codes={404: "session_not_found"}),
 )
-async def remove(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    session_id: FromPath[UUID],
-    if_match: IfMatch = None,
-) -> None:
-    versions = if_match_versions(if_match)
-    await delete_session(db, user_id=current_user.id, session_id=session_id, if_match=versions)
-
-
-router = Router(
-    "/v1/sessions",
-    route_handlers=[index, start, show, update, finish, abandon, replace_plan, remove],
-    tags=["sessions"],
-)
+router = SESSIONS.router(index, start, show, update, finish, abandon, replace_plan, remove)

@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -19,6 +20,7 @@ from app.core.errors import ApiError, Conflict, NotFound, Unprocessable
 from app.core.http import (
     Violation,
     constraint_errors,
+    found,
     json_param,
     new_id,
     refused_write,
@@ -27,7 +29,7 @@ from app.core.http import (
     unset_to_none,
 )
 from app.core.metrics import count_training_session
-from app.core.pagination import decode_cursor, page_of
+from app.core.pagination import keyset_page
 from app.plans import PlannedExercises, plan_refusal
 from app.sessions.models import Session, SessionCreate, SessionPage, SessionPatch, SessionSummary
 from app.workouts import Workout
@@ -123,26 +125,34 @@ async def list_sessions(
     to_date: date | None = None,
 ) -> SessionPage:
     """One page of the user's sessions, latest start first."""
-    after = decode_cursor(cursor, tuple[datetime, UUID])
-    rows = await db.many(
-        "sessions/list",
-        SessionSummary,
-        user_id=user_id,
-        status=status,
-        from_date=from_date,
-        to_date=to_date,
-        after_started_at=after[0] if after else None,
-        after_id=after[1] if after else None,
-        limit=limit + 1,
+
+    async def read(after: tuple[Any, ...], fetch: int) -> list[SessionSummary]:
+        return await db.many(
+            "sessions/list",
+            SessionSummary,
+            user_id=user_id,
+            status=status,
+            from_date=from_date,
+            to_date=to_date,
+            after_started_at=after[0],
+            after_id=after[1],
+            limit=fetch,
+        )
+
+    page = await keyset_page(
+        read,
+        lambda s: (s.started_at, s.id),
+        cursor=cursor,
+        limit=limit,
+        key_type=tuple[datetime, UUID],
     )
-    return SessionPage(*page_of(rows, limit, lambda s: (s.started_at, s.id)))
+    return SessionPage(*page)
 
 
 async def get_session(db: Db, *, user_id: UUID, session_id: UUID) -> Session:
-    session = await db.one("sessions/get", Session, session_id=session_id, user_id=user_id)
-    if session is None:
-        raise _not_found()
-    return session
+    return found(
+        await db.one("sessions/get", Session, session_id=session_id, user_id=user_id), _not_found
+    )
 
 
 async def _workout_to_train(db: Db, user_id: UUID, workout_id: UUID) -> Workout:

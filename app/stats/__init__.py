@@ -28,15 +28,12 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Router, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar import Router
+from litestar.params import QueryParameter
 
-from app.core.db import Db
 from app.core.enums import BodyMeasurementKind
 from app.core.http import responses
-from app.core.pagination import CursorParam, LimitParam
-from app.core.security import CurrentUser
+from app.core.resource import PAGING, reading
 from app.ratelimit import rate_limited
 from app.stats.models import BodyStats, Bucket, HistoryPage, Records, Summary, VolumeReport
 from app.stats.operations import (
@@ -64,8 +61,21 @@ ToDate = Annotated[date | None, QueryParameter(name="to", description="Last loca
 _NOT_FOUND = {404: "exercise_not_found"}
 
 
-@get(
+_DAYS = {"from_date": (FromDate, None), "to_date": (ToDate, None), "tz": (TimeZone, "UTC")}
+
+records = reading(
     "/stats/records",
+    personal_records,
+    Records,
+    query={
+        "exercise_id": (
+            Annotated[
+                UUID | None,
+                QueryParameter(description="Only this exercise (404 if you cannot see it)"),
+            ],
+            None,
+        )
+    },
     operation_id="getPersonalRecords",
     summary="Personal records",
     description="For each exercise you have logged (or only `exercise_id`), by name: the "
@@ -75,18 +85,12 @@ _NOT_FOUND = {404: "exercise_not_found"}
     "count; a set with 0 reps holds no record. Weights in kilograms.",
     responses=responses(404, codes=_NOT_FOUND),
 )
-async def records(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    exercise_id: Annotated[
-        UUID | None, QueryParameter(description="Only this exercise (404 if you cannot see it)")
-    ] = None,
-) -> Records:
-    return await personal_records(db, user_id=current_user.id, exercise_id=exercise_id)
-
-
-@get(
+history = reading(
     "/exercises/{exercise_id:uuid}/history",
+    exercise_history,
+    HistoryPage,
+    path_ids=["exercise_id"],
+    query={**PAGING, **_DAYS},
     operation_id="getExerciseHistory",
     summary="History of an exercise",
     description="One item per session in which you trained the exercise, newest first: the "
@@ -99,30 +103,17 @@ async def records(
         404, codes={400: "invalid_cursor, invalid_range, unknown_time_zone", **_NOT_FOUND}
     ),
 )
-async def history(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    exercise_id: FromPath[UUID],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-    from_date: FromDate = None,
-    to_date: ToDate = None,
-    tz: TimeZone = "UTC",
-) -> HistoryPage:
-    return await exercise_history(
-        db,
-        user_id=current_user.id,
-        exercise_id=exercise_id,
-        limit=limit,
-        cursor=cursor,
-        from_date=from_date,
-        to_date=to_date,
-        tz=tz,
-    )
-
-
-@get(
+volume = reading(
     "/stats/volume",
+    training_volume,
+    VolumeReport,
+    query={
+        "bucket": (
+            Annotated[Bucket, QueryParameter(description="Bucket length")],
+            Bucket.WEEK,
+        ),
+        **_DAYS,
+    },
     operation_id="getTrainingVolume",
     summary="Training volume per muscle group",
     description="Volume (weight x reps, kilograms) and working-set count per week (Monday to "
@@ -132,21 +123,11 @@ async def history(
     "empty ones too. Warmup sets do not count.",
     responses=responses(codes={400: "invalid_range, range_too_large, unknown_time_zone"}),
 )
-async def volume(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    bucket: Annotated[Bucket, QueryParameter(description="Bucket length")] = Bucket.WEEK,
-    from_date: FromDate = None,
-    to_date: ToDate = None,
-    tz: TimeZone = "UTC",
-) -> VolumeReport:
-    return await training_volume(
-        db, user_id=current_user.id, bucket=bucket, from_date=from_date, to_date=to_date, tz=tz
-    )
-
-
-@get(
+summary = reading(
     "/stats/summary",
+    training_summary,
+    Summary,
+    query={"tz": (TimeZone, "UTC")},
     operation_id="getTrainingSummary",
     summary="Training summary",
     description="Totals (completed sessions; working sets and their volume in kilograms), "
@@ -156,14 +137,20 @@ async def volume(
     "and months are local to `tz`; a session counts in the week it started.",
     responses=responses(codes={400: "unknown_time_zone"}),
 )
-async def summary(
-    db: NamedDependency[Db], current_user: NamedDependency[CurrentUser], tz: TimeZone = "UTC"
-) -> Summary:
-    return await training_summary(db, user_id=current_user.id, tz=tz)
-
-
-@get(
+body = reading(
     "/stats/body",
+    body_statistics,
+    BodyStats,
+    query={
+        "kind": (
+            Annotated[
+                list[BodyMeasurementKind] | None, QueryParameter(description="Only these kinds")
+            ],
+            None,
+        ),
+        **_DAYS,
+    },
+    passed_as={"kind": "kinds"},
     operation_id="getBodyStatistics",
     summary="Body measurement series",
     description="For each kind of body measurement you recorded in the range (or only "
@@ -175,20 +162,6 @@ async def summary(
     "by default the 90 days up to today.",
     responses=responses(codes={400: "invalid_range, range_too_large, unknown_time_zone"}),
 )
-async def body(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    kind: Annotated[
-        list[BodyMeasurementKind] | None, QueryParameter(description="Only these kinds")
-    ] = None,
-    from_date: FromDate = None,
-    to_date: ToDate = None,
-    tz: TimeZone = "UTC",
-) -> BodyStats:
-    return await body_statistics(
-        db, user_id=current_user.id, kinds=kind, from_date=from_date, to_date=to_date, tz=tz
-    )
-
 
 # under /v1: the history of an exercise is also read from the exercise
 router = Router(

@@ -146,13 +146,19 @@ class RedactJobArguments(logging.Filter):
 
     _CALL = re.compile(r"([\w.:]+\[\d+\])\(.*\)", re.DOTALL)
 
+    @staticmethod
+    def _kept(job: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in job.items() if k not in ("task_kwargs", "call_string")}
+
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = self._CALL.sub(r"\1(...)", record.msg)
         job = getattr(record, "job", None)
         if isinstance(job, dict):
-            kept = {k: v for k, v in job.items() if k not in ("task_kwargs", "call_string")}  # pyright: ignore[reportUnknownVariableType]
-            record.job = kept
+            record.job = self._kept(job)  # pyright: ignore[reportUnknownArgumentType]
+        jobs = getattr(record, "jobs", None)  # "About to defer 1 job", "Deferred 1 job"
+        if isinstance(jobs, list):
+            record.jobs = [self._kept(j) if isinstance(j, dict) else j for j in jobs]  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
         for key in ("result", "task_kwargs"):
             if hasattr(record, key):
                 delattr(record, key)

@@ -19,6 +19,7 @@ RESET lock_timeout;
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '1min';
 DELETE FROM change_events WHERE event_type = 'webhook.disabled';
+DELETE FROM sync_snapshot_items WHERE entity_type = 'webhook';
 UPDATE webhook_subscriptions
 SET event_types = NULL, enabled = false, disabled_reason = 'by_user', version = version + 1,
     updated_at = now()
@@ -64,6 +65,8 @@ CREATE TYPE change_entity_type AS ENUM (
 ALTER TABLE change_events ALTER COLUMN event_type TYPE change_event_type USING event_type::text::change_event_type;
 -- squawk-ignore changing-column-type -- rolling back: the same values, in the type without the added one
 ALTER TABLE change_events ALTER COLUMN entity_type TYPE change_entity_type USING entity_type::text::change_entity_type;
+-- squawk-ignore changing-column-type -- rolling back: the same values, in the type without the added one
+ALTER TABLE sync_snapshot_items ALTER COLUMN entity_type TYPE change_entity_type USING entity_type::text::change_entity_type;
 -- webhook_subscription_document reads event_types: it is made again once the column changed
 -- squawk-ignore ban-drop-function -- re-created unchanged just below
 DROP FUNCTION webhook_subscription_document(webhook_subscriptions);

@@ -1,16 +1,11 @@
 -- One page of the caller's workouts with the given statuses, newest first, keyset on
 -- (created_at, id), each with its exercises in order.
--- The exercises are a list of planned_exercise_document.
+-- The exercises are workout_plan_document's list of planned_exercise_document.
 -- returns: many Workout
 SELECT w.id, w.name, w.description, w.status,
-       coalesce((
-           SELECT json_agg(planned_exercise_document(we, e.name) ORDER BY we.position)
-           FROM workout_exercises we
-           JOIN exercises e ON e.id = we.exercise_id
-           WHERE we.user_id = w.user_id AND we.workout_id = w.id
-       ), '[]') AS exercises,
-       w.version, w.created_at, w.updated_at
+       plan.exercises, w.version, w.created_at, w.updated_at
 FROM workouts w
+CROSS JOIN LATERAL workout_plan_document(w) AS plan
 WHERE w.user_id = %(user_id)s
   AND w.status = ANY(%(statuses)s::workout_status[])
   -- the first page starts after the largest possible key, so this is always an index

@@ -1,0 +1,262 @@
+"""The routes every resource has, written once: its list (cursor pages), an idempotent
+create (201, or 200 for a replay), a read with its ETag (304 for If-None-Match), writes
+under If-Match, a delete, and the `Router` carrying the resource's path and tags.
+
+A resource module keeps its plain functions (`get_workout(db, *, user_id, workout_id)`) and
+names them here with what the document says of each route:
+
+    WORKOUTS = Resource("/v1/workouts", "workout_id", tags=["workouts"])
+    show = WORKOUTS.show(get_workout, Workout, operation_id="getWorkout", ...)
+    router = WORKOUTS.router(index, create, show, update, remove)
+
+The handlers parse, call and answer; the path parameter keeps the resource's own name
+(`workout_id`), so the OpenAPI document is the one a hand-written handler would give.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Protocol
+from uuid import UUID
+
+from litestar import Response, Router, delete, get, post
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, QueryParameter
+
+from app.core.db import Db
+from app.core.http import (
+    CREATED_HEADERS,
+    ETAG_HEADER,
+    IfMatch,
+    IfNoneMatch,
+    conditional_get,
+    created,
+    if_match_versions,
+    replay_response,
+    responses,
+    with_etag,
+)
+from app.core.pagination import CursorParam, LimitParam
+from app.core.security import CurrentUser
+
+
+class Versioned(Protocol):
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def version(self) -> int: ...
+
+
+Operation = Callable[..., Awaitable[Any]]
+# a query parameter of a list: (annotation, default)
+Filter = tuple[Any, Any]
+_EMPTY = inspect.Parameter.empty
+
+# the query parameters of every cursor-paged list
+PAGING: Mapping[str, Filter] = {"limit": (int, LimitParam), "cursor": (str | None, CursorParam)}
+# the local-day bounds of a list (sessions, body measurements), in each row's own time zone
+FromDay = Annotated[date | None, QueryParameter(name="from", description="First day, YYYY-MM-DD")]
+ToDay = Annotated[date | None, QueryParameter(name="to", description="Last day, YYYY-MM-DD")]
+
+
+def _param(name: str, annotation: Any, default: Any = _EMPTY) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+    )
+
+
+_CALLER = (_param("db", NamedDependency[Db]), _param("current_user", NamedDependency[CurrentUser]))
+
+
+def _signed(
+    fn: Callable[..., Awaitable[Any]], name: str, params: Sequence[inspect.Parameter], returns: Any
+) -> Callable[..., Awaitable[Any]]:
+    """`fn` (taking keywords) with the signature Litestar reads its parameters from."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__signature__ = inspect.Signature(list(params), return_annotation=returns)  # type: ignore[attr-defined]
+    fn.__annotations__ = {p.name: p.annotation for p in params} | {"return": returns}
+    return fn
+
+
+def reading(
+    path: str,
+    read: Operation,
+    returns: Any,
+    *,
+    query: Mapping[str, Filter],
+    path_ids: Sequence[str] = (),
+    passed_as: Mapping[str, str] | None = None,
+    **route: Any,
+) -> HTTPRouteHandler:
+    """A GET whose handler passes the caller's id, the ids in `path` (`path_ids`) and the
+    `query` parameters, each by its name (or the one `passed_as` gives), to `read`, and
+    answers what it returns."""
+    renamed = passed_as or {}
+
+    async def handler(db: Db, current_user: CurrentUser, **given: Any) -> Any:
+        arguments = {renamed.get(k, k): v for k, v in given.items()}
+        return await read(db, user_id=current_user.id, **arguments)
+
+    params = [
+        *_CALLER,
+        *(_param(name, FromPath[UUID]) for name in path_ids),
+        *(_param(name, kind, default) for name, (kind, default) in query.items()),
+    ]
+    return get(path, **route)(_signed(handler, read.__name__, params, returns))
+
+
+def listing(
+    list_items: Operation,
+    page: type[Any],
+    *,
+    filters: Mapping[str, Filter] | None = None,
+    passed_as: Mapping[str, str] | None = None,
+    **doc: Any,
+) -> HTTPRouteHandler:
+    """`GET /`: a cursor page; `filters` are the query parameters besides `limit` and
+    `cursor`."""
+    return reading(
+        "/",
+        list_items,
+        page,
+        query={**PAGING, **(filters or {})},
+        passed_as=passed_as,
+        responses=responses(codes={400: "invalid_cursor"}),
+        **doc,
+    )
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource's routes: `path` (`/v1/workouts`, also the Location prefix of what a
+    create makes), the name of its id in paths (`workout_id`) and its OpenAPI tags."""
+
+    path: str
+    param: str
+    tags: Sequence[str]
+
+    @property
+    def item(self) -> str:
+        return f"/{{{self.param}:uuid}}"
+
+    def router(self, *handlers: HTTPRouteHandler, **options: Any) -> Router:
+        return Router(self.path, route_handlers=list(handlers), tags=list(self.tags), **options)
+
+    def index(
+        self,
+        list_items: Operation,
+        page: type[Any],
+        *,
+        filters: Mapping[str, Filter] | None = None,
+        passed_as: Mapping[str, str] | None = None,
+        **doc: Any,
+    ) -> HTTPRouteHandler:
+        """`GET /`: a cursor page (see `listing`)."""
+        return listing(list_items, page, filters=filters, passed_as=passed_as, **doc)
+
+    def create(
+        self,
+        make: Operation,
+        returns: type[Versioned],
+        *,
+        body: Any,
+        statuses: Sequence[int] = (),
+        codes: Mapping[int, str],
+        **doc: Any,
+    ) -> HTTPRouteHandler:
+        """`POST /`: `make(db, user_id=, data=)` answers (resource, replayed)."""
+
+        async def create(db: Db, current_user: CurrentUser, data: Any) -> Response[Any]:
+            item, replayed = await make(db, user_id=current_user.id, data=data)
+            return created(item, item.version, f"{self.path}/{item.id}", replayed=replayed)
+
+        handler = _signed(create, "create", [*_CALLER, _param("data", body)], Response[returns])
+        documented = {**replay_response(returns), **responses(*statuses, codes=codes)}
+        return post("/", response_headers=CREATED_HEADERS, responses=documented, **doc)(handler)
+
+    def show(
+        self,
+        fetch: Operation,
+        returns: type[Versioned],
+        *,
+        statuses: Sequence[int] = (),
+        codes: Mapping[int, str],
+        **doc: Any,
+    ) -> HTTPRouteHandler:
+        """`GET /{id}`: the resource with its ETag, or 304 when If-None-Match names it."""
+
+        async def show(
+            db: Db, current_user: CurrentUser, if_none_match: str | None = None, **path: UUID
+        ) -> Response[Any]:
+            item = await fetch(db, user_id=current_user.id, **path)
+            return conditional_get(item, item.version, if_none_match)
+
+        params = [
+            *_CALLER,
+            _param(self.param, FromPath[UUID]),
+            _param("if_none_match", IfNoneMatch, None),
+        ]
+        handler = _signed(show, "show", params, Response[returns])
+        specs = responses(304, *statuses, codes=codes)
+        return get(self.item, response_headers=ETAG_HEADER, responses=specs, **doc)(handler)
+
+    def write(
+        self,
+        route: Callable[..., Callable[[Any], HTTPRouteHandler]],
+        change: Operation,
+        returns: type[Versioned],
+        *,
+        body: Any,
+        body_as: str = "data",
+        path: str = "",
+        statuses: Sequence[int] = (),
+        codes: Mapping[int, str],
+        **doc: Any,
+    ) -> HTTPRouteHandler:
+        """A write under If-Match at the resource's path (plus `path`), answering the
+        resource with its new ETag: `change(db, user_id=, <id>=, <body_as>=, if_match=)`."""
+
+        async def write(
+            db: Db, current_user: CurrentUser, data: Any, if_match: str | None = None, **ids: UUID
+        ) -> Response[Any]:
+            versions = if_match_versions(if_match)
+            given = {body_as: data, "if_match": versions}
+            item = await change(db, user_id=current_user.id, **ids, **given)
+            return with_etag(item, item.version)
+
+        params = [
+            *_CALLER,
+            _param(self.param, FromPath[UUID]),
+            _param("data", body),
+            _param("if_match", IfMatch, None),
+        ]
+        handler = _signed(write, route.__name__, params, Response[returns])
+        specs = responses(412, *statuses, codes=codes)
+        return route(self.item + path, response_headers=ETAG_HEADER, responses=specs, **doc)(
+            handler
+        )
+
+    def remove(
+        self,
+        remove_item: Operation,
+        *,
+        statuses: Sequence[int] = (),
+        codes: Mapping[int, str],
+        **doc: Any,
+    ) -> HTTPRouteHandler:
+        """`DELETE /{id}` under If-Match: `remove_item(db, user_id=, <id>=, if_match=)`."""
+
+        async def remove(
+            db: Db, current_user: CurrentUser, if_match: str | None = None, **ids: UUID
+        ) -> None:
+            versions = if_match_versions(if_match)
+            await remove_item(db, user_id=current_user.id, **ids, if_match=versions)
+
+        params = [*_CALLER, _param(self.param, FromPath[UUID]), _param("if_match", IfMatch, None)]
+        handler = _signed(remove, "remove", params, None)
+        specs = responses(412, *statuses, codes=codes)
+        return delete(self.item, responses=specs, **doc)(handler)
