@@ -397,7 +397,8 @@ def test_fifty_failures_in_a_row_disable_it_and_the_user_hears_of_it(
                 "UPDATE webhook_subscriptions SET consecutive_failures = 48 WHERE id = %s",
                 (webhook["id"],),
             )
-        record_events(db_url, ann.id, 1)
+        # a real write of the API (its event's document is one the sync feed serves)
+        assert ann.post("/v1/sessions", json={}).status_code == 201
         metrics = WebhookMetrics()
         asyncio.run(work(db_url, metrics=metrics))
         assert len(failing.received) == 2  # attempts 49 and 50, then nothing
@@ -428,6 +429,16 @@ def test_fifty_failures_in_a_row_disable_it_and_the_user_hears_of_it(
         assert version == shown["version"]
         assert document == shown
         assert "secret" not in document  # the subscription as shown, never its secrets
+        # and the sync feed serves it, typed
+        page = ann.get("/v1/sync/changes", params={"limit": 1000})
+        assert page.status_code == 200, page.text
+        [served] = [e for e in page.json()["items"] if e["event_type"] == "webhook.disabled"]
+        assert (served["position"], served["entity_type"], served["entity_id"]) == (
+            position,
+            "webhook",
+            webhook["id"],
+        )
+        assert served["document"] == shown
         # the other subscription hears of it, though it wants workout.created only
         [notice] = healthy.received
         payload = Verifier(other["secret"]).verify(notice.body, notice.headers)

@@ -21,6 +21,7 @@ from app.exercises import Exercise
 from app.plans import PlannedExercise
 from app.sets.models import SetRecord
 from app.users import User
+from app.webhooks.models import Webhook
 from app.workouts import Workout
 
 Position = Annotated[int, msgspec.Meta(ge=1, description="The event's place in your feed")]
@@ -130,6 +131,13 @@ class BodyMeasurementDeleted(_Tombstone, tag="body_measurement.deleted"):
     pass
 
 
+class WebhookDisabled(_Event, tag="webhook.disabled"):
+    """One of your webhook subscriptions was disabled after 50 failed delivery attempts in a
+    row: the subscription as GET /v1/webhooks/{id} shows it (never its secret)."""
+
+    document: Webhook
+
+
 ChangeEvent = (
     ExerciseCreated
     | ExerciseUpdated
@@ -149,6 +157,7 @@ ChangeEvent = (
     | BodyMeasurementCreated
     | BodyMeasurementUpdated
     | BodyMeasurementDeleted
+    | WebhookDisabled
 )
 
 
