@@ -15,9 +15,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from app.core.config import Settings
 from app.webhooks import delivery
+from app.webhooks.metrics import WebhookMetrics
 from tests.api import UserWithToken, all_pages
 from tests.conftest import make_settings, open_db
 from tests.webhook_receiver import Receiver, free_port, receiver_running
@@ -86,7 +89,13 @@ def record_events(
     return positions
 
 
-async def work(db_url: str, *, rounds: int = 50, allow_private: bool = True) -> None:
+async def work(
+    db_url: str,
+    *,
+    rounds: int = 50,
+    allow_private: bool = True,
+    metrics: WebhookMetrics | None = None,
+) -> None:
     """What the worker's jobs do, until nothing is left to do: fan out, then send what is
     due for each subscription (retries at once: no backoff)."""
     async with open_db(db_url) as db, delivery.new_client() as http:
@@ -100,6 +109,7 @@ async def work(db_url: str, *, rounds: int = 50, allow_private: bool = True) -> 
                     subscription_id=subscription_id,
                     allow_private=allow_private,
                     backoff_base_s=0,
+                    metrics=metrics,
                 )
             if not fanned and not due:
                 return
@@ -363,11 +373,16 @@ def test_given_up_after_24_hours_and_the_queue_moves_on(
                 " WHERE subscription_id = %s)",
                 (webhook["id"],),
             )
-        asyncio.run(work(db_url))
+        metrics = WebhookMetrics()
+        asyncio.run(work(db_url, metrics=metrics))
         assert len(receiver.received) == 2
     first, second = deliveries(db_url, webhook["id"])
     assert (first["status"], first["attempts"], first["last_status_code"]) == ("failed", 1, 500)
     assert second["status"] == "delivered"
+    count = metrics.registry.get_sample_value
+    assert count("kinetria_webhook_deliveries_total", {"outcome": "failed"}) == 1
+    assert count("kinetria_webhook_deliveries_total", {"outcome": "delivered"}) == 1
+    assert count("kinetria_webhook_attempts_total", {"outcome": "refused"}) == 1
 
 
 def test_fifty_failures_in_a_row_disable_it_and_the_user_hears_of_it(
@@ -382,9 +397,14 @@ def test_fifty_failures_in_a_row_disable_it_and_the_user_hears_of_it(
                 "UPDATE webhook_subscriptions SET consecutive_failures = 48 WHERE id = %s",
                 (webhook["id"],),
             )
-        record_events(db_url, ann.id, 1)
-        asyncio.run(work(db_url))
+        # a real write of the API (its event's document is one the sync feed serves)
+        assert ann.post("/v1/sessions", json={}).status_code == 201
+        metrics = WebhookMetrics()
+        asyncio.run(work(db_url, metrics=metrics))
         assert len(failing.received) == 2  # attempts 49 and 50, then nothing
+        assert (
+            metrics.registry.get_sample_value("kinetria_webhook_subscriptions_disabled_total") == 1
+        )
         shown = ann.get(f"/v1/webhooks/{webhook['id']}").json()
         assert (shown["enabled"], shown["disabled_reason"], shown["consecutive_failures"]) == (
             False,
@@ -409,6 +429,16 @@ def test_fifty_failures_in_a_row_disable_it_and_the_user_hears_of_it(
         assert version == shown["version"]
         assert document == shown
         assert "secret" not in document  # the subscription as shown, never its secrets
+        # and the sync feed serves it, typed
+        page = ann.get("/v1/sync/changes", params={"limit": 1000})
+        assert page.status_code == 200, page.text
+        [served] = [e for e in page.json()["items"] if e["event_type"] == "webhook.disabled"]
+        assert (served["position"], served["entity_type"], served["entity_id"]) == (
+            position,
+            "webhook",
+            webhook["id"],
+        )
+        assert served["document"] == shown
         # the other subscription hears of it, though it wants workout.created only
         [notice] = healthy.received
         payload = Verifier(other["secret"]).verify(notice.body, notice.headers)
@@ -516,9 +546,11 @@ def test_two_workers_deliver_a_thousand_events_none_lost_duplicates_only_as_retr
         assert list(first_seen.values()) == positions
 
 
-def run_jobs(db_url: str, settings: Settings) -> None:
-    """What a worker does, on procrastinate: a dispatch job (its periodic tick), then every
-    job it defers, until the queue is empty."""
+def run_jobs(
+    db_url: str, settings: Settings, done: Callable[[], bool], timeout_s: float = 120
+) -> None:
+    """What a worker does, on procrastinate: the dispatch job (its periodic tick) and every
+    job it defers, until `done()` holds (the periodic dispatch never lets the queue empty)."""
     import procrastinate
     from procrastinate.tasks import configure_task
 
@@ -534,12 +566,26 @@ def run_jobs(db_url: str, settings: Settings) -> None:
         await configure_task(
             name="webhooks.dispatch", job_manager=worker_app.job_manager, queue="webhooks"
         ).defer_async(timestamp=0)
-        await worker_app.run_worker_async(
-            queues=["webhooks"],
-            wait=False,
-            install_signal_handlers=False,
-            additional_context={"settings": settings},
+        worker = asyncio.create_task(
+            worker_app.run_worker_async(
+                queues=["webhooks"],
+                wait=True,
+                install_signal_handlers=False,
+                fetch_job_polling_interval=0.5,
+                additional_context={"settings": settings},
+            )
         )
+        deadline = time.monotonic() + timeout_s
+        try:
+            while not await asyncio.to_thread(done):
+                if worker.done():
+                    await worker  # it stopped: its error, if any
+                assert time.monotonic() < deadline, "the jobs did not get there in time"
+                await asyncio.sleep(0.1)
+        finally:
+            worker.cancel()
+            with suppress(asyncio.CancelledError):
+                await worker
 
     asyncio.run(main())
 
@@ -551,19 +597,32 @@ def test_the_worker_jobs_dispatch_and_deliver_on_procrastinate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ann = make_user()
+
     # the retry waits an hour, however long the worker's run lasts on a busy machine
-    monkeypatch.setattr(delivery, "backoff_s", lambda *_, **__: 3600.0)
+    def an_hour(failed_attempts: int, *, base_s: float = 0) -> float:
+        return 3600.0
+
+    monkeypatch.setattr(delivery, "backoff_s", an_hour)
     with receiver_running(script=[500]) as receiver:
         webhook = subscribe(ann, receiver.url)
         positions = record_events(db_url, ann.id, 3)
-        run_jobs(db_url, settings)
+
+        def attempted() -> bool:
+            rows = deliveries(db_url, webhook["id"])
+            return len(rows) == 3 and rows[0]["attempts"] == 1
+
+        run_jobs(db_url, settings, attempted)
         # the first attempt failed: its retry is not due yet, and the rest waits
         assert len(receiver.received) == 1
         rows = deliveries(db_url, webhook["id"])
         assert [r["status"] for r in rows] == ["pending"] * 3
         with psycopg.connect(db_url, autocommit=True) as conn:
             conn.execute("UPDATE webhook_deliveries SET next_attempt_at = now()")
-        run_jobs(db_url, settings)
+
+        def delivered() -> bool:
+            return all(r["status"] == "delivered" for r in deliveries(db_url, webhook["id"]))
+
+        run_jobs(db_url, settings, delivered)
         got = [r.payload["data"]["position"] for r in receiver.received]
     assert got == [positions[0], *positions]
     assert [r["status"] for r in deliveries(db_url, webhook["id"])] == ["delivered"] * 3

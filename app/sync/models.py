@@ -132,8 +132,9 @@ class BodyMeasurementDeleted(_Tombstone, tag="body_measurement.deleted"):
 
 
 class WebhookDisabled(_Event, tag="webhook.disabled"):
-    """A webhook subscription turned off after 50 failed deliveries in a row: a notice
-    (subscriptions are not otherwise in the feed, nor in snapshots)."""
+    """One of your webhook subscriptions was disabled after 50 failed delivery attempts in a
+    row: the subscription as GET /v1/webhooks/{id} shows it (never its secret). A notice:
+    subscriptions are not otherwise in the feed, nor in snapshots."""
 
     document: Webhook
 

@@ -25,7 +25,9 @@ EventTypes = Annotated[
     msgspec.Meta(
         min_length=1,
         max_length=100,
-        description="The event types wanted; null (the default): every event type",
+        description="The event types wanted; null (the default): every event type. "
+        "webhook.disabled (another of your subscriptions disabled after failing) and "
+        "webhook.test are sent whatever this lists",
     ),
 ]
 Description = Annotated[str, msgspec.Meta(max_length=500)]
