@@ -1,39 +1,40 @@
-"""Accounts and authentication: register, log in, refresh, log out.
+"""Accounts and authentication: register, log in, refresh, log out; password reset and
+email verification by mailed tokens (app/account_tokens.py).
 
-Register, login and refresh are public (they are how a client gets a token); everything
-else needs an access token. A successful register, login or refresh answers with the user,
-a short-lived access token and a new refresh token.
+Register, login, refresh, the password reset and the email verification are public (they
+are how a client gets a token, or gets back in); everything else needs an access token. A
+successful register, login or refresh answers with the user, a short-lived access token and
+a new refresh token.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
+import psycopg
 from litestar import Request, Router, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from app import audit, throttle, tokens, users
+from app import account_tokens, audit, changelog, throttle, tokens, users
+from app.account_tokens import RESET_TTL_S, normalize_email
 from app.audit import client_context
 from app.core.config import Settings
 from app.core.db import Db
-from app.core.enums import AuditAction
-from app.core.errors import Unauthorized, Unprocessable, field_error
-from app.core.http import CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS, responses
+from app.core.enums import AccountTokenPurpose, AuditAction, ChangeEventType
+from app.core.errors import Unauthorized
+from app.core.http import NO_CONTROL_CHARACTERS, responses
 from app.core.metrics import count_registration
 from app.core.passwords import MAX_BYTES, Passwords, check_policy
 from app.core.security import CurrentUser, issue_access_token
-from app.ratelimit import rate_limited
-from app.users import ACCOUNT_BODY_LIMIT, DEPENDENCIES, DISPLAY_NAME_MAX, User
+from app.mail import queue_email
+from app.ratelimit import RateLimiter, email_subject, rate_limited
+from app.users import ACCOUNT_BODY_LIMIT, DEPENDENCIES, DISPLAY_NAME_MAX, User, email_taken
 
 PUBLIC = {"public": True}
-EMAIL_MAX = 254
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class TokenResponse(msgspec.Struct, kw_only=True):
@@ -73,29 +74,52 @@ class RefreshBody(msgspec.Struct, forbid_unknown_fields=True):
     refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=tokens.MAX_TOKEN_LENGTH)]
 
 
+class PasswordResetBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=320, description="Your account's email")]
+
+
+class PasswordResetConfirmBody(msgspec.Struct, forbid_unknown_fields=True):
+    token: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=account_tokens.MAX_TOKEN_LENGTH,
+            description="The reset code of the email (`kpr_...`)",
+        ),
+    ]
+    new_password: Annotated[
+        str,
+        msgspec.Meta(
+            description="At least 10 characters, at most 1024 bytes; not your email address"
+        ),
+    ]
+
+
+class VerifyEmailBody(msgspec.Struct, forbid_unknown_fields=True):
+    token: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=account_tokens.MAX_TOKEN_LENGTH,
+            description="The verification code of the email (`kev_...`)",
+        ),
+    ]
+
+
+class Accepted(msgspec.Struct):
+    message: str
+
+
+RESET_ACCEPTED = Accepted(
+    "If an account has this email, a message with a reset code is on its way; the code "
+    f"works once, for {RESET_TTL_S // 60} minutes"
+)
+
 _INVALID_CREDENTIALS = ("invalid_credentials", "The email or password is not correct")
 _INVALID_REFRESH = (
     "invalid_refresh_token",
     "The refresh token is not valid (unknown, expired, revoked or already used); log in again",
 )
-
-
-def normalize_email(email: str) -> str:
-    """The stored form of an email: trimmed and lower-cased; 422 when it is not one."""
-    normalized = email.strip().lower()
-    if (
-        len(normalized) > EMAIL_MAX
-        or not _EMAIL.match(normalized)
-        or CONTROL_CHARACTERS.search(normalized)
-    ):
-        raise field_error(
-            Unprocessable,
-            "invalid_email",
-            "The email address is not valid",
-            field="email",
-            problem="must be an email address like name@example.com",
-        )
-    return normalized
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -148,7 +172,8 @@ async def register_user(
     data: RegisterBody,
     context: dict[str, str],
 ) -> TokenResponse:
-    """Create an account and log it in on the client's device."""
+    """Create an account, log it in on the client's device, and mail it a verification
+    token for its email."""
     email = normalize_email(data.email)
     display_name = users.clean_display_name(data.display_name)
     check_policy(data.password, email=email)
@@ -159,6 +184,9 @@ async def register_user(
         )
         signed_in = await _signed_in(
             db, settings=settings, user=user, action=AuditAction.REGISTER, context=context
+        )
+        await account_tokens.send_verification(
+            db, user_id=user.id, email=user.email, display_name=user.display_name
         )
     count_registration()
     return signed_in
@@ -229,6 +257,127 @@ async def rotate_refresh(
             )
     await tokens.end_copied_login(db, token=token, context=context)
     raise Unauthorized(*_INVALID_REFRESH)
+
+
+async def request_password_reset(
+    db: Db, *, limiter: RateLimiter, data: PasswordResetBody, context: dict[str, str]
+) -> Accepted:
+    """Mail a reset token to the account of an email, if there is one. The answer is the
+    same either way, and so is the work: one query issues the token or finds nothing, an
+    audit row is written either way (for an unknown email without the email, like a failed
+    login), so both transactions commit a write; only a known account has its email queued.
+    Counted per email address (its hash) whether or not it has an account."""
+    email = normalize_email(data.email)
+    await limiter.count(db, "password_reset_email", email_subject(email))
+    async with db.transaction():
+        token, recipient = await account_tokens.issue_password_reset(db, email=email)
+        if recipient is not None:
+            await queue_email(
+                db.conn,
+                to=recipient.email,
+                template="password_reset",
+                values={
+                    "display_name": recipient.display_name,
+                    "token": token,
+                    "minutes": str(RESET_TTL_S // 60),
+                },
+            )
+        await audit.record_account_action(
+            db,
+            action=AuditAction.PASSWORD_RESET_REQUEST,
+            user_id=recipient.user_id if recipient is not None else None,
+            context=context,
+            account_found=recipient is not None,
+        )
+    return RESET_ACCEPTED
+
+
+async def reset_password(
+    db: Db,
+    *,
+    passwords: Passwords,
+    data: PasswordResetConfirmBody,
+    context: dict[str, str],
+) -> None:
+    """Set a new password with a reset token: the token is used up, every login of the
+    account ends (refresh tokens revoked; access tokens refused once the servers hear of
+    it), a pending email change is cancelled, and the account is told by email. A token
+    that is not live, or a password the policy refuses, changes nothing."""
+    purpose = AccountTokenPurpose.PASSWORD_RESET
+    found = await account_tokens.find(db, token=data.token, purpose=purpose)
+    check_policy(data.new_password, email=found.email, field="new_password")
+    password_hash = await passwords.hash(data.new_password)
+    async with db.transaction():
+        used = await account_tokens.use(db, token=data.token, purpose=purpose)
+        await db.execute("account_tokens/cancel_email_change", user_id=used.user_id)
+        user = await db.one(
+            "users/reset_password", User, user_id=used.user_id, password_hash=password_hash
+        )
+        if user is None or user.email != used.email:  # deleted, or its email changed
+            raise account_tokens.invalid_token(purpose)
+        ended = await tokens.end_other_logins(db, user_id=user.id, keep_login_id=None)
+        await throttle.reset(db, email=user.email)
+        await audit.record_account_action(
+            db,
+            action=AuditAction.PASSWORD_RESET,
+            user_id=user.id,
+            context=context,
+            ended_logins=ended,
+        )
+        await changelog.record_one(
+            db,
+            user_id=user.id,
+            event_type=ChangeEventType.PROFILE_UPDATED,
+            entity_id=user.id,
+            version=user.version,
+            document=user,
+        )
+        await queue_email(
+            db.conn,
+            to=user.email,
+            template="password_changed",
+            values={"display_name": user.display_name},
+        )
+
+
+async def verify_email(db: Db, *, data: VerifyEmailBody, context: dict[str, str]) -> None:
+    """Prove an address with its verification token: the account's own address becomes
+    verified; the new address of an email change becomes the account's email (verified),
+    and the old address is told. 409 `email_taken` when another account took the new
+    address meanwhile (the token stays usable)."""
+    purpose = AccountTokenPurpose.VERIFY_EMAIL
+    try:
+        async with db.transaction():
+            used = await account_tokens.use(db, token=data.token, purpose=purpose)
+            before = await users.get_user(db, user_id=used.user_id)
+            assert before is not None  # tokens are deleted with their account
+            user = await db.one("users/verify_email", User, user_id=used.user_id, email=used.email)
+            if user is None:
+                return  # verified already: nothing changes
+            changed = before.email != user.email
+            await audit.record_account_action(
+                db,
+                action=AuditAction.EMAIL_CHANGE if changed else AuditAction.EMAIL_VERIFIED,
+                user_id=user.id,
+                context=context,
+            )
+            await changelog.record_one(
+                db,
+                user_id=user.id,
+                event_type=ChangeEventType.PROFILE_UPDATED,
+                entity_id=user.id,
+                version=user.version,
+                document=user,
+            )
+            if changed:
+                await queue_email(
+                    db.conn,
+                    to=before.email,
+                    template="email_changed",
+                    values={"display_name": user.display_name, "new_email": user.email},
+                )
+    except psycopg.errors.UniqueViolation:
+        raise email_taken() from None
 
 
 # --- routes ------------------------------------------------------------------------------
@@ -345,9 +494,99 @@ async def logout(
     )
 
 
+@post(
+    "/password-reset",
+    operation_id="requestPasswordReset",
+    summary="Ask for a password-reset email",
+    description="Mails a reset code to the account of this email, valid once for 30 "
+    "minutes (asking again replaces it). Always 202 with the same body, whether or not the "
+    "email has an account. Limited per client address and per email address (429 "
+    "`rate_limited`); 422 `invalid_email` when it is not an email address.",
+    status_code=202,
+    opt={**PUBLIC, **rate_limited("password_reset")},
+    request_max_body_size=ACCOUNT_BODY_LIMIT,
+    responses=responses(413, 422, codes={422: "invalid_email", 429: "rate_limited"}, public=True),
+)
+async def password_reset(
+    data: JSONBody[PasswordResetBody],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Db],
+) -> Accepted:
+    return await request_password_reset(
+        db,
+        limiter=request.app.state.rate_limiter,
+        data=data,
+        context=client_context(request),
+    )
+
+
+@post(
+    "/password-reset/confirm",
+    operation_id="confirmPasswordReset",
+    summary="Set a new password with the code of a reset email",
+    description="Sets the password (the registration policy: 422 `weak_password`), ends "
+    "every login of the account (log in again with the new password) and sends a "
+    "'password changed' email. 400 `invalid_reset_token` for a code that is unknown, "
+    "malformed, expired, used, replaced by a newer one, or mailed before the account's email "
+    "changed; nothing changes then. Limited per client address like logins.",
+    status_code=204,
+    opt={**PUBLIC, **rate_limited("login")},
+    request_max_body_size=ACCOUNT_BODY_LIMIT,
+    responses=responses(
+        413,
+        422,
+        codes={400: "invalid_reset_token", 422: "weak_password", 429: "rate_limited"},
+        public=True,
+    ),
+)
+async def password_reset_confirm(
+    data: JSONBody[PasswordResetConfirmBody],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Db],
+    passwords: NamedDependency[Passwords],
+) -> None:
+    await reset_password(db, passwords=passwords, data=data, context=client_context(request))
+
+
+@post(
+    "/verify-email",
+    operation_id="verifyEmail",
+    summary="Confirm an email address with the code of a verification email",
+    description="The account's address becomes verified (`email_verified` on `/v1/me`); "
+    "for an email change, the new address becomes the account's email and the old one is "
+    "told. 400 `invalid_verification_token` for a code that is unknown, malformed, expired, "
+    "used or replaced by a newer one; 409 `email_taken` when another account took the new "
+    "address meanwhile. Nothing changes on an error. No access token needed (the code is "
+    "the proof). Limited per client address like logins.",
+    status_code=204,
+    opt={**PUBLIC, **rate_limited("login")},
+    request_max_body_size=ACCOUNT_BODY_LIMIT,
+    responses=responses(
+        409,
+        413,
+        codes={400: "invalid_verification_token", 409: "email_taken", 429: "rate_limited"},
+        public=True,
+    ),
+)
+async def verify_email_route(
+    data: JSONBody[VerifyEmailBody],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Db],
+) -> None:
+    await verify_email(db, data=data, context=client_context(request))
+
+
 router = Router(
     "/v1/auth",
-    route_handlers=[register, login, refresh, logout],
+    route_handlers=[
+        register,
+        login,
+        refresh,
+        logout,
+        password_reset,
+        password_reset_confirm,
+        verify_email_route,
+    ],
     dependencies=DEPENDENCIES,
     tags=["auth"],
 )

@@ -175,6 +175,8 @@ def db_command(settings: Settings, args: argparse.Namespace) -> None:
                 seed(url, args)
             case "backup" | "restore":
                 backup_or_restore(url, args)
+            case "prune":
+                prune_sync(settings, url)
             case _:
                 raise AssertionError(args.action)
 
@@ -229,6 +231,17 @@ def seed(url: str, args: argparse.Namespace) -> None:
     print(report.summary())
 
 
+def prune_sync(settings: Settings, url: str) -> None:
+    """Prune the sync feed now, as the worker's daily `sync.prune` does."""
+    from app.sync.jobs import prune_now
+
+    events, snapshots = asyncio.run(prune_now(settings, url))
+    print(
+        f"pruned {events} sync events older than {settings.sync_retention_days} days "
+        f"and {snapshots} expired snapshots"
+    )
+
+
 def backup_or_restore(url: str, args: argparse.Namespace) -> None:
     from app.core.backup import BackupError, backup_database, restore_database
 
@@ -264,6 +277,8 @@ DB_ACTIONS: dict[str, str] = {
     "stop": "stop the embedded database (it stays up while a kinetria process uses it)",
     "backup": "write the database to FILE (pg_dump, custom format)",
     "restore": "restore FILE into the database, which must be empty unless --clean",
+    "prune": "delete sync events older than SYNC_RETENTION_DAYS and expired sync snapshots "
+    "(the worker does it daily)",
 }
 
 

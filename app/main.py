@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 from psycopg_pool import AsyncConnectionPool
 
 from app import (
+    api_keys,
     audit,
     auth,
     body_measurements,
@@ -29,6 +30,7 @@ from app import (
     sessions,
     sets,
     stats,
+    sync,
     tokens,
     users,
     webhooks,
@@ -77,6 +79,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         auth.router,
         users.router,
         tokens.router,
+        api_keys.router,
         audit.router,
         exercises.router,
         workouts.router,
@@ -87,6 +90,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         exports.router,
         webhooks.router,
         stats.router,
+        sync.router,
     ]
     return [with_complete_options(router) for router in routers]
 
@@ -239,9 +243,11 @@ def create_app(
                 "replica_pool": None,
                 "lifecycle": lifecycle,
                 "token_verifier": security.AccessTokenVerifier(settings, metrics=metrics),
+                "api_key_verifier": security.ApiKeyVerifier(),
                 "metrics": metrics,
                 "client_addresses": addresses,
                 "login_gate": login_gate,
+                "rate_limiter": limiter,
             }
         ),
         dependencies={

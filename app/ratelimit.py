@@ -6,7 +6,10 @@ Each policy allows `quota` requests per `window_s` seconds (settings `RATE_LIMIT
 * per client address (app/core/client_address.py; an IPv6 client counts by its /64, which
   one host can fill with addresses): `register`, `login`, `refresh`, `password_reset`;
 * per user: `writes` (every non-GET route that needs an access token) and `stats` (every
-  `/v1/stats` route).
+  `/v1/stats` route), `verify_email` (resending the verification email);
+* per email address (the SHA-256 of the lower-cased address, never the address itself):
+  `password_reset_email`, counted by the route with `RateLimiter.count`, whether or not the
+  address has an account.
 
 A route takes a per-address policy with `opt=rate_limited("password_reset")` (the stats
 router does the same with `stats`); writes are found by method. A limited request counts
@@ -23,6 +26,7 @@ logged (at most every ten seconds per process, with the count of those not logge
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import logging
 import time
@@ -46,7 +50,8 @@ log = logging.getLogger("kinetria.ratelimit")
 
 OPT = "rate_limit"  # a handler's (or router's) opt naming its policy
 PER_ADDRESS = ("register", "login", "refresh", "password_reset")
-PER_USER = ("writes", "stats")
+PER_USER = ("writes", "stats", "verify_email")
+PER_EMAIL = ("password_reset_email",)
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _POLICY = "_rate_limit_policy"  # the resolved policy, cached in the handler's opt
 _STATE = "rate_limit"  # scope state: the fields for the response
@@ -60,6 +65,11 @@ def rate_limited(policy: str) -> dict[str, str]:
     return {OPT: policy}
 
 
+def email_subject(email: str) -> str:
+    """What an email address counts as: the SHA-256 (hex) of its lower-cased form."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
 class RateLimitHit(msgspec.Struct):
     hits: int
     reset_s: int
@@ -67,7 +77,7 @@ class RateLimitHit(msgspec.Struct):
 
 class Policy(msgspec.Struct, frozen=True):
     name: str
-    per: Literal["address", "user"]
+    per: Literal["address", "user", "email"]
     quota: int
     window_s: int
     header: str  # the RateLimit-Policy field
@@ -84,7 +94,7 @@ def _policy(name: str, limit: RateLimit | None) -> Policy | None:
         return None
     return Policy(
         name=name,
-        per="address" if name in PER_ADDRESS else "user",
+        per="address" if name in PER_ADDRESS else "email" if name in PER_EMAIL else "user",
         quota=limit.quota,
         window_s=limit.window_s,
         header=f'"{name}";q={limit.quota};w={limit.window_s}',
@@ -110,8 +120,10 @@ class RateLimiter:
             "password_reset": settings.rate_limit_password_reset,
             "writes": settings.rate_limit_writes,
             "stats": settings.rate_limit_stats,
+            "verify_email": settings.rate_limit_verify_email,
+            "password_reset_email": settings.rate_limit_password_reset_email,
         }
-        assert set(limits) == {*PER_ADDRESS, *PER_USER}
+        assert set(limits) == {*PER_ADDRESS, *PER_USER, *PER_EMAIL}
         self.policies = {name: _policy(name, limit) for name, limit in limits.items()}
         self.addresses = addresses
         self.timeout_s = settings.rate_limit_timeout_ms / 1000
@@ -141,6 +153,21 @@ class RateLimiter:
             subject = str(scope["state"]["user"].id)
         else:
             subject = address_key(self.addresses.of(scope))
+        remaining = await self._hit(db, policy, subject)
+        if remaining is not None:
+            scope["state"][_STATE] = policy.fields(*remaining)
+
+    async def count(self, db: Db, name: str, subject: str) -> None:
+        """Count one request of `subject` against the policy `name` (one of PER_EMAIL, whose
+        routes count themselves); 429 past the quota. Nothing when the policy is off."""
+        assert name in PER_EMAIL, name
+        policy = self.policies[name]
+        if policy is not None:
+            await self._hit(db, policy, subject)
+
+    async def _hit(self, db: Db, policy: Policy, subject: str) -> tuple[int, int] | None:
+        """Count one request; 429 past the quota, else (remaining, reset_s), or None when
+        the limiter failed (the request goes on)."""
         try:
             async with asyncio.timeout(self.timeout_s):
                 hit = await db.one(
@@ -155,7 +182,7 @@ class RateLimiter:
                     await db.execute("ratelimit/prune")
         except (psycopg.Error, TimeoutError) as exc:
             self._failed(policy, exc)
-            return
+            return None
         assert hit is not None
         if hit.hits > policy.quota:
             count_rate_limit_refusal(policy.name)
@@ -165,7 +192,7 @@ class RateLimiter:
                 f"try again in {hit.reset_s} seconds",
                 headers={"Retry-After": str(hit.reset_s), **policy.fields(0, hit.reset_s)},
             )
-        scope["state"][_STATE] = policy.fields(policy.quota - hit.hits, hit.reset_s)
+        return policy.quota - hit.hits, hit.reset_s
 
     async def check_on_primary(
         self,

@@ -1,8 +1,10 @@
-"""The caller's own account: profile, password, deletion.
+"""The caller's own account: profile, password, email address, deletion.
 
 `/v1/me` carries an ETag (its `version`): `If-None-Match` on GET gives 304, `If-Match` on
-PATCH and DELETE gives 412 when stale. Registration and login (`app.auth`) use the account
-rules and rows defined here. The account's logins (`/v1/me/logins`) are served by
+PATCH and DELETE gives 412 when stale. `email_verified` says whether the account's address
+was proven by a mailed token (app/account_tokens.py); an email change waits, as
+`pending_email`, until the new address is proven. Registration and login (`app.auth`) use
+the account rules and rows defined here. The account's logins (`/v1/me/logins`) are served by
 `app.tokens`, its audit history (`/v1/me/audit`) by `app.audit`.
 """
 
@@ -13,17 +15,18 @@ from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, Router, delete, get, patch
+from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from app import audit, changelog, throttle, tokens
+from app import account_tokens, audit, changelog, throttle, tokens
+from app.account_tokens import normalize_email
 from app.audit import client_context
 from app.core.config import Settings
 from app.core.db import Db
 from app.core.enums import AuditAction, ChangeEventType, WeightUnit
-from app.core.errors import Conflict, Forbidden, Unauthorized, Unprocessable, field_error
+from app.core.errors import ApiError, Conflict, Forbidden, Unauthorized, Unprocessable, field_error
 from app.core.http import (
     CONTROL_CHARACTERS,
     ETAG_HEADER,
@@ -41,6 +44,8 @@ from app.core.http import (
 )
 from app.core.passwords import MAX_BYTES, Passwords, check_policy, normalize, provide_passwords
 from app.core.security import CurrentUser
+from app.mail import queue_email
+from app.ratelimit import rate_limited
 
 # Account bodies are a few short strings (a password is at most 1 KiB); anything bigger is
 # refused with 413 before it is read in full.
@@ -57,6 +62,9 @@ class User(msgspec.Struct):
     version: int
     created_at: datetime
     updated_at: datetime
+    # with defaults, so documents written before they existed (exports) still read
+    email_verified: bool = False
+    pending_email: str | None = None
 
 
 class Credentials(msgspec.Struct):
@@ -68,15 +76,19 @@ class Credentials(msgspec.Struct):
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """The fields to change; those left out keep their value. A password change needs
-    `current_password` and ends every other login of the account."""
+    `current_password` and ends every other login of the account; so does an email change,
+    which waits until the new address is verified."""
 
-    # in the document: either password without the other is 422 (`current_password_required`,
-    # `new_password_required`)
+    # in the document: a new password or email without the current password is 422
+    # (`current_password_required`), the current password alone too (`new_password_required`)
     json_schema_rules: ClassVar[dict[str, Any]] = {
         "dependentRequired": {
             "new_password": ["current_password"],
-            "current_password": ["new_password"],
-        }
+            "email": ["current_password"],
+        },
+        "dependentSchemas": {
+            "current_password": {"anyOf": [{"required": ["new_password"]}, {"required": ["email"]}]}
+        },
     }
 
     display_name: Annotated[
@@ -98,6 +110,22 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     current_password: Annotated[str, msgspec.Meta(max_length=MAX_BYTES)] | msgspec.UnsetType = (
         msgspec.UNSET
     )
+    email: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=320,
+                description="A new email address: mailed a verification code; it becomes the "
+                "account's email once verified (until then it is `pending_email`)",
+            ),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+
+
+class VerificationSent(msgspec.Struct):
+    email: str
+    message: str
 
 
 def provide_settings(state: State) -> Settings:
@@ -146,13 +174,7 @@ async def insert_user(db: Db, *, email: str, password_hash: str, display_name: s
         display_name=display_name,
     )
     if user is None:
-        raise field_error(
-            Conflict,
-            "email_taken",
-            "An account with this email already exists",
-            field="email",
-            problem="already has an account",
-        )
+        raise email_taken()
     # the account's first event: a new device syncing from the beginning gets the profile
     await changelog.record_one(
         db,
@@ -217,23 +239,34 @@ async def update_profile(
     if_match: str | None,
     context: dict[str, str],
 ) -> User:
-    """Apply a PATCH of /v1/me; a password change ends every other login of the account."""
+    """Apply a PATCH of /v1/me. A password change ends every other login of the account
+    and cancels a pending email change; an email change mails a verification token to the
+    new address and a notice to the current one, which stays the account's until then."""
     _check_password_pair(data)
     display_name = unset_to_none(data.display_name)
     if display_name is not None:
         display_name = clean_display_name(display_name)
+    new_email = None if isinstance(data.email, msgspec.UnsetType) else normalize_email(data.email)
     account = await db.one("users/get_credentials", Credentials, user_id=user.id)
     if account is None:
         raise _account_gone()
     if problem := stale(if_match_versions(if_match), account.version):
         raise problem
-    password_hash = await _password_change(
+    if new_email == account.email:
+        new_email = None  # the address it has: no change
+    password_hash = await _checked_changes(
         db, passwords=passwords, settings=settings, account=account, data=data, context=context
     )
+    if new_email is not None and await db.scalar("users/email_taken", email=new_email):
+        raise email_taken()
     profile_fields = [name for name in sent_fields(data) if name in PROFILE_FIELDS]
-    if password_hash is None and not profile_fields:
+    if password_hash is None and new_email is None and not profile_fields:
         return await get_account(db, user_id=user.id)  # nothing to change
     async with db.transaction():
+        if password_hash is not None:
+            await db.execute("account_tokens/cancel_email_change", user_id=user.id)
+        if new_email is not None:
+            await _start_email_change(db, user=user, account=account, new_email=new_email)
         changed = await db.one(
             "users/update",
             User,
@@ -249,6 +282,8 @@ async def update_profile(
             ended = await tokens.end_other_logins(db, user_id=user.id, keep_login_id=user.login_id)
             await throttle.reset(db, email=account.email)
             await _audit(db, AuditAction.PASSWORD_CHANGE, user.id, context, ended_logins=ended)
+        if new_email is not None:
+            await _audit(db, AuditAction.EMAIL_CHANGE_REQUEST, user.id, context)
         await changelog.record_one(
             db,
             user_id=user.id,
@@ -260,29 +295,58 @@ async def update_profile(
     return changed
 
 
+def email_taken() -> ApiError:
+    return field_error(
+        Conflict,
+        "email_taken",
+        "An account with this email already exists",
+        field="email",
+        problem="already has an account",
+    )
+
+
+async def _start_email_change(
+    db: Db, *, user: CurrentUser, account: Credentials, new_email: str
+) -> None:
+    """Mail the new address its verification token (replacing any earlier one) and tell the
+    current address, in the caller's transaction."""
+    profile = await get_account(db, user_id=user.id)
+    await account_tokens.send_verification(
+        db, user_id=user.id, email=new_email, display_name=profile.display_name
+    )
+    await queue_email(
+        db.conn,
+        to=account.email,
+        template="email_change_requested",
+        values={"display_name": profile.display_name, "new_email": new_email},
+    )
+
+
 def _check_password_pair(data: ProfileUpdate) -> None:
-    """Either password without the other is a malformed body, answered before If-Match."""
+    """The current password alone, or a new password or email without it, is a malformed
+    body, answered before If-Match."""
     new_unset = isinstance(data.new_password, msgspec.UnsetType)
+    email_unset = isinstance(data.email, msgspec.UnsetType)
     current_unset = isinstance(data.current_password, msgspec.UnsetType)
-    if new_unset and not current_unset:
+    if new_unset and email_unset and not current_unset:
         raise field_error(
             Unprocessable,
             "new_password_required",
-            "current_password is only used to change the password",
+            "current_password is only used to change the password or the email",
             field="new_password",
-            problem="is required with current_password",
+            problem="is required with current_password (unless email is given)",
         )
-    if current_unset and not new_unset:
+    if current_unset and not (new_unset and email_unset):
         raise field_error(
             Unprocessable,
             "current_password_required",
-            "Changing the password needs the current password",
+            "Changing the password or the email needs the current password",
             field="current_password",
-            problem="is required with new_password",
+            problem="is required with new_password" if not new_unset else "is required with email",
         )
 
 
-async def _password_change(
+async def _checked_changes(
     db: Db,
     *,
     passwords: Passwords,
@@ -291,14 +355,13 @@ async def _password_change(
     data: ProfileUpdate,
     context: dict[str, str],
 ) -> str | None:
-    """The hash of the new password a PATCH asks for, once the change is checked; None
-    when it asks for none."""
+    """Check the current password a password or email change comes with (throttled like
+    logins); the hash of the new password a PATCH asks for, or None when it asks for none."""
     new_password, current_password = data.new_password, data.current_password
-    if isinstance(new_password, msgspec.UnsetType) or isinstance(
-        current_password, msgspec.UnsetType
-    ):
+    if isinstance(current_password, msgspec.UnsetType):
         return None
-    check_policy(new_password, email=account.email, field="new_password")
+    if not isinstance(new_password, msgspec.UnsetType):
+        check_policy(new_password, email=account.email, field="new_password")
     if not await throttle.check_password(
         db,
         settings=settings,
@@ -317,6 +380,8 @@ async def _password_change(
             field="current_password",
             problem="is not correct",
         )
+    if isinstance(new_password, msgspec.UnsetType):
+        return None
     if normalize(new_password) == normalize(current_password):
         raise field_error(
             Unprocessable,
@@ -326,6 +391,28 @@ async def _password_change(
             problem="must differ from the current one",
         )
     return await passwords.hash(new_password)
+
+
+async def resend_verification(
+    db: Db, *, user_id: UUID, context: dict[str, str]
+) -> VerificationSent:
+    """Mail a new verification token (the earlier one stops working): to the pending new
+    address of an email change, else to the account's address; 409
+    `email_already_verified` when there is nothing to verify."""
+    user = await get_account(db, user_id=user_id)
+    to = user.pending_email or (None if user.email_verified else user.email)
+    if to is None:
+        raise Conflict("email_already_verified", "Your email address is verified already")
+    async with db.transaction():
+        await account_tokens.send_verification(
+            db, user_id=user_id, email=to, display_name=user.display_name
+        )
+        await _audit(db, AuditAction.EMAIL_VERIFICATION_REQUEST, user_id, context)
+    return VerificationSent(
+        email=to,
+        message=f"A message with a new verification code is on its way to {to}; it works "
+        f"once, for {account_tokens.VERIFY_TTL_S // 3600} hours",
+    )
 
 
 async def delete_account(
@@ -366,11 +453,15 @@ async def get_me(
 @patch(
     "/",
     operation_id="updateMe",
-    summary="Change your display name, preferred weight unit or password",
-    description="A password change needs `current_password` (403 `wrong_password` when it "
-    "is not correct; these checks count against the login throttle, 429 "
-    "`too_many_attempts`) and ends every other login of the account; the login of the "
-    "access token used stays. 422 `weak_password`, `invalid_display_name`, "
+    summary="Change your display name, preferred weight unit, password or email",
+    description="A password or email change needs `current_password` (403 `wrong_password` "
+    "when it is not correct; these checks count against the login throttle, 429 "
+    "`too_many_attempts`). A password change ends every other login of the account (the "
+    "login of the access token used stays) and cancels a pending email change. An email "
+    "change mails a verification code to the new address and a notice to the current one; "
+    "the account keeps its current email (the new one shows as `pending_email`) until the "
+    "code is used at `POST /v1/auth/verify-email`. 409 `email_taken` when another account "
+    "has the new address. 422 `weak_password`, `invalid_display_name`, `invalid_email`, "
     "`current_password_required`.",
     request_max_body_size=ACCOUNT_BODY_LIMIT,
     response_headers=ETAG_HEADER,
@@ -379,9 +470,9 @@ async def get_me(
         413,
         codes={
             403: "wrong_password",
-            409: "concurrent_update",
-            422: "weak_password, invalid_display_name, current_password_required, "
-            "new_password_required",
+            409: "concurrent_update, email_taken",
+            422: "weak_password, invalid_display_name, invalid_email, "
+            "current_password_required, new_password_required",
             429: "too_many_attempts",
         },
     ),
@@ -427,9 +518,33 @@ async def delete_me(
     )
 
 
+@post(
+    "/verify-email",
+    operation_id="resendVerificationEmail",
+    summary="Send the verification email again",
+    description="Mails a new verification code (the earlier one stops working) to the "
+    "pending address of an email change, else to the account's address. 409 "
+    "`email_already_verified` when there is nothing to verify. Limited per user (429 "
+    "`rate_limited`).",
+    status_code=202,
+    opt=rate_limited("verify_email"),
+    responses=responses(
+        409,
+        codes={409: "email_already_verified", 429: "rate_limited"},
+        takes_input=False,
+    ),
+)
+async def resend_verification_email(
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+) -> VerificationSent:
+    return await resend_verification(db, user_id=current_user.id, context=client_context(request))
+
+
 router = Router(
     "/v1/me",
-    route_handlers=[get_me, update_me, delete_me],
+    route_handlers=[get_me, update_me, delete_me, resend_verification_email],
     dependencies=DEPENDENCIES,
     tags=["me"],
 )

@@ -222,6 +222,12 @@ class BenchUser:
         login.raise_for_status()
         self.token = login.json()["access_token"]
         headers = {"Authorization": f"Bearer {self.token}"}
+        # a read-only personal API key, for the same reads with a key (removed after the run)
+        key = httpx.post(
+            f"{base}/v1/me/api-keys", json={"name": "bench", "scopes": ["read"]}, headers=headers
+        )
+        key.raise_for_status()
+        self.api_key = key.json()["key"]
         sessions = httpx.get(f"{base}/v1/sessions?status=in_progress&limit=1", headers=headers)
         sessions.raise_for_status()
         items = sessions.json()["items"]
@@ -270,6 +276,10 @@ def forget_logged_sets(url: str, users: list[BenchUser], started: datetime) -> N
             "DELETE FROM sessions WHERE user_id = ANY(%s::uuid[]) AND created_at >= %s",
             (ids, started),
         )
+        conn.execute(
+            "DELETE FROM api_keys WHERE user_id = ANY(%s::uuid[]) AND created_at >= %s",
+            (ids, started),
+        )
 
 
 def system_exercise(url: str) -> str:
@@ -288,6 +298,11 @@ def scenarios(users: list[BenchUser], exercise_id: str) -> dict[str, list[dict[s
         "health": [{"method": "GET", "path": "/health", "token": u.token} for u in users],
         "get_workout": [
             {"method": "GET", "path": f"/v1/workouts/{u.workout_id}", "token": u.token}
+            for u in users
+        ],
+        # the same reads with a personal API key instead of the access token
+        "get_workout_api_key": [
+            {"method": "GET", "path": f"/v1/workouts/{u.workout_id}", "token": u.api_key}
             for u in users
         ],
         "list_sessions": [
@@ -410,8 +425,8 @@ def parse_wrk(output: str, cpu_used: float) -> dict[str, float]:
             statistics.mean(per_connection) if per_connection else 0.0, 1
         ),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
-        "p50_ms": _duration_ms(re.search(r"^\s+50%\s+(\S+)$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
-        "p99_ms": _duration_ms(re.search(r"^\s+99%\s+(\S+)$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _duration_ms(re.search(r"^\s+50%\s+(\S+)\s*$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
+        "p99_ms": _duration_ms(re.search(r"^\s+99%\s+(\S+)\s*$", output, re.MULTILINE).group(1)),  # type: ignore[union-attr]
         "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
         "timeouts": float(errors.group(1)) if errors else 0.0,
         "requests": float(requests),
@@ -481,8 +496,8 @@ def main(argv: list[str] | None = None) -> None:
         "--only",
         nargs="+",
         metavar="SCENARIO",
-        help="run only these scenarios (health get_workout list_sessions stats_records "
-        "log_10_sets), without the floors and the driver",
+        help="run only these scenarios (health get_workout get_workout_api_key list_sessions "
+        "stats_records log_10_sets), without the floors and the driver",
     )
     parser.add_argument(
         "--peers",

@@ -1,23 +1,28 @@
 """What importing and exporting cost: a Hevy CSV file of 50,000 set rows imported through
-`POST /v1/imports`, then an account of 10,000 sets exported through `GET /v1/me/export`
-(JSON and CSV), each timed, with the peak resident memory of the server process during each.
+`POST /v1/imports` in the request, then the same file (into another account) as a
+background import (the 202, then the worker's job until the import has succeeded), then an
+account of 10,000 sets exported through `GET /v1/me/export` (JSON and CSV), each timed,
+with the peak resident memory of the server process during each.
 
     uv run python -m bench.transfer [--import-sets 50000] [--export-sets 10000]
 
 The app runs in this process (Litestar's test client, a real PostgreSQL from the embedded
 wheel), so the process's peak RSS is the server's: it is reset before each step (Linux
-`clear_refs`) and read from VmHWM after it. Prints JSON.
+`clear_refs`) and read from VmHWM after it. The worker's job runs in this process too
+(procrastinate, as `kinetria worker` runs it, until the queue is empty). Prints JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+import procrastinate
 import psycopg
 from litestar.testing import TestClient
 
@@ -88,6 +93,24 @@ def user(url: str, settings: Settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_access_token(settings, user_id)}"}
 
 
+def run_jobs(url: str, settings: Settings) -> None:
+    """The worker's part: every import job waiting, until the queue is empty."""
+    from app.worker import app as jobs_app
+
+    async def work() -> None:
+        connector = procrastinate.PsycopgConnector(conninfo=url)
+        with jobs_app.replace_connector(connector) as worker_app:
+            async with worker_app.open_async():
+                await worker_app.run_worker_async(
+                    queues=["imports"],
+                    wait=False,
+                    install_signal_handlers=False,
+                    additional_context={"settings": settings},
+                )
+
+    asyncio.run(work())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--import-sets", type=int, default=50_000)
@@ -96,7 +119,13 @@ def main() -> None:
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="kinetria-bench-transfer-")))
     try:
         run_dbmate(server.url, "up", capture=True)
-        settings = Settings(env=Environment.TEST, database_url=server.url, rate_limit_writes=None)
+        # every file in the request, unless the step asks for the worker
+        settings = Settings(
+            env=Environment.TEST,
+            database_url=server.url,
+            rate_limit_writes=None,
+            import_sync_max_bytes=1 << 30,
+        )
         report: dict[str, object] = {}
         with TestClient(create_app(settings)) as client:
             big = hevy_file(args.import_sets)
@@ -117,6 +146,34 @@ def main() -> None:
                 "rss_before_mib": before,
                 "peak_rss_mib": peak_mib(),
             }
+            background = Settings(
+                env=Environment.TEST,
+                database_url=server.url,
+                rate_limit_writes=None,
+                import_sync_max_bytes=0,
+            )
+            with TestClient(create_app(background)) as queueing:
+                headers = {**user(server.url, settings), "Content-Type": "text/csv"}
+                reset_peak()
+                before = rss_mib()
+                started = time.perf_counter()
+                response = queueing.post(
+                    "/v1/imports", params={"format": "hevy_csv"}, content=big, headers=headers
+                )
+                accepted = time.perf_counter() - started
+                assert response.status_code == 202, response.text
+                run_jobs(server.url, background)
+                elapsed = time.perf_counter() - started
+                done = queueing.get(response.headers["location"], headers=headers).json()
+                assert done["status"] == "succeeded", done
+                report["import_hevy_csv_background"] = {
+                    "set_rows": args.import_sets,
+                    "sets_created": done["result"]["sets_created"],
+                    "seconds_to_202": round(accepted, 2),
+                    "seconds_to_succeeded": round(elapsed, 2),
+                    "rss_before_mib": before,
+                    "peak_rss_mib": peak_mib(),
+                }
             del big, response
             owner = user(server.url, settings)
             setup = client.post(

@@ -43,7 +43,7 @@ from app.webhooks import delivery
 from app.webhooks.operations import new_secret
 
 POLL_S = 0.1
-POLL_INTERVAL = 5.0  # procrastinate's default fetch_job_polling_interval
+POLL_INTERVAL: float | None = None  # --fetch-interval; None: the worker's own run loop
 JOBS = False  # --jobs: run the worker's procrastinate jobs instead of the plain functions
 QUERIES = load_queries()
 
@@ -128,13 +128,27 @@ async def sender(url: str, stop: asyncio.Event) -> None:
 
 async def jobs_sender(url: str, stop: asyncio.Event) -> None:
     """The worker's own jobs on procrastinate (app/webhooks/jobs.py), in this process: the
-    periodic dispatch job every second and the delivery jobs it defers."""
+    periodic dispatch job every second and the delivery jobs it defers. With no
+    --fetch-interval, through the worker's own run loop (app/worker/run.py: its polling
+    interval, middleware and metrics), as `kinetria worker` runs them."""
     import procrastinate
 
     from app.core.config import Settings
     from app.worker import app as jobs_app
+    from app.worker.run import run_worker
 
-    settings = Settings(database_url=url, webhook_allow_private=True)
+    settings = Settings(
+        database_url=url, webhook_allow_private=True, worker_port=0, worker_concurrency=10
+    )
+    if POLL_INTERVAL is None:
+        worker = asyncio.create_task(
+            run_worker(settings, url, queues=["webhooks"], install_signal_handlers=False)
+        )
+        await stop.wait()
+        worker.cancel()
+        with suppress(asyncio.CancelledError):
+            await worker
+        return
     with jobs_app.replace_connector(procrastinate.PsycopgConnector(conninfo=url)) as jobs:
         async with jobs.open_async():
             worker = asyncio.create_task(
@@ -246,7 +260,11 @@ def main(argv: list[str] | None = None) -> None:
         "--jobs", action="store_true", help="through the worker's procrastinate jobs"
     )
     parser.add_argument(
-        "--fetch-interval", type=float, default=5.0, help="the worker's job polling interval"
+        "--fetch-interval",
+        type=float,
+        default=None,
+        help="with --jobs: procrastinate's job polling interval, in a bare run_worker_async "
+        "(default: the worker's own run loop and its interval)",
     )
     args = parser.parse_args(argv)
     global JOBS, POLL_INTERVAL

@@ -30,6 +30,40 @@ COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
 
 
 --
+-- Name: account_token_purpose; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.account_token_purpose AS ENUM (
+    'password_reset',
+    'verify_email'
+);
+
+
+--
+-- Name: TYPE account_token_purpose; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.account_token_purpose IS 'What a mailed account token is for: a password reset, or proving an email address (the account''s own or the new one of a change).';
+
+
+--
+-- Name: api_key_scope; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.api_key_scope AS ENUM (
+    'read',
+    'write'
+);
+
+
+--
+-- Name: TYPE api_key_scope; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.api_key_scope IS 'What a personal API key may do: read (GET only) or write (every method, reading included).';
+
+
+--
 -- Name: audit_action; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -46,7 +80,13 @@ CREATE TYPE public.audit_action AS ENUM (
     'profile_update',
     'create',
     'update',
-    'delete'
+    'delete',
+    'password_reset_request',
+    'password_reset',
+    'email_verification_request',
+    'email_verified',
+    'email_change_request',
+    'email_change'
 );
 
 
@@ -136,7 +176,8 @@ CREATE TYPE public.change_entity_type AS ENUM (
     'session',
     'set',
     'profile',
-    'body_measurement'
+    'body_measurement',
+    'webhook'
 );
 
 
@@ -162,7 +203,8 @@ CREATE TYPE public.change_event_type AS ENUM (
     'profile.updated',
     'body_measurement.created',
     'body_measurement.updated',
-    'body_measurement.deleted'
+    'body_measurement.deleted',
+    'webhook.disabled'
 );
 
 
@@ -213,6 +255,86 @@ CREATE TYPE public.exercise_group_document AS (
 --
 
 COMMENT ON TYPE public.exercise_group_document IS 'The superset or circuit of a planned exercise as the API shows it (ExerciseGroup): the "group" field of planned_exercise_document.';
+
+
+--
+-- Name: import_format; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_format AS ENUM (
+    'strong_csv',
+    'hevy_csv',
+    'kinetria_json'
+);
+
+
+--
+-- Name: TYPE import_format; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_format IS 'The file formats POST /v1/imports reads: Strong''s CSV export, Hevy''s CSV export (also Kinetria''s CSV export), Kinetria''s JSON export.';
+
+
+--
+-- Name: import_status; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_status AS ENUM (
+    'queued',
+    'running',
+    'succeeded',
+    'failed'
+);
+
+
+--
+-- Name: TYPE import_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_status IS 'Where a background import stands: queued (its job waits for a worker), running, succeeded (result holds what it created), failed (error says why; nothing was written).';
+
+
+--
+-- Name: weight_unit; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.weight_unit AS ENUM (
+    'kg',
+    'lb'
+);
+
+
+--
+-- Name: import_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.import_document AS (
+	id uuid,
+	status public.import_status,
+	format public.import_format,
+	dry_run boolean,
+	timezone text,
+	weight_unit public.weight_unit,
+	distance_unit text,
+	size_bytes bigint,
+	sha256 text,
+	sessions_total bigint,
+	sessions_done bigint,
+	result jsonb,
+	error jsonb,
+	version bigint,
+	created_at timestamp with time zone,
+	updated_at timestamp with time zone,
+	started_at timestamp with time zone,
+	finished_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE import_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.import_document IS 'A background import as the API shows it (ImportJob); built by import_document(imports).';
 
 
 --
@@ -316,6 +438,25 @@ CREATE TYPE public.procrastinate_job_to_defer_v1 AS (
 
 
 --
+-- Name: record_kind; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.record_kind AS ENUM (
+    'heaviest_weight',
+    'most_reps',
+    'best_one_rep_max',
+    'best_volume'
+);
+
+
+--
+-- Name: TYPE record_kind; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.record_kind IS 'The personal records kept per exercise (app.stats.models.RecordKind).';
+
+
+--
 -- Name: session_status; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -335,16 +476,6 @@ CREATE TYPE public.set_type AS ENUM (
     'warmup',
     'dropset',
     'failure'
-);
-
-
---
--- Name: weight_unit; Type: TYPE; Schema: public; Owner: -
---
-
-CREATE TYPE public.weight_unit AS ENUM (
-    'kg',
-    'lb'
 );
 
 
@@ -610,6 +741,210 @@ CREATE FUNCTION public.immutable_unaccent(value text) RETURNS text
 --
 
 COMMENT ON FUNCTION public.immutable_unaccent(value text) IS 'unaccent() with a fixed dictionary, IMMUTABLE so generated columns and indexes can use it.';
+
+
+--
+-- Name: imports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.imports (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    format public.import_format NOT NULL,
+    timezone text NOT NULL,
+    weight_unit public.weight_unit,
+    distance_unit text NOT NULL,
+    dry_run boolean NOT NULL,
+    size_bytes bigint NOT NULL,
+    sha256 text NOT NULL,
+    status public.import_status DEFAULT 'queued'::public.import_status NOT NULL,
+    sessions_total bigint,
+    sessions_done bigint DEFAULT 0 NOT NULL,
+    result jsonb,
+    error jsonb,
+    request_id text,
+    attempts bigint DEFAULT 0 NOT NULL,
+    version bigint DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    CONSTRAINT imports_distance_unit_check CHECK ((distance_unit = ANY (ARRAY['km'::text, 'mi'::text, 'm'::text]))),
+    CONSTRAINT imports_error_check CHECK (((status = 'failed'::public.import_status) = (error IS NOT NULL))),
+    CONSTRAINT imports_finished_check CHECK (((status = ANY (ARRAY['succeeded'::public.import_status, 'failed'::public.import_status])) = (finished_at IS NOT NULL))),
+    CONSTRAINT imports_progress_check CHECK (((sessions_done >= 0) AND ((sessions_total IS NULL) OR (sessions_done <= sessions_total)))),
+    CONSTRAINT imports_result_check CHECK (((status = 'succeeded'::public.import_status) = (result IS NOT NULL))),
+    CONSTRAINT imports_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT imports_size_bytes_check CHECK ((size_bytes >= 0)),
+    CONSTRAINT imports_timezone_check CHECK ((char_length(timezone) <= 64))
+);
+
+
+--
+-- Name: TABLE imports; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.imports IS 'Background imports (files above IMPORT_SYNC_MAX_BYTES): status, progress, and the result or the error. Cascades with the user.';
+
+
+--
+-- Name: import_document(public.imports); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.import_document(i public.imports) RETURNS public.import_document
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN ROW((i).id, (i).status, (i).format, (i).dry_run, (i).timezone, (i).weight_unit, (i).distance_unit, (i).size_bytes, (i).sha256, (i).sessions_total, (i).sessions_done, (i).result, (i).error, (i).version, (i).created_at, (i).updated_at, (i).started_at, (i).finished_at)::public.import_document;
+
+
+--
+-- Name: FUNCTION import_document(i public.imports); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.import_document(i public.imports) IS 'A background import as the API shows it (never its file).';
+
+
+--
+-- Name: personal_bests_add(uuid, uuid[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.personal_bests_add(p_user_id uuid, p_set_ids uuid[]) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO personal_bests AS pb (user_id, exercise_id, kind, value, set_id, performed_at)
+    SELECT DISTINCT ON (sr.exercise_id, b.kind)
+           sr.user_id, sr.exercise_id, b.kind, b.value, sr.id, sr.performed_at
+    FROM set_records sr
+    CROSS JOIN LATERAL set_record_bests(sr.set_type, sr.reps, sr.weight_kg) AS b
+    WHERE sr.id = ANY (p_set_ids) AND sr.user_id = p_user_id
+    ORDER BY sr.exercise_id, b.kind, b.value DESC, sr.performed_at, sr.id
+    ON CONFLICT (user_id, exercise_id, kind) DO UPDATE
+    SET value = excluded.value, set_id = excluded.set_id, performed_at = excluded.performed_at
+    WHERE excluded.value > pb.value
+       OR (excluded.value = pb.value
+           AND (excluded.performed_at, excluded.set_id) < (pb.performed_at, pb.set_id))
+$$;
+
+
+--
+-- Name: FUNCTION personal_bests_add(p_user_id uuid, p_set_ids uuid[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.personal_bests_add(p_user_id uuid, p_set_ids uuid[]) IS 'Adds the given sets of a user (already inserted or changed) to personal_bests.';
+
+
+--
+-- Name: personal_bests_after_delete(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.personal_bests_after_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    held record;
+BEGIN
+    FOR held IN
+        SELECT d.user_id, array_agg(DISTINCT d.exercise_id) AS exercise_ids
+        FROM deleted_sets d
+        WHERE EXISTS (
+            SELECT 1 FROM personal_bests pb
+            WHERE pb.user_id = d.user_id AND pb.exercise_id = d.exercise_id
+              AND pb.set_id = d.id)
+        GROUP BY d.user_id
+    LOOP
+        PERFORM personal_bests_recompute(held.user_id, held.exercise_ids);
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION personal_bests_after_delete(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.personal_bests_after_delete() IS 'AFTER DELETE on set_records: recomputes the personal_bests that deleted sets held.';
+
+
+--
+-- Name: personal_bests_after_update(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.personal_bests_after_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    held record;
+BEGIN
+    FOR held IN
+        SELECT o.user_id, array_agg(DISTINCT o.exercise_id) AS exercise_ids
+        FROM old_sets o
+        JOIN new_sets n ON n.id = o.id
+        WHERE (n.exercise_id, n.set_type, n.reps, n.weight_kg, n.performed_at)
+              IS DISTINCT FROM (o.exercise_id, o.set_type, o.reps, o.weight_kg, o.performed_at)
+          AND EXISTS (
+              SELECT 1 FROM personal_bests pb
+              WHERE pb.user_id = o.user_id AND pb.exercise_id = o.exercise_id
+                AND pb.set_id = o.id)
+        GROUP BY o.user_id
+    LOOP
+        PERFORM personal_bests_recompute(held.user_id, held.exercise_ids);
+    END LOOP;
+    FOR held IN
+        SELECT n.user_id, array_agg(n.id) AS set_ids
+        FROM new_sets n
+        JOIN old_sets o ON o.id = n.id
+        WHERE (n.exercise_id, n.set_type, n.reps, n.weight_kg, n.performed_at)
+              IS DISTINCT FROM (o.exercise_id, o.set_type, o.reps, o.weight_kg, o.performed_at)
+        GROUP BY n.user_id
+    LOOP
+        PERFORM personal_bests_add(held.user_id, held.set_ids);
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION personal_bests_after_update(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.personal_bests_after_update() IS 'AFTER UPDATE on set_records: recomputes the personal_bests that changed sets held, then adds the changed sets.';
+
+
+--
+-- Name: personal_bests_recompute(uuid, uuid[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.personal_bests_recompute(p_user_id uuid, p_exercise_ids uuid[]) RETURNS void
+    LANGUAGE sql
+    AS $$
+    WITH computed AS MATERIALIZED (
+        SELECT c.user_id, c.exercise_id, c.kind, c.value, c.set_id, c.performed_at
+        FROM personal_bests_computed c
+        WHERE c.user_id = p_user_id AND c.exercise_id = ANY (p_exercise_ids)
+    ),
+    gone AS (
+        DELETE FROM personal_bests pb
+        WHERE pb.user_id = p_user_id AND pb.exercise_id = ANY (p_exercise_ids)
+          AND NOT EXISTS (
+              SELECT 1 FROM computed c
+              WHERE c.exercise_id = pb.exercise_id AND c.kind = pb.kind)
+    )
+    INSERT INTO personal_bests AS pb (user_id, exercise_id, kind, value, set_id, performed_at)
+    SELECT c.user_id, c.exercise_id, c.kind, c.value, c.set_id, c.performed_at
+    FROM computed c
+    ON CONFLICT (user_id, exercise_id, kind) DO UPDATE
+    SET value = excluded.value, set_id = excluded.set_id, performed_at = excluded.performed_at
+    WHERE (pb.value, pb.set_id, pb.performed_at)
+          IS DISTINCT FROM (excluded.value, excluded.set_id, excluded.performed_at)
+$$;
+
+
+--
+-- Name: FUNCTION personal_bests_recompute(p_user_id uuid, p_exercise_ids uuid[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.personal_bests_recompute(p_user_id uuid, p_exercise_ids uuid[]) IS 'Recomputes a user''s personal_bests of the given exercises from set_records.';
 
 
 --
@@ -1533,6 +1868,36 @@ COMMENT ON FUNCTION public.session_lists_document(owner uuid, session uuid) IS '
 
 
 --
+-- Name: set_record_bests(public.set_type, integer, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.set_record_bests(set_type public.set_type, reps integer, weight_kg numeric) RETURNS TABLE(kind public.record_kind, value numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT k.kind, k.value
+    FROM (VALUES
+        ('heaviest_weight'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps IS DISTINCT FROM 0 THEN weight_kg END),
+        ('most_reps'::record_kind, CASE WHEN reps > 0 THEN reps::numeric END),
+        ('best_one_rep_max'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps >= 1
+              THEN round(weight_kg * CASE WHEN reps = 1 THEN 30 ELSE 30 + reps END / 30, 2)
+         END),
+        ('best_volume'::record_kind,
+         CASE WHEN weight_kg > 0 AND reps >= 1 THEN weight_kg * reps END)
+    ) AS k(kind, value)
+    WHERE set_type <> 'warmup' AND k.value IS NOT NULL
+$$;
+
+
+--
+-- Name: FUNCTION set_record_bests(set_type public.set_type, reps integer, weight_kg numeric); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.set_record_bests(set_type public.set_type, reps integer, weight_kg numeric) IS 'The personal-record values of one set, a row per record kind it can hold (none for a warmup).';
+
+
+--
 -- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1677,6 +2042,59 @@ COMMENT ON FUNCTION public.workout_plan_document(owner uuid, workout uuid) IS 'A
 
 
 --
+-- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_tokens (
+    user_id uuid NOT NULL,
+    purpose public.account_token_purpose NOT NULL,
+    token_hash bytea NOT NULL,
+    email text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
+    CONSTRAINT account_tokens_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+
+--
+-- Name: TABLE account_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.account_tokens IS 'Mailed single-use tokens (SHA-256 only): at most one per account and purpose, the newest; deleted when used. Cascades with the user.';
+
+
+--
+-- Name: api_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_keys (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    scopes public.api_key_scope[] NOT NULL,
+    key_hash bytea NOT NULL,
+    expires_at timestamp with time zone,
+    last_used_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT api_keys_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT api_keys_key_hash_check CHECK ((octet_length(key_hash) = 32)),
+    CONSTRAINT api_keys_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 2))),
+    CONSTRAINT api_keys_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE api_keys; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.api_keys IS 'Personal API keys (Authorization: Bearer kin_...). key_hash is the SHA-256 of the key; the key itself is never stored. Cascades with the user.';
+
+
+--
 -- Name: audit_log; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1781,6 +2199,24 @@ COMMENT ON TABLE public.exercise_aliases IS 'Other names of system exercises (as
 
 
 --
+-- Name: import_files; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.import_files (
+    import_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    content bytea NOT NULL
+);
+
+
+--
+-- Name: TABLE import_files; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.import_files IS 'The file of a background import until its job ends (then deleted). Cascades with the import and the user.';
+
+
+--
 -- Name: login_throttle; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1799,6 +2235,51 @@ CREATE TABLE public.login_throttle (
 --
 
 COMMENT ON TABLE public.login_throttle IS 'Login attempts per account (keyed by sha256 of the lower-cased email) in the current window; locked_until set once the limit is passed.';
+
+
+--
+-- Name: personal_bests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.personal_bests (
+    user_id uuid NOT NULL,
+    exercise_id uuid NOT NULL,
+    kind public.record_kind NOT NULL,
+    value numeric NOT NULL,
+    set_id uuid NOT NULL,
+    performed_at timestamp with time zone NOT NULL,
+    CONSTRAINT personal_bests_value_check CHECK ((value > (0)::numeric))
+);
+
+
+--
+-- Name: TABLE personal_bests; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.personal_bests IS 'Each user''s best value per exercise and record kind, and the set that holds it (the earliest to reach it). Logging sets adds to it in the same statement; deleting or editing a set that holds a best recomputes that exercise (triggers on set_records). Always equal to personal_bests_computed.';
+
+
+--
+-- Name: personal_bests_computed; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.personal_bests_computed AS
+ SELECT DISTINCT ON (sr.user_id, sr.exercise_id, b.kind) sr.user_id,
+    sr.exercise_id,
+    b.kind,
+    b.value,
+    sr.id AS set_id,
+    sr.performed_at
+   FROM (public.set_records sr
+     CROSS JOIN LATERAL public.set_record_bests(sr.set_type, sr.reps, sr.weight_kg) b(kind, value))
+  ORDER BY sr.user_id, sr.exercise_id, b.kind, b.value DESC, sr.performed_at, sr.id;
+
+
+--
+-- Name: VIEW personal_bests_computed; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.personal_bests_computed IS 'personal_bests recomputed from set_records (for rebuilding and checking the table).';
 
 
 --
@@ -2005,6 +2486,59 @@ COMMENT ON TABLE public.sync_counters IS 'Per user, the last change_events posit
 
 
 --
+-- Name: sync_snapshot_items; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_snapshot_items (
+    user_id uuid NOT NULL,
+    snapshot_id uuid NOT NULL,
+    ordinal bigint NOT NULL,
+    entity_type public.change_entity_type NOT NULL,
+    entity_id uuid NOT NULL,
+    version integer NOT NULL,
+    document jsonb NOT NULL,
+    CONSTRAINT sync_snapshot_items_document_check CHECK ((jsonb_typeof(document) = 'object'::text)),
+    CONSTRAINT sync_snapshot_items_ordinal_check CHECK ((ordinal > 0))
+);
+
+
+--
+-- Name: TABLE sync_snapshot_items; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_snapshot_items IS 'The entities of a sync snapshot, each with its version and document as of the snapshot''s position.';
+
+
+--
+-- Name: sync_snapshots; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_snapshots (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT sync_snapshots_expiry_check CHECK ((expires_at > created_at)),
+    CONSTRAINT sync_snapshots_position_check CHECK (("position" >= 0))
+);
+
+
+--
+-- Name: TABLE sync_snapshots; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_snapshots IS 'A copy of one user''s current data taken in one statement, with the change-log position it is exact at; paged by GET /v1/sync/snapshot until expires_at.';
+
+
+--
+-- Name: COLUMN sync_snapshots."position"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.sync_snapshots."position" IS 'The user''s sync_counters.last_position seen by the statement that copied the data: the feed continues after it.';
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2017,6 +2551,7 @@ CREATE TABLE public.users (
     version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    email_verified_at timestamp with time zone,
     CONSTRAINT users_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 100))),
     CONSTRAINT users_email_check CHECK ((((char_length(email) >= 3) AND (char_length(email) <= 254)) AND (email ~~ '_%@_%'::text))),
     CONSTRAINT users_password_hash_check CHECK ((password_hash <> ''::text)),
@@ -2093,6 +2628,30 @@ ALTER TABLE ONLY public.procrastinate_periodic_defers ALTER COLUMN id SET DEFAUL
 
 
 --
+-- Name: account_tokens account_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_pkey PRIMARY KEY (user_id, purpose);
+
+
+--
+-- Name: account_tokens account_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2133,11 +2692,35 @@ ALTER TABLE ONLY public.exercises
 
 
 --
+-- Name: import_files import_files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_pkey PRIMARY KEY (import_id);
+
+
+--
+-- Name: imports imports_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.login_throttle
     ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (email_hash);
+
+
+--
+-- Name: personal_bests personal_bests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.personal_bests
+    ADD CONSTRAINT personal_bests_pkey PRIMARY KEY (user_id, exercise_id, kind);
 
 
 --
@@ -2269,6 +2852,22 @@ ALTER TABLE ONLY public.sync_counters
 
 
 --
+-- Name: sync_snapshot_items sync_snapshot_items_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshot_items
+    ADD CONSTRAINT sync_snapshot_items_pkey PRIMARY KEY (snapshot_id, ordinal);
+
+
+--
+-- Name: sync_snapshots sync_snapshots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshots
+    ADD CONSTRAINT sync_snapshots_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2314,6 +2913,20 @@ ALTER TABLE ONLY public.workouts
 
 ALTER TABLE ONLY public.workouts
     ADD CONSTRAINT workouts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: account_tokens_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_tokens_expires_at_idx ON public.account_tokens USING btree (expires_at);
+
+
+--
+-- Name: api_keys_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_keys_user_id_created_at_id_idx ON public.api_keys USING btree (user_id, created_at, id);
 
 
 --
@@ -2391,6 +3004,20 @@ CREATE INDEX idx_procrastinate_jobs_worker_not_null ON public.procrastinate_jobs
 --
 
 CREATE INDEX idx_procrastinate_workers_last_heartbeat ON public.procrastinate_workers USING btree (last_heartbeat);
+
+
+--
+-- Name: import_files_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX import_files_user_id_idx ON public.import_files USING btree (user_id);
+
+
+--
+-- Name: imports_user_id_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX imports_user_id_created_at_idx ON public.imports USING btree (user_id, created_at DESC, id DESC);
 
 
 --
@@ -2527,6 +3154,20 @@ CREATE INDEX set_records_user_exercise_stats_idx ON public.set_records USING btr
 
 
 --
+-- Name: sync_snapshots_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sync_snapshots_expires_at_idx ON public.sync_snapshots USING btree (expires_at);
+
+
+--
+-- Name: sync_snapshots_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sync_snapshots_user_id_idx ON public.sync_snapshots USING btree (user_id);
+
+
+--
 -- Name: users_email_key; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2653,6 +3294,20 @@ CREATE TRIGGER session_exercises_user_id BEFORE INSERT ON public.session_exercis
 
 
 --
+-- Name: set_records set_records_personal_bests_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER set_records_personal_bests_delete AFTER DELETE ON public.set_records REFERENCING OLD TABLE AS deleted_sets FOR EACH STATEMENT EXECUTE FUNCTION public.personal_bests_after_delete();
+
+
+--
+-- Name: set_records set_records_personal_bests_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER set_records_personal_bests_update AFTER UPDATE ON public.set_records REFERENCING OLD TABLE AS old_sets NEW TABLE AS new_sets FOR EACH STATEMENT EXECUTE FUNCTION public.personal_bests_after_update();
+
+
+--
 -- Name: users users_delete_owned_rows; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2664,6 +3319,22 @@ CREATE TRIGGER users_delete_owned_rows BEFORE DELETE ON public.users FOR EACH RO
 --
 
 CREATE TRIGGER workout_exercises_user_id BEFORE INSERT ON public.workout_exercises FOR EACH ROW WHEN ((new.user_id IS NULL)) EXECUTE FUNCTION public.plan_row_user_id();
+
+
+--
+-- Name: account_tokens account_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: api_keys api_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --
@@ -2704,6 +3375,46 @@ ALTER TABLE ONLY public.exercise_aliases
 
 ALTER TABLE ONLY public.exercises
     ADD CONSTRAINT exercises_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: import_files import_files_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.imports(id) ON DELETE CASCADE;
+
+
+--
+-- Name: import_files import_files_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_files
+    ADD CONSTRAINT import_files_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: imports imports_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: personal_bests personal_bests_exercise_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.personal_bests
+    ADD CONSTRAINT personal_bests_exercise_id_fkey FOREIGN KEY (exercise_id) REFERENCES public.exercises(id) ON DELETE CASCADE;
+
+
+--
+-- Name: personal_bests personal_bests_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.personal_bests
+    ADD CONSTRAINT personal_bests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --
@@ -2803,6 +3514,22 @@ ALTER TABLE ONLY public.sync_counters
 
 
 --
+-- Name: sync_snapshot_items sync_snapshot_items_snapshot_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshot_items
+    ADD CONSTRAINT sync_snapshot_items_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES public.sync_snapshots(id) ON DELETE CASCADE;
+
+
+--
+-- Name: sync_snapshots sync_snapshots_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sync_snapshots
+    ADD CONSTRAINT sync_snapshots_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
 -- Name: webhook_deliveries webhook_deliveries_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2882,8 +3609,15 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203200200'),
     ('20261204100000'),
     ('20261204100100'),
+    ('20261204110000'),
     ('20261204200000'),
     ('20261204300100'),
+    ('20261204310100'),
+    ('20261204400100'),
+    ('20261204500000'),
+    ('20261204500100'),
     ('20261204700100'),
     ('20261204700200'),
+    ('20261204710100'),
+    ('20261204800100'),
     ('20261204900000');

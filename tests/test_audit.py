@@ -4,6 +4,7 @@ secret; and no secret in any log line or response body either."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -172,6 +173,15 @@ def recorded(db_url: str) -> Iterator[tuple[Client, Recorder]]:
         yield client, recorder
 
 
+def mailed_tokens(db_url: str) -> list[str]:
+    """The tokens of the queued email (password reset, verification), oldest first."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT args FROM procrastinate_jobs WHERE task_name = 'mail.send' ORDER BY id"
+        ).fetchall()
+    return [r[0]["values"]["token"] for r in rows if "token" in r[0]["values"]]
+
+
 def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
     recorded: tuple[Client, Recorder],
     db_url: str,
@@ -181,6 +191,7 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
     client, recorder = recorded
     first_password = "Secret-Passphrase-One-7391"
     second_password = "Secret-Passphrase-Two-8402"
+    third_password = "Secret-Passphrase-Three-9513"
     wrong_password = "Wrong-Guess-Passphrase-5517"
     typed_in_email = "Mistyped-Into-Email-6628"
     issued: list[tuple[str, httpx.Response]] = []
@@ -225,6 +236,37 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
     again = keep(login(client, "ann@example.com", second_password))
     signed_in(client, again).get("/v1/me/logins")
     as_ann.post("/v1/auth/logout", json={"refresh_token": again["refresh_token"]})
+    # mailed tokens: verify the address, ask for an email change (cancelled by the reset that
+    # follows), reset the password; a used, a malformed and a wrong-purpose token
+    [verification] = mailed_tokens(db_url)
+    assert client.post("/v1/auth/verify-email", json={"token": verification}).status_code == 204
+    client.post("/v1/auth/verify-email", json={"token": verification})
+    as_ann.patch(
+        "/v1/me", json={"email": "ann.new@example.com", "current_password": second_password}
+    )
+    as_ann.post("/v1/me/verify-email")
+    client.post("/v1/auth/password-reset", json={"email": "ann@example.com"})
+    client.post("/v1/auth/password-reset", json={"email": "nobody@example.com"})
+    reset_token = mailed_tokens(db_url)[-1]
+    client.post(
+        "/v1/auth/password-reset/confirm",
+        json={"token": reset_token[:-2], "new_password": third_password},
+    )
+    client.post(
+        "/v1/auth/password-reset/confirm",
+        json={"token": verification, "new_password": third_password},
+    )
+    confirmed = client.post(
+        "/v1/auth/password-reset/confirm",
+        json={"token": reset_token, "new_password": third_password},
+    )
+    assert confirmed.status_code == 204
+    client.post(
+        "/v1/auth/password-reset/confirm",
+        json={"token": reset_token, "new_password": third_password},
+    )
+    client.post("/v1/auth/password-reset", json={"email": reset_token})  # pasted in the wrong box
+    as_ann = signed_in(client, keep(login(client, "ann@example.com", third_password)))
     for _ in range(4):  # into the lock
         login(client, "ann@example.com", wrong_password)
     audit_page = as_ann.get("/v1/me/audit?limit=100")
@@ -240,13 +282,18 @@ def test_no_password_token_or_hash_in_logs_responses_or_audit_log(
     assert deleted.status_code == 204
 
     password_hash: str = row[0]
-    passwords = [first_password, second_password, wrong_password, typed_in_email]
+    passwords = [first_password, second_password, third_password, wrong_password, typed_in_email]
     hashes = [password_hash, password_hash.rsplit("$", 1)[1]]  # the PHC string and its digest
     for token_hash in token_hashes:
         hashes += [token_hash.hex(), base64.b64encode(token_hash).decode()]
-    tokens = [token for token, _ in issued]
-    assert len(tokens) == 8
-    assert len(token_hashes) == 4
+    mailed = mailed_tokens(db_url)
+    assert len(mailed) == 4  # on registration, for the new address, again, and the reset
+    for token in mailed:
+        digest = hashlib.sha256(token.encode()).digest()
+        hashes += [digest.hex(), base64.b64encode(digest).decode()]
+    tokens = [token for token, _ in issued] + mailed
+    assert len(tokens) == 14
+    assert len(token_hashes) == 5
 
     # the access log is written straight to stderr, everything else through logging
     logs = "\n".join(collected_logs.lines) + capsys.readouterr().err

@@ -57,12 +57,15 @@ def test_register_creates_the_account_and_logs_it_in(client: Client, db_url: str
     assert set(user) == {
         "id",
         "email",
+        "email_verified",
+        "pending_email",
         "display_name",
         "preferred_weight_unit",
         "version",
         "created_at",
         "updated_at",
     }
+    assert (user["email_verified"], user["pending_email"]) == (False, None)
     assert "password" not in response.text
     assert "hash" not in response.text
 

@@ -41,6 +41,7 @@ BAD_VALUES = {
     "REFRESH_TOKEN_IDLE_DAYS": "0",
     "LOGIN_MAX_FAILURES": "-5",
     "LOGIN_WINDOW_S": "forever",
+    "SYNC_RETENTION_DAYS": "0",
 }
 
 
@@ -169,6 +170,7 @@ def test_db_url_prints_and_exits_and_the_database_stays_up_until_db_stop(
         psycopg.connect(tcp_url, connect_timeout=2)
 
 
+@pytest.mark.xdist_group("db_schema_file")  # rewrites or reads db/schema.sql: one process
 def test_db_commands_next_to_serve_use_its_database_and_leave_it_running(
     pg_home: Path,
 ) -> None:
@@ -279,6 +281,7 @@ def run_db(argv: list[str]) -> None:
     db_command(load_settings(read_dotenv=False), args)
 
 
+@pytest.mark.xdist_group("db_schema_file")  # rewrites or reads db/schema.sql: one process
 def test_db_commands_in_one_process(
     pg_home: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

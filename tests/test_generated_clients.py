@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.deploy_tools import ROOT
+from tests.deploy_tools import ROOT, installing
 from tests.test_server import running_server
 
 CLIENTS = ROOT / "tests" / "clients"
@@ -50,15 +50,24 @@ TSCONFIG = {
 def node_modules() -> Path:
     """The TypeScript client's tools under .cache/ (installed here when missing; needs npm)."""
     modules = NPM_PREFIX / "node_modules"
-    if not all((modules / ".bin" / name).exists() for name in ("openapi-typescript", "tsc", "tsx")):
-        npm = shutil.which("npm")
-        assert npm, "npm is needed for the TypeScript client: apt-get install npm"
-        NPM_PREFIX.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(NPM_PREFIX), *NPM_PACKAGES],
-            check=True,
-            capture_output=True,
-        )
+    tools = ("openapi-typescript", "tsc", "tsx")
+    with installing(NPM_PREFIX):
+        if not all((modules / ".bin" / name).exists() for name in tools):
+            npm = shutil.which("npm")
+            assert npm, "npm is needed for the TypeScript client: apt-get install npm"
+            subprocess.run(
+                [
+                    npm,
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--prefix",
+                    str(NPM_PREFIX),
+                    *NPM_PACKAGES,
+                ],
+                check=True,
+                capture_output=True,
+            )
     return modules
 
 

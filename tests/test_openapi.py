@@ -17,7 +17,8 @@ from litestar.testing import TestClient
 from openapi_spec_validator import validate
 
 from app.core.error_docs import rate_limited
-from app.core.openapi import BEARER, api_document, body_type, operations
+from app.core.openapi import API_KEY, BEARER, api_document, body_type, operations
+from app.core.security import key_may_call
 from app.main import create_app
 from tests.conftest import make_settings
 from tests.test_security import concrete, is_allowlisted
@@ -284,9 +285,12 @@ def test_security_is_declared_on_every_operation(
         if handler.opt.get("public"):
             assert security == [], f"{method} {path}"
             public += 1
+        elif key_may_call(method, path):  # an access token or a personal API key
+            assert security == [{BEARER: []}, {API_KEY: []}], f"{method} {path}"
         else:
             assert security == [{BEARER: []}], f"{method} {path}"
-    assert public == 5  # health, ready, register, login, refresh
+    # health, ready, register, login, refresh, password reset and its confirmation, verify email
+    assert public == 8
 
 
 def test_docs_routes_are_not_in_the_api_document(document: dict[str, Any]) -> None:
@@ -361,6 +365,7 @@ _ERRORS = {
     "Forbidden",
     "NotFound",
     "Conflict",
+    "Gone",
     "PreconditionFailed",
     "Unprocessable",
     "TooManyRequests",
@@ -434,11 +439,15 @@ def test_display_names_refuse_control_characters_in_the_schema(document: dict[st
 
 
 def test_a_new_password_requires_the_current_one_in_the_schema(document: dict[str, Any]) -> None:
-    """`new_password` alone is 422 `current_password_required`; the schema says so."""
+    """`new_password` or `email` alone is 422 `current_password_required`, `current_password`
+    alone 422 `new_password_required`; the schema says so."""
     profile = document["components"]["schemas"]["ProfileUpdate"]
     assert profile["dependentRequired"] == {
         "new_password": ["current_password"],
-        "current_password": ["new_password"],
+        "email": ["current_password"],
+    }
+    assert profile["dependentSchemas"] == {
+        "current_password": {"anyOf": [{"required": ["new_password"]}, {"required": ["email"]}]}
     }
 
 

@@ -57,6 +57,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/webhooks/{webhook_id:uuid}/rotate-secret"): None,
     ("POST", "/v1/webhooks/{webhook_id:uuid}/test"): None,
     ("POST", "/v1/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry"): None,
+    ("POST", "/v1/me/api-keys"): {"name": "Matrix key", "scopes": ["read"]},
 }
 
 
@@ -86,7 +87,13 @@ def owned_resources(user: TokenClient) -> dict[str, str]:
     ).json()
     webhook = user.post("/v1/webhooks", json={"url": "https://hooks.example.com/owned"}).json()
     delivery = user.post(f"/v1/webhooks/{webhook['id']}/test").json()
+    api_key = user.post("/v1/me/api-keys", json={"name": "Owned key", "scopes": ["read"]}).json()
+    # a file above IMPORT_SYNC_MAX_BYTES (default 1 MiB) is queued: a background import
+    queued = user.post("/v1/imports", params={"format": "hevy_csv"}, content=b"x" * (1_048_576 + 1))
+    assert queued.status_code == 202, queued.text
     return {
+        "key_id": api_key["id"],
+        "import_id": queued.json()["id"],
         "webhook_id": webhook["id"],
         "delivery_id": delivery["id"],
         "exercise_id": exercise["id"],
@@ -112,6 +119,8 @@ def snapshot(owner: TokenClient, ids: dict[str, str]) -> list[Any]:
         owner.get(f"/v1/sessions/{ids['session_id']}").json(),
         owner.get(f"/v1/body-measurements/{ids['measurement_id']}").json(),
         owner.get(f"/v1/webhooks/{ids['webhook_id']}").json(),
+        owner.get(f"/v1/me/api-keys/{ids['key_id']}").json(),
+        owner.get(f"/v1/imports/{ids['import_id']}").json(),
     ]
 
 
@@ -172,6 +181,7 @@ def test_another_users_ids_are_404_on_every_route_and_method(
         "/v1/webhooks/{webhook_id:uuid}/deliveries",
         "/v1/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry",
         "/v1/webhooks/{webhook_id:uuid}/test",
+        "/v1/imports/{import_id:uuid}",
     }
     assert len(checked) >= 14
 
@@ -194,6 +204,7 @@ def test_no_list_shows_another_users_data(
         "/v1/sessions",
         "/v1/body-measurements",
         "/v1/webhooks",
+        "/v1/imports",
     } <= set(lists)
     for path in lists:
         for query in ("", "?mine=true", "?status=completed", "?status=draft"):
@@ -296,3 +307,48 @@ def test_every_training_route_is_documented(client: Client) -> None:
     get_workout = document["paths"]["/v1/workouts/{workout_id}"]["get"]
     assert "ETag" in get_workout["responses"]["200"]["headers"]
     assert "If-None-Match" in {p["name"] for p in get_workout["parameters"]}
+
+
+def test_another_users_ids_are_404_on_every_route_and_method_with_an_api_key(
+    app: Litestar, client: Client, make_user: Callable[..., UserWithToken]
+) -> None:
+    """The matrix above, with Bob calling through a personal API key that has every scope:
+    404 where a key may call the route, 403 `insufficient_scope` where no key may (the
+    account, its keys and logins, webhooks), and nothing of Ann's changes either way."""
+    from app.core.security import key_may_call
+
+    ann, bob = make_user(), make_user()
+    anns = owned_resources(ann)
+    bobs = owned_resources(bob)
+    ann_login, anns["login_id"] = registered_login(client)
+    bobs["login_id"] = str(uuid.uuid4())
+    made = bob.post("/v1/me/api-keys", json={"name": "Bob's script", "scopes": ["read", "write"]})
+    assert made.status_code == 201, made.text
+    bob_key = TokenClient(client, made.json()["key"])
+    before = snapshot(ann, anns)
+
+    found = refused = 0
+    for method, path in routes(app):
+        params = PARAM.findall(path)
+        if not params or not path.startswith("/v1/"):
+            continue
+        body = BODIES.get((method, path))
+        variants = [anns]
+        for split in range(1, len(params)):
+            variants.append({**anns, **{p: bobs[p] for p in params[:split]}})
+        for ids in variants:
+            url = fill(path, ids)
+            response = bob_key.request(method, url, json=body)
+            if key_may_call(method, path):
+                assert response.status_code == 404, f"{method} {url}: {response.text}"
+                assert response.json()["error_code"].endswith("not_found"), response.text
+                found += 1
+            else:
+                assert response.status_code == 403, f"{method} {url}: {response.text}"
+                assert response.json()["error_code"] == "insufficient_scope", response.text
+                refused += 1
+
+    assert snapshot(ann, anns) == before
+    assert ann_login.get("/v1/me/logins").json()["items"][0]["id"] == anns["login_id"]
+    assert found >= 14  # the training API
+    assert refused >= 8  # webhooks, keys, logins

@@ -51,6 +51,7 @@ RUN_ELSEWHERE: dict[str, str] = {
     "seed/copy_workout_exercises": "app/seed/load.py",
     "seed/copy_workouts": "app/seed/load.py",
     "seed/has_users": "app/seed/load.py",
+    "seed/personal_bests": "app/seed/load.py",
     "seed/rebuilt_constraints": "app/seed/load.py",
     "seed/rebuilt_indexes": "app/seed/load.py",
     "seed/settings": "app/seed/load.py",

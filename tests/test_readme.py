@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BLOCK = re.compile(r"(?:^(<!-- readme-test: .*? -->)\n)?^```(?:sh|bash)\n(.*?)^```$", re.M | re.S)
@@ -86,6 +88,7 @@ def test_the_markers_are_few_and_every_block_is_accounted_for() -> None:
     )
 
 
+@pytest.mark.xdist_group("db_schema_file")  # rewrites or reads db/schema.sql: one process
 def test_every_readme_block_runs_as_written_twice_in_a_row(tmp_path: Path, pg_home: Path) -> None:
     for tool in ("curl", "jq", "uv", "ip", "unshare"):
         assert shutil.which(tool), f"{tool} is needed to run the README"

@@ -19,6 +19,8 @@ import pytest
 from app.core import enums
 from app.core.embedded import bin_dir
 from app.core.migrate import MIGRATIONS, SCHEMA_FILE, dbmate_executable, dbmate_url, run_dbmate
+from app.imports import models as import_models
+from app.stats import models as stats_models
 from app.worker import enums as worker_enums
 from tests.catalogue import BENCH_PRESS
 
@@ -131,6 +133,7 @@ def test_every_migration_has_an_up_and_a_down_section() -> None:
         assert statements, f"{path.name} has an empty down path"
 
 
+@pytest.mark.xdist_group("db_schema_file")  # rewrites or reads db/schema.sql: one process
 def test_committed_schema_file_is_what_a_fresh_migrate_dumps(db_url: str, tmp_path: Path) -> None:
     committed = SCHEMA_FILE.read_text()
     dumped_from = re.search(r"^-- Dumped from database version (\d+)", committed, flags=re.M)
@@ -159,8 +162,13 @@ ENUM_CLASSES: list[type[enum.StrEnum]] = [
     enums.WebhookDeliveryStatus,
     enums.ChangeEventType,
     enums.ChangeEntityType,
+    enums.ApiKeyScope,
     worker_enums.ProcrastinateJobStatus,
     worker_enums.ProcrastinateJobEventType,
+    stats_models.RecordKind,
+    enums.AccountTokenPurpose,
+    enums.ImportStatus,
+    import_models.ImportFormat,
 ]
 
 

@@ -381,3 +381,54 @@ def test_cors_exposes_the_headers_clients_read_and_preflight_needs_no_token(
         }
         assert {"etag", "x-request-id", "retry-after", "location"} <= exposed
         assert all(made.headers[h] for h in ("etag", "location", "x-request-id"))
+
+
+# --- deny by default, with personal API keys ----------------------------------------------
+
+
+def test_every_route_outside_the_allowlist_refuses_bad_keys_and_keeps_keys_to_their_scope(
+    client: Client,
+) -> None:
+    """The walk above, with API keys: an unknown or malformed `kin_` key is 401 everywhere
+    an access token is needed; a valid key is 403 `insufficient_scope` on every route no key
+    may call (the account, its logins, keys and audit, auth, webhooks) and, read-only, on
+    every write; elsewhere the guard lets it through."""
+    from app.core.security import key_may_call
+
+    ann = signed_in(client, register(client))
+    keys = {}
+    for scopes in (["read"], ["write"]):
+        made = ann.post("/v1/me/api-keys", json={"name": "walk", "scopes": scopes})
+        assert made.status_code == 201, made.text
+        keys[scopes[0]] = made.json()["key"]
+    unknown = f"kin_{uuid.uuid4().hex}_{'A' * 43}"
+    checked = forbidden = 0
+    for method, path, handler in every_route(client.app):
+        if method == "OPTIONS" or handler.opt.get("public"):
+            continue
+        url = concrete(path)
+        for bad in (unknown, "kin_not-a-key", keys["read"] + "x"):
+            response = client.request(
+                method, url, headers={"Authorization": f"Bearer {bad}"}, json={}
+            )
+            assert response.status_code == 401, f"{method} {path} -> {response.status_code}"
+            assert response.json()["error_code"] == "invalid_token", f"{method} {path}"
+        for scope, key in keys.items():
+            response = client.request(
+                method, url, headers={"Authorization": f"Bearer {key}"}, json={}
+            )
+            refused = not key_may_call(method, path) or (
+                scope == "read" and method not in ("GET", "HEAD")
+            )
+            if refused:
+                assert response.status_code == 403, f"{scope} key: {method} {path}"
+                assert response.json()["error_code"] == "insufficient_scope", f"{method} {path}"
+                forbidden += 1
+            else:
+                assert response.status_code not in (401, 403), f"{scope} key: {method} {path}"
+            checked += 1
+    assert checked > 20
+    assert forbidden > 10
+    # the keys and the account are as they were
+    assert len(ann.get("/v1/me/api-keys").json()["items"]) == 2
+    assert ann.get("/v1/me").status_code == 200

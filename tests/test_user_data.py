@@ -67,6 +67,12 @@ WHOLE_DATABASE = {
     # a refresh token is presented before the user is known: found by its hash
     "tokens/find": "finds the user by refresh-token hash",
     "tokens/rotate": "finds the user by refresh-token hash",
+    # a mailed account token is presented before the user is known: found by its hash; a
+    # password reset is asked for by email; an email change checks the address is free
+    "account_tokens/find": "finds the user by account-token hash",
+    "account_tokens/use": "finds the user by account-token hash",
+    "account_tokens/issue_password_reset": "finds the user by email",
+    "users/email_taken": "looks the email up among every account",
     # the webhook worker: finds work across users, then works on one subscription (its id
     # names the user's shard through the subscription row)
     "webhooks/fan_out": "webhook worker: new events of every subscribed user",
@@ -74,8 +80,10 @@ WHOLE_DATABASE = {
     "webhooks/next_delivery": "webhook worker: one subscription, by its id",
     "webhooks/delivered": "webhook worker: one delivery, by its id",
     "webhooks/attempt_failed": "webhook worker: one delivery, by its id",
-    "webhooks/notify_disabled": "webhook worker: one subscription's owner, by its id",
     "webhooks/prune_deliveries": "webhook worker: old deliveries of everyone",
+    # the sync pruning job: old change-log events and expired snapshots of everyone
+    "sync/prune_events": "sync pruning: events older than the retention, every user",
+    "sync/prune_snapshots": "sync pruning: expired snapshots, every user",
 }
 
 CATALOG = """

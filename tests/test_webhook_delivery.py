@@ -391,11 +391,34 @@ def test_fifty_failures_in_a_row_disable_it_and_the_user_hears_of_it(
             "failures",
             50,
         )
+        # the change log has the event (the sync feed's), with the subscription as shown
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            logged = conn.execute(
+                "SELECT event_type::text, entity_type::text, entity_id, version, document,"
+                " position FROM change_events WHERE user_id = %s ORDER BY position DESC"
+                " LIMIT 1",
+                (ann.id,),
+            ).fetchone()
+        assert logged is not None
+        event_type, entity_type, entity_id, version, document, position = logged
+        assert (event_type, entity_type, str(entity_id)) == (
+            "webhook.disabled",
+            "webhook",
+            webhook["id"],
+        )
+        assert version == shown["version"]
+        assert document == shown
+        assert "secret" not in document  # the subscription as shown, never its secrets
+        # the other subscription hears of it, though it wants workout.created only
         [notice] = healthy.received
         payload = Verifier(other["secret"]).verify(notice.body, notice.headers)
         assert payload["type"] == "webhook.disabled"
-        assert payload["data"]["webhook_id"] == webhook["id"]
-        assert payload["data"]["reason"] == "failures"
+        assert payload["data"]["position"] == position
+        assert payload["data"]["entity_type"] == "webhook"
+        assert payload["data"]["entity_id"] == webhook["id"]
+        assert payload["data"]["document"]["disabled_reason"] == "failures"
+        assert payload["data"]["document"]["consecutive_failures"] == 50
+        assert payload["data"]["document"]["url"] == failing.url
         # while disabled, events are skipped; enabled again, it gets the next ones
         record_events(db_url, ann.id, 1)
         asyncio.run(work(db_url))
@@ -522,14 +545,19 @@ def run_jobs(db_url: str, settings: Settings) -> None:
 
 
 def test_the_worker_jobs_dispatch_and_deliver_on_procrastinate(
-    make_user: Callable[..., UserWithToken], db_url: str, settings: Settings
+    make_user: Callable[..., UserWithToken],
+    db_url: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ann = make_user()
+    # the retry waits an hour, however long the worker's run lasts on a busy machine
+    monkeypatch.setattr(delivery, "backoff_s", lambda *_, **__: 3600.0)
     with receiver_running(script=[500]) as receiver:
         webhook = subscribe(ann, receiver.url)
         positions = record_events(db_url, ann.id, 3)
         run_jobs(db_url, settings)
-        # the first attempt failed: its retry is due in about 10 s, the rest waits
+        # the first attempt failed: its retry is not due yet, and the rest waits
         assert len(receiver.received) == 1
         rows = deliveries(db_url, webhook["id"])
         assert [r["status"] for r in rows] == ["pending"] * 3

@@ -49,9 +49,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # POST /v1/imports: its own body limit and deadline (README "Import and export")
     import_max_bytes: int = 20 * 1_048_576
     import_timeout_s: float = 120.0
+    # files above this many bytes are imported by a background job (202); 0: every file
+    import_sync_max_bytes: int = 1_048_576
     jwt_secret: str = DEFAULT_JWT_SECRET
     access_token_ttl_s: int = 900
     refresh_token_idle_days: int = 30
+    # the sync feed: change-log events kept this many days (README "Sync")
+    sync_retention_days: int = 90
     login_max_failures: int = 5
     login_window_s: int = 900
     cors_origins: tuple[str, ...] = ()
@@ -65,6 +69,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_password_reset: RateLimit | None = RateLimit(5, 3600)
     rate_limit_writes: RateLimit | None = RateLimit(600, 60)
     rate_limit_stats: RateLimit | None = RateLimit(60, 60)
+    rate_limit_password_reset_email: RateLimit | None = RateLimit(3, 3600)
+    rate_limit_verify_email: RateLimit | None = RateLimit(5, 3600)
     rate_limit_timeout_ms: int = 250
     trusted_proxies: tuple[str, ...] = ()
     trusted_proxy_header: str = "x-forwarded-for"
@@ -138,10 +144,16 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
             "IMPORT_MAX_BYTES", 20 * 1_048_576, validate=Range(min=1024, max=1 << 30)
         ),
         "import_timeout_s": env.float("IMPORT_TIMEOUT_S", 120.0, validate=Range(min=1)),
+        "import_sync_max_bytes": env.int(
+            "IMPORT_SYNC_MAX_BYTES", 1_048_576, validate=Range(min=0, max=1 << 30)
+        ),
         "jwt_secret": env.str("JWT_SECRET", DEFAULT_JWT_SECRET),
         "access_token_ttl_s": env.int("ACCESS_TOKEN_TTL_S", 900, validate=Range(min=30, max=900)),
         "refresh_token_idle_days": env.int(
             "REFRESH_TOKEN_IDLE_DAYS", 30, validate=Range(min=1, max=365)
+        ),
+        "sync_retention_days": env.int(
+            "SYNC_RETENTION_DAYS", 90, validate=Range(min=1, max=36_500)
         ),
         "login_max_failures": env.int("LOGIN_MAX_FAILURES", 5, validate=positive),
         "login_window_s": env.int("LOGIN_WINDOW_S", 900, validate=positive),
@@ -291,6 +303,8 @@ RATE_LIMIT_DEFAULTS = {
     "password_reset": "5/3600",
     "writes": "600/60",
     "stats": "60/60",
+    "password_reset_email": "3/3600",
+    "verify_email": "5/3600",
 }
 _RATE_LIMIT = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,6})\s*$")
 

@@ -2,10 +2,11 @@
 ends, in every process, without a query per request.
 
 The statements that end logins (log out, end a login, end the other logins on a password
-change, a reused refresh token) or delete an account send a notification on `CHANNEL` in
-their own transaction, so PostgreSQL delivers it when they commit, and only then. Each
-process keeps one connection LISTENing on it (`DATABASE_LISTEN_URL`, default
-`DATABASE_URL`).
+change, a reused refresh token, revoke an API key) or delete an account send a notification
+on `CHANNEL` in their own transaction, so PostgreSQL delivers it when they commit, and only
+then. Each process keeps one connection LISTENing on it (`DATABASE_LISTEN_URL`, default
+`DATABASE_URL`). An API key is known here as a login too: its login id is the first 16
+bytes of the key's SHA-256, as a UUID (app/core/security.py).
 
 A process asks the database once whether a login stands (`tokens/login_live`) and
 remembers the answer until a notification names that login or its account. While it has
@@ -64,8 +65,11 @@ class LoginGate:
         pool: AsyncConnectionPool[Any],
         queries: Queries,
         slow_query_ms: float,
+        key_id: UUID | None = None,
     ) -> None:
-        """Return when the login stands; 401 `invalid_token` when it or the account ended."""
+        """Return when the login stands; 401 `invalid_token` when it or the account ended.
+        With `key_id`, the login is an API key's (`login_id`: what this gate knows the key
+        by), asked about with `api_keys/key_live`."""
         if self.listening:
             standing = self._standing.get(user_id)
             if standing is not None and login_id in standing:
@@ -73,13 +77,20 @@ class LoginGate:
         for _ in range(3):
             generation, seen = self._generation, self._events_of.get(user_id)
             async with pool.connection() as conn:
-                live = await Db(conn, queries, slow_query_ms).scalar(
-                    "tokens/login_live", user_id=user_id, login_id=login_id
-                )
+                db = Db(conn, queries, slow_query_ms)
+                if key_id is None:
+                    live = await db.scalar("tokens/login_live", user_id=user_id, login_id=login_id)
+                else:
+                    live = await db.scalar(
+                        "api_keys/key_live", user_id=user_id, login_id=login_id, key_id=key_id
+                    )
             if not live:
-                raise Unauthorized(
-                    "invalid_token", "The login of this access token has ended", headers=_ENDED
+                message = (
+                    "The login of this access token has ended"
+                    if key_id is None
+                    else "The API key has been revoked or has expired"
                 )
+                raise Unauthorized("invalid_token", message, headers=_ENDED)
             if generation != self._generation or self._events_of.get(user_id) != seen:
                 continue  # a notification came while asking: ask again
             if self.listening:

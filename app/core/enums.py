@@ -9,6 +9,8 @@ member here.
 from enum import StrEnum
 
 __all__ = [
+    "AccountTokenPurpose",
+    "ApiKeyScope",
     "AuditAction",
     "BodyMeasurementKind",
     "BodyMeasurementUnit",
@@ -94,6 +96,12 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    PASSWORD_RESET_REQUEST = "password_reset_request"  # noqa: S105 (an action name)
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (an action name, not a secret)
+    EMAIL_VERIFICATION_REQUEST = "email_verification_request"
+    EMAIL_VERIFIED = "email_verified"
+    EMAIL_CHANGE_REQUEST = "email_change_request"
+    EMAIL_CHANGE = "email_change"
 
 
 class SetType(StrEnum):
@@ -185,6 +193,8 @@ class ChangeEventType(StrEnum):
     BODY_MEASUREMENT_CREATED = "body_measurement.created"
     BODY_MEASUREMENT_UPDATED = "body_measurement.updated"
     BODY_MEASUREMENT_DELETED = "body_measurement.deleted"
+    # a webhook subscription turned off after 50 failed delivery attempts in a row
+    WEBHOOK_DISABLED = "webhook.disabled"
 
 
 class ChangeEntityType(StrEnum):
@@ -196,6 +206,7 @@ class ChangeEntityType(StrEnum):
     SET = "set"
     PROFILE = "profile"
     BODY_MEASUREMENT = "body_measurement"
+    WEBHOOK = "webhook"
 
 
 class WebhookDeliveryStatus(StrEnum):
@@ -204,4 +215,30 @@ class WebhookDeliveryStatus(StrEnum):
 
     PENDING = "pending"
     DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class ApiKeyScope(StrEnum):
+    """``api_key_scope``: what a personal API key may do: read (GET only) or write (every
+    method, reading included). No scope lets a key manage the account, its logins, its keys
+    or its webhooks."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+class AccountTokenPurpose(StrEnum):
+    """``account_token_purpose``: what a mailed account token is for."""
+
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a secret)
+    VERIFY_EMAIL = "verify_email"
+
+
+class ImportStatus(StrEnum):
+    """``import_status``: where a background import stands: its job waits for a worker,
+    runs, succeeded (its result is there) or failed (its error is there, nothing written)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
     FAILED = "failed"

@@ -20,6 +20,7 @@ ERROR_STATUSES = {
     404: "Not found (or not yours)",
     408: "The request body did not arrive within HTTP_BODY_TIMEOUT_S",
     409: "Conflict",
+    410: "Gone: what the cursor points at was pruned or has expired",
     412: "If-Match names a stale ETag",
     413: "The request body is too large",
     415: "The request body is not JSON (send Content-Type: application/json)",
@@ -80,9 +81,17 @@ def error_example(status: int, code: str) -> dict[str, Any]:
 
 
 def rate_limited(method: str, path: str) -> bool:
-    """Whether an operation is subject to a rate limit (429 `rate_limited`): sign-up, login
-    and refresh per client address; every write and the statistics per user."""
-    if path in ("/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh"):
+    """Whether an operation is subject to a rate limit (429 `rate_limited`): sign-up, login,
+    refresh, the password reset and the email verification per client address; every write
+    and the statistics per user."""
+    if path in (
+        "/v1/auth/register",
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/auth/password-reset",
+        "/v1/auth/password-reset/confirm",
+        "/v1/auth/verify-email",
+    ):
         return True
     if path.startswith("/health"):
         return False

@@ -73,7 +73,16 @@ STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 SESSION_EVENTS = ("started", "completed", "abandoned")
 LOGIN_FAILURE_REASONS = ("wrong_password", "unknown_email", "wrong_current_password", "locked")
 # the login throttle (per account) and the rate limits of app/ratelimit.py (per address or user)
-RATE_LIMITS = ("login", "register", "refresh", "password_reset", "writes", "stats")
+RATE_LIMITS = (
+    "login",
+    "register",
+    "refresh",
+    "password_reset",
+    "writes",
+    "stats",
+    "password_reset_email",
+    "verify_email",
+)
 
 
 class Metrics:

@@ -12,8 +12,11 @@ exactly what the server does, from the same sources the server runs:
   one error shape and an example per `error_code`; 413 on every operation with a body, 503 on
   every operation that uses the database, 429 where limits apply; `ETag`, `Location`,
   `Retry-After`, `RateLimit` and `RateLimit-Policy` headers with their schemas.
-* **Security**: a bearer scheme, required on every operation except the public ones
-  (`opt={"public": True}`), which say `security: []`.
+* **Security**: two bearer schemes, the access token and the personal API key; every
+  operation except the public ones (`opt={"public": True}`, which say `security: []`)
+  takes an access token, and those an API key may call (app/core/security.py
+  `key_may_call`) take either, with 403 `insufficient_scope` on writes (a read-only key) and
+  on the operations no key may call.
 
 The docs page (Swagger UI) is served from the assets of a pinned wheel (`swagger-ui-py`),
 so it works with no network; its routes are not part of the API's document, and any other
@@ -48,12 +51,13 @@ from app.core.error_docs import (
     rate_limited,
 )
 from app.core.errors import ErrorBody
+from app.core.security import key_may_call
 
 DOCS_PATH = "/schema"
 ASSETS_PATH = f"{DOCS_PATH}/assets"
 BEARER = "bearerAuth"
+API_KEY = "apiKeyAuth"
 _REF = "#/components/schemas/{name}"
-_ERROR_REF = {"$ref": _REF.format(name="ErrorBody")}
 # Fields of an answer that only the server sets.
 _READ_ONLY = frozenset({"id", "version", "created_at", "updated_at"})
 # The docs page's files, from the swagger-ui-py wheel (pinned in pyproject.toml).
@@ -124,7 +128,15 @@ def openapi_config(*, title: str, version: str, description: str) -> OpenAPIConf
                     scheme="bearer",
                     bearer_format="JWT",
                     description="The access token from register, login or refresh.",
-                )
+                ),
+                API_KEY: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="kin_<key id>_<secret>",
+                    description="A personal API key (POST /v1/me/api-keys), sent as "
+                    "`Authorization: Bearer kin_...`. Scope `read`: GET only; `write`: every "
+                    "method. A key never manages the account, its logins, keys or webhooks.",
+                ),
             }
         ),
         openapi_router=Router(
@@ -300,7 +312,12 @@ def build_document(app: Litestar) -> dict[str, Any]:
     for path, method, handler in ops:
         operation: dict[str, Any] = document["paths"][path][method]
         public = bool(handler.opt.get("public"))
-        operation["security"] = [] if public else [{BEARER: []}]
+        if public:
+            operation["security"] = []
+        elif key_may_call(method, path):
+            operation["security"] = [{BEARER: []}, {API_KEY: []}]
+        else:
+            operation["security"] = [{BEARER: []}]
         data = handler.parsed_fn_signature.parameters.get("data")
         if data is not None:
             body_schema = next(body_schemas)
@@ -352,6 +369,8 @@ def _document_answers(
         codes.setdefault(429, []).append("rate_limited")
     if not public:
         codes[401] = ["missing_token", "invalid_token", "token_expired", *codes.get(401, [])]
+        if method != "get" or not key_may_call(method, path):  # an API key's limits
+            codes.setdefault(403, []).append("insufficient_scope")
     for status in sorted(codes):
         if str(status) in own:  # the route answers its own document (readiness: 503)
             continue

@@ -4,25 +4,42 @@ Every route needs a valid access token unless its handler is marked `opt={"publi
 Access tokens are short-lived HS256 JWTs (OWASP JWT cheat sheet): the algorithm is pinned,
 and `iss`, `aud`, `sub`, `exp`, `iat`, `jti` and the token type `typ` are all required and
 checked. `sid` names the login (refresh-token family) the token was issued for.
+
+The same guard takes personal API keys (`Bearer kin_<key id>_<secret>`, app/api_keys.py):
+verified once per process against the stored SHA-256 and remembered until the key expires
+(as access tokens are), admitted by the LoginGate like a login whose id is the key id (so a
+revoked key is refused at once in every process), limited by its scopes (`read`: GET and
+HEAD; `write`: every method) and never allowed on the routes that manage the account, its
+logins, keys or webhooks (`key_may_call`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import math
+import re
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import jwt
 import msgspec
+import psycopg
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Message, Scope
 
 from app.core.config import Settings
-from app.core.errors import Unauthorized
+from app.core.db import Db, Queries
+from app.core.errors import Forbidden, Unauthorized
 from app.core.metrics import Metrics
+
+log = logging.getLogger("kinetria.security")
 
 ISSUER = "kinetria"
 AUDIENCE = "kinetria-api"
@@ -34,8 +51,11 @@ _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 class CurrentUser(msgspec.Struct, frozen=True):
     id: UUID
-    # The login (refresh-token family) the access token was issued for, when it has one.
+    # The login (refresh-token family) the access token was issued for, when it has one;
+    # with an API key, the key's id.
     login_id: UUID | None = None
+    # True when the request came with a personal API key rather than an access token.
+    api_key: bool = False
 
 
 def issue_access_token(settings: Settings, user_id: UUID, login_id: UUID | None = None) -> str:
@@ -122,6 +142,159 @@ class AccessTokenVerifier:
         return user
 
 
+# --- personal API keys -------------------------------------------------------------------
+
+API_KEY_PREFIX = "kin_"
+# kin_ + the key id (32 lower-case hex digits) + _ + 32 random bytes in base64url (43 chars)
+_API_KEY = re.compile(r"kin_([0-9a-f]{32})_[A-Za-z0-9_-]{43}")
+_BAD_KEY = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+# Routes no key may call, whatever its scopes: the account, its logins, keys and audit
+# history, authentication, webhooks (a subscription sends the user's data elsewhere). A new
+# route under these prefixes is refused to keys until it is listed in KEY_ALLOWED.
+KEY_FORBIDDEN_PREFIXES = ("/v1/me", "/v1/auth", "/v1/webhooks")
+# ...except these reads: the profile and the export of one's own training data.
+KEY_ALLOWED = frozenset({("GET", "/v1/me"), ("GET", "/v1/me/export")})
+READ_METHODS = frozenset({"GET", "HEAD"})
+TOUCH_EVERY_S = 60.0  # last_used_at is written at most this often per key and process
+
+
+def key_may_call(method: str, path: str) -> bool:
+    """Whether an API key (with the scope the method needs) may call `method path` (a route
+    path, with or without its parameters' types)."""
+    method = "GET" if method.upper() == "HEAD" else method.upper()
+    if (method, path) in KEY_ALLOWED:
+        return True
+    return not any(path == p or path.startswith(p + "/") for p in KEY_FORBIDDEN_PREFIXES)
+
+
+def scope_needed(method: str) -> str:
+    return "read" if method.upper() in READ_METHODS else "write"
+
+
+class StoredApiKey(msgspec.Struct):
+    user_id: UUID
+    key_hash: bytes
+    scopes: list[str]
+    expires_at: datetime | None
+
+
+class VerifiedKey(msgspec.Struct, frozen=True):
+    user: CurrentUser  # login_id: the key's id
+    scopes: frozenset[str]
+    expires_at: float  # epoch seconds; inf: never
+    # What the LoginGate knows the key by: the first 16 bytes of its SHA-256, as a UUID. It
+    # names this very key (not just its id, which a new key may take once this one is
+    # revoked); revoking it notifies the same value (queries/api_keys/revoke.sql).
+    gate_id: UUID
+
+
+class ApiKeyVerifier:
+    """Verifies API keys, remembering the ones it has verified until they expire (a client
+    sends the same key on every request). Revocation is the LoginGate's: a remembered key
+    is still admitted only while it stands there."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._verified: dict[str, VerifiedKey] = {}
+        self._touched: dict[UUID, float] = {}  # key id -> monotonic time last_used_at was set
+
+    async def verify(
+        self, key: str, *, pool: Any, queries: Queries, slow_query_ms: float
+    ) -> VerifiedKey:
+        """The key's user and scopes, or 401 (`token_expired` once it has expired)."""
+        verified = self._verified.get(key)
+        if verified is None:
+            verified = await self._look_up(key, pool, queries, slow_query_ms)
+            if len(self._verified) >= self._capacity:
+                self._verified.pop(next(iter(self._verified)))  # the oldest
+            self._verified[key] = verified
+        if time.time() >= verified.expires_at:
+            raise Unauthorized("token_expired", "The API key has expired", headers=_BAD_KEY)
+        return verified
+
+    async def _look_up(
+        self, key: str, pool: Any, queries: Queries, slow_query_ms: float
+    ) -> VerifiedKey:
+        invalid = Unauthorized("invalid_token", "The API key is not valid", headers=_BAD_KEY)
+        match = _API_KEY.fullmatch(key)
+        if match is None:
+            raise invalid
+        key_id = UUID(match.group(1))
+        async with pool.connection() as conn:
+            stored = await Db(conn, queries, slow_query_ms).one(
+                "api_keys/verify", StoredApiKey, key_id=key_id
+            )
+        digest = hashlib.sha256(key.encode("utf-8")).digest()
+        if stored is None or not hmac.compare_digest(digest, stored.key_hash):
+            raise invalid
+        return VerifiedKey(
+            user=CurrentUser(id=stored.user_id, login_id=key_id, api_key=True),
+            scopes=frozenset(stored.scopes),
+            expires_at=stored.expires_at.timestamp() if stored.expires_at else math.inf,
+            gate_id=UUID(bytes=digest[:16]),
+        )
+
+    async def touch(
+        self, key_id: UUID, *, pool: Any, queries: Queries, slow_query_ms: float
+    ) -> None:
+        """Set the key's last_used_at, at most once every TOUCH_EVERY_S in this process."""
+        now = time.monotonic()
+        if now - self._touched.get(key_id, -math.inf) < TOUCH_EVERY_S:
+            return
+        if len(self._touched) >= self._capacity:
+            self._touched.clear()
+        self._touched[key_id] = now
+        try:
+            async with pool.connection() as conn:
+                await Db(conn, queries, slow_query_ms).execute("api_keys/touch", key_id=key_id)
+        except psycopg.Error as exc:  # only a note of use: the request goes on
+            log.warning("could not record an API key's use", extra={"error": type(exc).__name__})
+
+
+def _check_key_may_call(
+    connection: ASGIConnection[Any, Any, Any, Any], scopes: frozenset[str]
+) -> None:
+    method: str = connection.scope.get("method", "GET")
+    path: str = connection.scope.get("path_template") or connection.scope.get("path", "")
+    if not key_may_call(method, path):
+        raise Forbidden(
+            "insufficient_scope",
+            "An API key cannot manage the account, its logins, keys or webhooks: "
+            "use an access token",
+            headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
+        )
+    needed = scope_needed(method)
+    if needed not in scopes and "write" not in scopes:
+        raise Forbidden(
+            "insufficient_scope",
+            f"This API key lacks the `{needed}` scope",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'},
+        )
+
+
+async def _admit_api_key(connection: ASGIConnection[Any, Any, Any, Any], key: str) -> CurrentUser:
+    state = connection.app.state
+    verifier: ApiKeyVerifier = state.api_key_verifier
+    args: dict[str, Any] = {
+        "pool": state.pool,
+        "queries": state.queries,
+        "slow_query_ms": state.settings.slow_query_ms,
+    }
+    verified = await verifier.verify(key, **args)
+    user = verified.user
+    # revoked means revoked: the gate hears of revoked keys as of ended logins
+    await state.login_gate.admit(
+        user_id=user.id,
+        login_id=verified.gate_id,
+        key_id=user.login_id,
+        **args,
+    )
+    _check_key_may_call(connection, verified.scopes)
+    assert user.login_id is not None
+    await verifier.touch(user.login_id, **args)
+    return user
+
+
 async def require_access_token(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
@@ -136,9 +309,13 @@ async def require_access_token(
             "This route needs an access token: Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    token = token.strip()
+    if token.startswith(API_KEY_PREFIX):
+        connection.scope["state"]["user"] = await _admit_api_key(connection, token)
+        return
     state = connection.app.state
     verifier: AccessTokenVerifier = state.token_verifier
-    user = verifier.verify(token.strip())
+    user = verifier.verify(token)
     # ended means ended: a login or account that ended is refused at once (one query per
     # login and process; the gate hears of ended logins through LISTEN/NOTIFY)
     await state.login_gate.admit(

@@ -1,40 +1,59 @@
 """Imports: a training history from Strong or Hevy (their CSV exports) or from Kinetria's own
 JSON export, into the caller's account.
 
-Route: `POST /v1/imports?format=strong_csv|hevy_csv|kinetria_json`, the file as the body
-(`text/csv` or `application/json`, at most `IMPORT_MAX_BYTES`). The file's naive timestamps
-are read in `timezone` (default UTC); weights where the file does not name the unit in
-`weight_unit` (default: the caller's preferred unit), distances in `distance_unit`.
+Routes: `POST /v1/imports?format=strong_csv|hevy_csv|kinetria_json`, the file as the body
+(`text/csv` or `application/json`, at most `IMPORT_MAX_BYTES`); `GET /v1/imports` and
+`GET /v1/imports/{import_id}` for the imports that run in the background. The file's naive
+timestamps are read in `timezone` (default UTC); weights where the file does not name the
+unit in `weight_unit` (default: the caller's preferred unit), distances in `distance_unit`.
 
 * An import is all or nothing, and idempotent: each session, set and new custom exercise gets
   an id derived from the account, the format and what identifies it in the file, so
   importing the same file again creates nothing (a newer export of the same app adds only
   its new sessions). `dry_run=true` runs the import and rolls it back: the same counts,
-  nothing written.
-* The import runs in the request (201 with the result; 200 when it created nothing) and
-  holds the whole file in memory, bounded by `IMPORT_MAX_BYTES`; it may take up to
-  `IMPORT_TIMEOUT_S`.
-* What cannot be read is 422 `invalid_file` naming the line and column.
+  nothing written. What it creates writes its change events (the sync feed), like the API's
+  own creates.
+* A file of at most `IMPORT_SYNC_MAX_BYTES` is imported in the request (201 with the result;
+  200 when it created nothing), within `IMPORT_TIMEOUT_S`. A larger one is stored and
+  imported by the worker (`jobs.py`): 202 with `Location: /v1/imports/{id}`, which shows its
+  status, progress and, once done, the same result (or the error).
+* What cannot be read is 422 `invalid_file` naming the line and column (in the background:
+  the import ends failed with that error).
 
 The readers are in `formats.py`, the catalogue matching in `matching.py`, the writing in
-`operations.py`.
+`operations.py`, the background job in `jobs.py`.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
-from litestar import Request, Response, Router, post
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from app.core.db import Db
 from app.core.enums import WeightUnit
-from app.core.http import responses
+from app.core.errors import NotFound
+from app.core.http import (
+    ETAG_HEADER,
+    IfNoneMatch,
+    conditional_get,
+    etag,
+    new_id,
+    responses,
+)
+from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
 from app.core.security import CurrentUser
-from app.imports.models import DistanceUnit, ImportFormat, ImportResult
+from app.imports.jobs import queue_import
+from app.imports.models import DistanceUnit, ImportFormat, ImportJob, ImportJobPage, ImportResult
 from app.imports.operations import run_import
+
+_NOT_FOUND = "import_not_found"
 
 
 @post(
@@ -49,18 +68,32 @@ from app.imports.operations import run_import
     "names are matched to the catalogue; unmatched ones become your custom exercises. "
     "All or nothing, and importing the same file again creates nothing (200). "
     "`dry_run=true` answers the same counts without writing. 422 `invalid_file` names the "
-    "line and column it could not read.",
+    "line and column it could not read. A file above IMPORT_SYNC_MAX_BYTES is imported in "
+    "the background: 202 with the import (`Location: /v1/imports/{id}`), whose `result` is "
+    "this same document once it succeeded; send your own `id` to make that request safe to "
+    "retry (a replay answers 202 with the same import; the same id with another file is "
+    "409).",
     status_code=201,
     request_max_body_size=None,  # IMPORT_MAX_BYTES, checked as the body arrives
     responses={
+        201: ResponseSpec(
+            data_container=ImportResult, description="Imported: what the file created"
+        ),
         200: ResponseSpec(
             data_container=ImportResult,
             description="A dry run, or a file imported before: nothing was created",
         ),
+        202: ResponseSpec(
+            data_container=ImportJob,
+            description="A file above IMPORT_SYNC_MAX_BYTES, queued: its import, at Location "
+            "(also for a replayed create with the same `id`: the import as it now is)",
+        ),
         **responses(
+            409,
             413,
             422,
             codes={
+                409: "id_conflict",
                 413: "payload_too_large",
                 422: "invalid_file, invalid_timezone, session_in_progress",
             },
@@ -71,6 +104,7 @@ async def create(
     db: NamedDependency[Db],
     current_user: NamedDependency[CurrentUser],
     request: Request[Any, Any, Any],
+    state: State,
     file_format: Annotated[
         ImportFormat, QueryParameter(name="format", description="The file's format")
     ],
@@ -86,8 +120,30 @@ async def create(
     dry_run: Annotated[
         bool, QueryParameter(description="Answer what would be created, write nothing")
     ] = False,
-) -> Response[ImportResult]:
+    import_id: Annotated[
+        UUID | None,
+        QueryParameter(
+            name="id",
+            description="Your id for an import that runs in the background (a replay "
+            "answers the same import)",
+        ),
+    ] = None,
+) -> Response[Any]:  # ImportResult (200, 201) or ImportJob (202): see `responses`
     data = await request.body()
+    if len(data) > state.settings.import_sync_max_bytes:
+        job, _replayed = await queue_import(
+            db,
+            user_id=current_user.id,
+            import_id=import_id or new_id(),
+            file_format=file_format,
+            data=data,
+            timezone=timezone,
+            weight_unit=weight_unit,
+            distance_unit=distance_unit,
+            dry_run=dry_run,
+        )
+        headers = {"ETag": etag(job.version), "Location": f"/v1/imports/{job.id}"}
+        return Response(job, status_code=202, headers=headers)
     result = await run_import(
         db,
         user_id=current_user.id,
@@ -107,4 +163,54 @@ async def create(
     return Response(result, status_code=201 if created else 200)
 
 
-router = Router("/v1/imports", route_handlers=[create], tags=["imports"])
+@get(
+    "/",
+    operation_id="listImports",
+    summary="List background imports",
+    description="Your imports that ran (or run) in the background, newest first, each with "
+    "its status, progress and result or error. Cursor pagination.",
+    responses=responses(codes={400: "invalid_cursor"}),
+)
+async def index(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    limit: int = LimitParam,
+    cursor: str | None = CursorParam,
+) -> ImportJobPage:
+    after = decode_cursor(cursor, tuple[datetime, UUID])
+    rows = await db.many(
+        "imports/list",
+        ImportJob,
+        user_id=current_user.id,
+        after_created_at=after[0] if after else None,
+        after_id=after[1] if after else None,
+        limit=limit + 1,
+    )
+    return ImportJobPage(*page_of(rows, limit, lambda i: (i.created_at, i.id)))
+
+
+@get(
+    "/{import_id:uuid}",
+    operation_id="getImport",
+    summary="Get a background import",
+    description="Where an import of a file above IMPORT_SYNC_MAX_BYTES stands: `status` "
+    "(queued, running, succeeded, failed), `sessions_done` of `sessions_total` (known once "
+    "the file is read), and once it ended `result` (what POST /v1/imports answers for a "
+    "small file) or `error` (the error it would answer, e.g. `invalid_file` with the line "
+    "and column; nothing of the file was written).",
+    response_headers=ETAG_HEADER,
+    responses=responses(304, 404, codes={404: _NOT_FOUND}),
+)
+async def show(
+    db: NamedDependency[Db],
+    current_user: NamedDependency[CurrentUser],
+    import_id: FromPath[UUID],
+    if_none_match: IfNoneMatch = None,
+) -> Response[ImportJob]:
+    job = await db.one("imports/get", ImportJob, import_id=import_id, user_id=current_user.id)
+    if job is None:
+        raise NotFound(_NOT_FOUND, "No such import")
+    return conditional_get(job, job.version, if_none_match)
+
+
+router = Router("/v1/imports", route_handlers=[create, index, show], tags=["imports"])

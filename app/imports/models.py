@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
+from uuid import UUID
 
 import msgspec
 
 from app.body_measurements.models import BodyMeasurement
+from app.core.enums import ImportStatus, WeightUnit
 from app.exercises import Exercise
 from app.sessions.models import Session
 from app.users import User
@@ -76,3 +78,57 @@ class ImportedCounts(msgspec.Struct):
 
     sessions: int
     sets: int
+
+
+class ImportFailure(msgspec.Struct):
+    """Why a background import failed: the error the synchronous import would have
+    answered (for a file it cannot read, `invalid_file` with the line and column)."""
+
+    status_code: int
+    error_code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+
+
+class ImportJob(msgspec.Struct):
+    """A background import (a file above IMPORT_SYNC_MAX_BYTES), as
+    import_document(imports) builds it: its status, its progress in sessions written, and
+    the result (the synchronous import's answer) once it succeeded, or the error once it
+    failed."""
+
+    id: UUID
+    status: ImportStatus
+    format: ImportFormat
+    dry_run: bool
+    timezone: str
+    weight_unit: WeightUnit | None  # None: the user's preferred unit
+    distance_unit: DistanceUnit
+    size_bytes: int
+    sha256: str  # of the file, hex
+    sessions_total: int | None  # sessions in the file, once it is read
+    sessions_done: int  # sessions written so far (the file's order)
+    result: ImportResult | None
+    error: ImportFailure | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImportJobPage(msgspec.Struct):
+    items: list[ImportJob]
+    next_cursor: str | None
+
+
+class ImportWork(msgspec.Struct):
+    """What imports/start.sql hands the job: the import's parameters and its file
+    (internal)."""
+
+    format: ImportFormat
+    timezone: str
+    weight_unit: WeightUnit | None
+    distance_unit: DistanceUnit
+    dry_run: bool
+    request_id: str | None
+    content: bytes

@@ -4,7 +4,7 @@ transaction (or, with `dry_run`, written and rolled back, so the counts are exac
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid5
@@ -18,6 +18,7 @@ from app.core.db import Db
 from app.core.enums import AuditAction, ExerciseCategory, MuscleGroup, WeightUnit
 from app.core.errors import Unprocessable
 from app.core.http import json_param
+from app.core.request_log import current_request_id
 from app.imports.formats import (
     FileError,
     ImportedExercise,
@@ -53,10 +54,16 @@ def _invalid_file(line: int, column: str, message: str) -> Unprocessable:
     )
 
 
-def _zone(timezone: str) -> None:
+def _known_zone(timezone: str) -> bool:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def check_timezone(timezone: str) -> None:
+    if not _known_zone(timezone):
         raise Unprocessable(
             "invalid_timezone",
             "Unknown time zone (use an IANA name such as Europe/Paris)",
@@ -75,6 +82,15 @@ def _read_kinetria(data: bytes, timezone: str) -> tuple[Parsed, ExportDocument]:
         raise _invalid_file(1, path, message) from None
     if doc.version != 1:
         raise _invalid_file(1, "$.version", f"Version {doc.version} is not one this server reads")
+    # a zone PostgreSQL does not know would be stored as it is (the tables check lengths)
+    zoned = [(f"$.sessions[{i}].timezone", s.timezone) for i, s in enumerate(doc.sessions)]
+    zoned += [
+        (f"$.body_measurements[{i}].timezone", m.timezone)
+        for i, m in enumerate(doc.body_measurements)
+    ]
+    for path, zone in zoned:
+        if zone and not _known_zone(zone):
+            raise _invalid_file(1, path, f"Unknown time zone {zone!r}")
     parsed = Parsed()
     for session in doc.sessions:
         imported = ImportedSession(
@@ -150,8 +166,15 @@ async def run_import(
     weight_unit: WeightUnit | None,
     distance_unit: DistanceUnit,
     dry_run: bool,
+    progress: Callable[[int, int], Awaitable[None]] | None = None,
+    before_commit: Callable[[ImportResult], Awaitable[None]] | None = None,
 ) -> ImportResult:
-    _zone(timezone)
+    """Read the file and write what it holds, in one transaction, with its change events.
+    `progress(sessions_done, sessions_total)` is awaited once the file is read and after
+    each batch of sessions written (inside the transaction: report it on another
+    connection); `before_commit(result)` runs last in the transaction of a real import, so
+    what it writes commits (or rolls back) with the data."""
+    check_timezone(timezone)
     if weight_unit is None:
         user = await db.one("users/get", User, user_id=user_id)
         weight_unit = user.preferred_weight_unit if user is not None else WeightUnit.KG
@@ -279,25 +302,33 @@ async def run_import(
             for m in doc.body_measurements
         ]
 
-    sessions_created = sets_created = workouts_created = measurements_created = 0
-    exercises_made = 0
+    sessions_created = sets_created = 0
+    exercise_ids_made: list[UUID] = []
+    workout_ids: list[UUID] = []
+    measurement_ids: list[UUID] = []
+    sessions_done = 0
+    result: ImportResult | None = None
+    if progress is not None:
+        await progress(0, len(parsed.sessions))
     file_id = uuid5(
         IMPORT_NAMESPACE, f"{user_id}/{file_format.value}/{hashlib.sha256(data).hexdigest()}"
     )
     try:
         async with db.transaction():
             if new_exercises:
-                exercises_made = await db.scalar(
+                exercise_ids_made = await db.scalar(
                     "imports/insert_exercises",
                     user_id=user_id,
                     exercises=json_param(list(new_exercises.values())),
+                    request_id=current_request_id.get(),
                 )
             if workouts:
-                workouts_created = await db.scalar(
+                workout_ids = await db.scalar(
                     "imports/insert_workouts",
                     user_id=user_id,
                     workouts=json_param(workouts),
                     plans=json_param(workout_plans),
+                    request_id=current_request_id.get(),
                 )
             for batch in _batches(parsed.sessions):
                 rows, plans, sets = [], [], []
@@ -358,18 +389,39 @@ async def run_import(
                     sessions=json_param(rows),
                     plans=json_param(plans),
                     sets=json_param(sets),
+                    request_id=current_request_id.get(),
                 )
                 if counts is not None:
                     sessions_created += counts.sessions
                     sets_created += counts.sets
+                sessions_done += len(batch)
+                if progress is not None:
+                    await progress(sessions_done, len(parsed.sessions))
             if measurements:
-                measurements_created = await db.scalar(
+                measurement_ids = await db.scalar(
                     "imports/insert_body_measurements",
                     user_id=user_id,
                     measurements=json_param(measurements),
+                    request_id=current_request_id.get(),
                 )
+            result = ImportResult(
+                format=file_format,
+                dry_run=dry_run,
+                rows=parsed.rows,
+                sessions_in_file=len(parsed.sessions),
+                sets_in_file=sum(len(s.sets) for s in parsed.sessions),
+                sessions_created=sessions_created,
+                sets_created=sets_created,
+                exercises_created=[
+                    NewExercise(id=str(e["id"]), name=e["name"]) for e in new_exercises.values()
+                ],
+                unmatched_names=sorted({e["name"] for e in new_exercises.values()}),
+                workouts_created=len(workout_ids),
+                body_measurements_created=len(measurement_ids),
+                skipped=[SkippedRows(reason=r, rows=n) for r, n in sorted(parsed.skipped.items())],
+            )
             if not dry_run and (
-                exercises_made or sessions_created or workouts_created or measurements_created
+                exercise_ids_made or sessions_created or workout_ids or measurement_ids
             ):
                 await audit.record(
                     db,
@@ -381,11 +433,13 @@ async def run_import(
                         "format": file_format.value,
                         "sessions": sessions_created,
                         "sets": sets_created,
-                        "exercises": exercises_made,
+                        "exercises": len(exercise_ids_made),
                     },
                 )
             if dry_run:
                 raise psycopg.Rollback
+            if before_commit is not None:
+                await before_commit(result)
     except psycopg.errors.UniqueViolation as exc:
         if exc.diag.constraint_name == "sessions_one_in_progress_per_user":
             raise Unprocessable(
@@ -398,18 +452,5 @@ async def run_import(
             "invalid_timezone", "A session of the file names an unknown time zone"
         ) from None
 
-    new_list = [NewExercise(id=str(e["id"]), name=e["name"]) for e in new_exercises.values()]
-    return ImportResult(
-        format=file_format,
-        dry_run=dry_run,
-        rows=parsed.rows,
-        sessions_in_file=len(parsed.sessions),
-        sets_in_file=sum(len(s.sets) for s in parsed.sessions),
-        sessions_created=sessions_created,
-        sets_created=sets_created,
-        exercises_created=new_list,
-        unmatched_names=sorted({e["name"] for e in new_exercises.values()}),
-        workouts_created=workouts_created,
-        body_measurements_created=measurements_created,
-        skipped=[SkippedRows(reason=r, rows=n) for r, n in sorted(parsed.skipped.items())],
-    )
+    assert result is not None  # built in the transaction, before a dry run's rollback
+    return result

@@ -85,9 +85,10 @@ def seed_database(url: str, options: SeedOptions, *, progress: bool = True) -> S
         report.generate_load_s = time.perf_counter() - started
 
         mark = time.perf_counter()
-        _say(progress, "rebuilding indexes and foreign keys ...")
+        _say(progress, "rebuilding indexes, foreign keys and personal bests ...")
         for obj in rebuilt:
             conn.execute(obj.create_statement.encode())
+        conn.execute(queries["seed/personal_bests"].sql)
         report.rebuild_s = time.perf_counter() - mark
 
     mark = time.perf_counter()

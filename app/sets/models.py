@@ -75,6 +75,8 @@ class SetLogOutcome(msgspec.Struct):
     id_conflicts: list[int]
     unknown_exercises: list[int]
     sets: list[SetRecord]
+    # the records the inserted sets set, from personal_bests (see the statement's header)
+    records: list[NewRecord]
 
 
 def _check_weight(weight: float | None, unit: WeightUnit | None) -> None:

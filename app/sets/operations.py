@@ -160,6 +160,10 @@ async def _log(
         assert outcome is not None  # the statement always returns its one outcome row
         if len(outcome.sets) != len(sets):
             return outcome, []  # not logged: _not_logged says why
+        if outcome.created == len(sets):
+            return outcome, outcome.records  # all new: compared with personal_bests
+        # some replay sets logged before: their records are those they set then, compared
+        # with the user's other sets (which personal_bests, holding them, cannot say)
         ids = [record.id for record in outcome.sets]
         return outcome, await new_records(db, user_id=user_id, set_ids=ids)
 

@@ -46,8 +46,8 @@ from app.core.http import (
 from app.core.pagination import CursorParam, LimitParam
 from app.core.security import CurrentUser
 from app.users import provide_settings
-from app.webhooks.delivery import Delivery
 from app.webhooks.models import (
+    Delivery,
     DeliveryPage,
     NoOptions,
     SecretRotation,

@@ -12,7 +12,10 @@ this runs in a request.
   and sends the head of its queue while it is due; a failed attempt is rescheduled with
   exponential backoff and jitter, and the deliveries after it wait (change-log order per
   subscription). About 24 hours after a delivery was made it is marked failed and the
-  queue moves on.
+  queue moves on. After 50 failed attempts in a row the subscription is disabled, and a
+  `webhook.disabled` event about it is written to its owner's change log in the same
+  transaction (the sync feed shows it; the fan-out sends it to the user's other enabled
+  subscriptions).
 * **At least once.** A delivery is marked delivered only after a 2xx answer, in the
   transaction that records it in `processed_events`; a worker killed between the POST and
   that commit leaves it pending, and it is sent again with the same `webhook-id`.
@@ -36,9 +39,12 @@ import httpx
 import msgspec
 from standardwebhooks.webhooks import Webhook as Signer
 
+from app.changelog import record_one
 from app.core.db import Db
-from app.core.enums import WebhookDeliveryStatus
+from app.core.enums import ChangeEventType
 from app.webhooks.addresses import RefusedAddress, resolve
+from app.webhooks.metrics import WebhookMetrics
+from app.webhooks.models import Webhook
 
 log = logging.getLogger("kinetria.webhooks")
 
@@ -62,31 +68,16 @@ class SubscriptionId(msgspec.Struct):
 class DueDelivery(msgspec.Struct):
     id: UUID
     subscription_id: UUID
+    user_id: UUID
     message_id: str
     event_type: str
     payload: dict[str, Any]
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
+    event_at: datetime | None  # the change-log event's time; None for tests and resends
     url: str
     secrets: list[str]
-
-
-class Delivery(msgspec.Struct):
-    id: UUID
-    sequence: int
-    message_id: str  # the webhook-id header, the same on every attempt
-    event_type: str
-    position: int | None  # in the change log; null for webhook.* events and resends
-    payload: dict[str, Any]
-    status: WebhookDeliveryStatus
-    attempts: int
-    last_status_code: int | None
-    last_error: str | None
-    next_attempt_at: datetime | None  # while pending
-    delivered_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class Outcome(msgspec.Struct):
@@ -201,38 +192,40 @@ async def deliver_subscription(
     allow_private: bool,
     backoff_base_s: float = BACKOFF_BASE_S,
     max_deliveries: int = 500,
-) -> list[UUID]:
+    metrics: WebhookMetrics | None = None,
+) -> None:
     """Send the due head of one subscription's queue, then the next, until the queue is
     empty, its head not due or an attempt fails (then the rest waits), or `max_deliveries`
-    were sent. Nothing when another sender holds the subscription. Returns the other
-    subscriptions told by a webhook.disabled event that this one was disabled."""
+    were sent. Nothing when another sender holds the subscription."""
     if not await db.scalar("webhooks/try_lock", subscription_id=subscription_id):
-        return []
+        return
     try:
         for _ in range(max_deliveries):
             head = await db.one(
                 "webhooks/next_delivery", DueDelivery, subscription_id=subscription_id
             )
             if head is None or head.next_attempt_at > datetime.now(UTC):
-                return []
-            told = await _attempt(db, http, head, allow_private, backoff_base_s)
-            if told is not None:
-                return told
-        return []
+                return
+            if not await _attempt(db, http, head, allow_private, backoff_base_s, metrics):
+                return
     finally:
         await db.scalar("webhooks/unlock", subscription_id=subscription_id)
 
 
 async def _attempt(
-    db: Db, http: httpx.AsyncClient, head: DueDelivery, allow_private: bool, base_s: float
-) -> list[UUID] | None:
-    """One attempt of `head`: None when delivered (go on with the next); when it failed, the
-    subscriptions told that this one got disabled (usually none)."""
+    db: Db,
+    http: httpx.AsyncClient,
+    head: DueDelivery,
+    allow_private: bool,
+    base_s: float,
+    metrics: WebhookMetrics | None,
+) -> bool:
+    """One attempt of `head`: whether it was delivered (then go on with the next)."""
     event_id = str(head.id)
     if await db.scalar("webhooks/processed", handler=PROCESSED_HANDLER, event_id=event_id):
         # delivered by an earlier run whose bookkeeping committed: never POST it twice
         await db.execute("webhooks/delivered", delivery_id=head.id, status_code=None)
-        return None
+        return True
     body = msgspec.json.encode(head.payload).decode()
     started = time.perf_counter()
     outcome = await send(
@@ -243,6 +236,7 @@ async def _attempt(
         body=body,
         allow_private=allow_private,
     )
+    duration = time.perf_counter() - started
     log.info(
         "webhook attempt",
         extra={
@@ -252,9 +246,11 @@ async def _attempt(
             "attempt": head.attempts + 1,
             "status_code": outcome.status_code,
             "error": outcome.error,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "duration_ms": round(duration * 1000, 1),
         },
     )
+    if metrics is not None:
+        metrics.attempt_duration.observe(duration)
     if outcome.delivered:
         async with db.transaction():
             await db.scalar(
@@ -263,7 +259,9 @@ async def _attempt(
             await db.execute(
                 "webhooks/delivered", delivery_id=head.id, status_code=outcome.status_code
             )
-        return None
+        if metrics is not None:
+            _count_delivered(metrics, head)
+        return True
     next_attempt_at = datetime.now(UTC) + timedelta(
         seconds=backoff_s(head.attempts + 1, base_s=base_s)
     )
@@ -277,16 +275,47 @@ async def _attempt(
             give_up_at=head.created_at + RETRY_FOR,
             max_failures=MAX_CONSECUTIVE_FAILURES,
         )
-        if not disabled:
-            return []
-        log.warning(
-            "webhook subscription disabled",
-            extra={"subscription_id": str(head.subscription_id), "reason": "failures"},
-        )
-        told = await db.many(
-            "webhooks/notify_disabled", SubscriptionId, subscription_id=head.subscription_id
-        )
-    return [row.id for row in told]
+        if disabled:
+            await _record_disabled(db, head)
+    if metrics is not None:
+        metrics.attempts.labels("refused" if outcome.status_code is not None else "no_answer").inc()
+        if next_attempt_at > head.created_at + RETRY_FOR:  # as attempt_failed decides
+            metrics.deliveries.labels("failed").inc()
+        if disabled:
+            metrics.disabled.inc()
+    return False
+
+
+def _count_delivered(metrics: WebhookMetrics, head: DueDelivery) -> None:
+    metrics.attempts.labels("delivered").inc()
+    metrics.deliveries.labels("delivered").inc()
+    if head.event_at is not None:
+        metrics.delay.observe(max(0.0, (datetime.now(UTC) - head.event_at).total_seconds()))
+
+
+async def _record_disabled(db: Db, head: DueDelivery) -> None:
+    """`webhook.disabled` in the owner's change log, in the transaction that disabled the
+    subscription: the user's other enabled subscriptions get it through the fan-out."""
+    subscription = await db.one(
+        "webhooks/disabled_document",
+        Webhook,
+        subscription_id=head.subscription_id,
+        user_id=head.user_id,
+    )
+    if subscription is None:  # gone meanwhile: nothing to tell
+        return
+    log.warning(
+        "webhook subscription disabled",
+        extra={"subscription_id": str(head.subscription_id), "reason": "failures"},
+    )
+    await record_one(
+        db,
+        user_id=head.user_id,
+        event_type=ChangeEventType.WEBHOOK_DISABLED,
+        entity_id=head.subscription_id,
+        version=subscription.version,
+        document=msgspec.to_builtins(subscription),
+    )
 
 
 async def prune(db: Db, *, keep: timedelta = KEEP_LOG, batch: int = 10_000) -> None:

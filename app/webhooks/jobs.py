@@ -32,6 +32,7 @@ from procrastinate.tasks import configure_task
 from app.core.config import Settings
 from app.core.db import Db, Query, configure_connection, connection_kwargs, load_queries
 from app.webhooks import delivery
+from app.webhooks.metrics import WebhookMetrics
 from app.worker import JobContext, app, settings_of
 
 DISPATCH_WINDOW_S = 0.9  # each dispatch job polls this long; a new one starts every second
@@ -56,6 +57,12 @@ async def _db(settings: Settings) -> AsyncGenerator[Db]:
         yield Db(conn, _queries(), settings.slow_query_ms)
     finally:
         await conn.close()
+
+
+def _metrics(context: JobContext) -> WebhookMetrics | None:
+    """The running worker's webhook metrics (none when the job runs outside a worker)."""
+    metrics = getattr(context.additional_context.get("metrics"), "webhooks", None)
+    return metrics if isinstance(metrics, WebhookMetrics) else None
 
 
 async def _defer_delivery(jobs: procrastinate.App, subscription_id: UUID) -> None:
@@ -110,14 +117,13 @@ async def dispatch(context: JobContext, timestamp: int) -> None:
 async def deliver(context: JobContext, *, subscription_id: str) -> None:
     settings = settings_of(context)
     async with _db(settings) as db, delivery.new_client() as http:
-        told = await delivery.deliver_subscription(
+        await delivery.deliver_subscription(
             db,
             http,
             subscription_id=UUID(subscription_id),
             allow_private=settings.webhook_allow_private,
+            metrics=_metrics(context),
         )
-    for other in told:
-        await _defer_delivery(context.app, other)
 
 
 @app.periodic(cron="17 3 * * *", periodic_id="webhooks.prune")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 
-from app.core.enums import ChangeEventType, WebhookDisabledReason
-from app.webhooks.delivery import Delivery
+from app.core.enums import ChangeEventType, WebhookDeliveryStatus, WebhookDisabledReason
 
 Url = Annotated[
     str,
@@ -55,6 +54,23 @@ class WebhookWithSecret(Webhook, kw_only=True):
     only times the secret is shown."""
 
     secret: str
+
+
+class Delivery(msgspec.Struct):
+    id: UUID
+    sequence: int
+    message_id: str  # the webhook-id header, the same on every attempt
+    event_type: str
+    position: int | None  # in the change log; null for webhook.* events and resends
+    payload: dict[str, Any]
+    status: WebhookDeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None  # while pending
+    delivered_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
 
 
 class WebhookPage(msgspec.Struct):

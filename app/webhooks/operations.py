@@ -32,8 +32,8 @@ from app.core.http import (
 )
 from app.core.pagination import decode_cursor, page_of
 from app.webhooks.addresses import RefusedUrl, check_url
-from app.webhooks.delivery import Delivery
 from app.webhooks.models import (
+    Delivery,
     DeliveryPage,
     Webhook,
     WebhookCreate,

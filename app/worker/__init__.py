@@ -35,6 +35,7 @@ The job row is written by that transaction: committed with the change, or never 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import procrastinate
@@ -59,6 +60,8 @@ TASK_MODULES: tuple[str, ...] = (
     "app.worker.maintenance",
     "app.mail.jobs",
     "app.webhooks.jobs",
+    "app.sync.jobs",
+    "app.imports.jobs",
 )
 
 # The App of every task. Its connector is never opened in the API: deferring always goes
@@ -97,6 +100,7 @@ async def defer(
     **kwargs: Any,
 ) -> int:
     """Queue `task(**kwargs)` on `conn`, inside the transaction `conn` is in; the job's id."""
+    _redact_job_logs()
     options: dict[str, Any] = {"connection": conn}
     if lock is not None:
         options["lock"] = lock
@@ -105,6 +109,16 @@ async def defer(
     if schedule_in is not None:
         options["schedule_in"] = {"seconds": schedule_in}
     return await task.configure(**options).defer_async(**kwargs)
+
+
+@cache
+def _redact_job_logs() -> None:
+    """procrastinate logs each deferred job with its arguments ("Deferred 1 job", with the
+    job's kwargs and call string), which may hold a mailed token: the process that defers
+    (the API) redacts them as the worker does, once."""
+    from app.worker.run import quiet_procrastinate_logs
+
+    quiet_procrastinate_logs()
 
 
 def settings_of(context: JobContext) -> Settings:

@@ -44,6 +44,7 @@ from prometheus_client import (
 from app.core.build import build_info
 from app.core.config import Environment, Settings
 from app.core.db import connection_kwargs
+from app.webhooks.metrics import WebhookMetrics
 from app.worker import app
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -103,6 +104,9 @@ class WorkerMetrics:
             "1 while the worker takes jobs, 0 while it stops",
             registry=self.registry,
         )
+        # what the jobs count themselves, on the same registry (jobs reach it through their
+        # context: `context.additional_context["metrics"]`)
+        self.webhooks = WebhookMetrics(self.registry)
 
     async def middleware(
         self, call_next: Callable[[], Awaitable[Any]], context: JobContext, worker: Worker
@@ -142,13 +146,19 @@ class RedactJobArguments(logging.Filter):
 
     _CALL = re.compile(r"([\w.:]+\[\d+\])\(.*\)", re.DOTALL)
 
+    @staticmethod
+    def _kept(job: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in job.items() if k not in ("task_kwargs", "call_string")}
+
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = self._CALL.sub(r"\1(...)", record.msg)
         job = getattr(record, "job", None)
         if isinstance(job, dict):
-            kept = {k: v for k, v in job.items() if k not in ("task_kwargs", "call_string")}  # pyright: ignore[reportUnknownVariableType]
-            record.job = kept
+            record.job = self._kept(job)  # pyright: ignore[reportUnknownArgumentType]
+        jobs = getattr(record, "jobs", None)  # "About to defer 1 job", "Deferred 1 job"
+        if isinstance(jobs, list):
+            record.jobs = [self._kept(j) if isinstance(j, dict) else j for j in jobs]  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
         for key in ("result", "task_kwargs"):
             if hasattr(record, key):
                 delattr(record, key)
@@ -341,7 +351,7 @@ async def run_until_stopped(
                 concurrency=settings.worker_concurrency,
                 wait=True,
                 delete_jobs="successful",  # arguments (addresses, links) do not stay
-                additional_context={"settings": settings},
+                additional_context={"settings": settings, "metrics": metrics},
                 install_signal_handlers=install_signal_handlers,
                 shutdown_graceful_timeout=settings.worker_stop_timeout_s,
                 # besides the NOTIFY of a new job, look for due jobs this often: a missed

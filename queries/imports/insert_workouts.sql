@@ -1,19 +1,25 @@
 -- The workouts of an imported Kinetria export, with their exercises, each with the id the
 -- import derived from the exported one: a workout already imported is left as it is (and
--- its exercises are not inserted again). The count is of the workouts created now.
+-- its exercises are not inserted again). Each one created writes its workout.created
+-- event, the document GET /v1/workouts/{id} shows, built here from the rows this
+-- statement inserts (a later statement would see them too, but the planner, with the
+-- statistics of before the import, then reads the tables row by row), at the positions
+-- after the user's last one (see queries/sync/record.sql). The ids are of the workouts
+-- created now.
 -- returns: scalar
 WITH new_workouts AS (
-    INSERT INTO workouts (id, user_id, name, description, status)
+    INSERT INTO workouts AS w (id, user_id, name, description, status)
     SELECT x.id, %(user_id)s, x.name, x.description, x.status
     FROM jsonb_to_recordset(%(workouts)s::jsonb) AS x(
         id uuid, name text, description text, status workout_status)
     ON CONFLICT (id) DO NOTHING
-    RETURNING id
+    RETURNING w.id, w.name, w.description, w.status, w.version, w.created_at, w.updated_at
 ),
 new_plans AS (
-    INSERT INTO workout_exercises (workout_id, user_id, position, exercise_id, target_sets,
-                                   target_reps, target_weight_kg, target_rest_s, notes,
-                                   group_key, group_kind, group_position)
+    INSERT INTO workout_exercises AS we (workout_id, user_id, position, exercise_id,
+                                         target_sets, target_reps, target_weight_kg,
+                                         target_rest_s, notes, group_key, group_kind,
+                                         group_position)
     SELECT p.workout_id, %(user_id)s, p.position, p.exercise_id, p.target_sets,
            p.target_reps, p.target_weight_kg, p.target_rest_s, p.notes, p.group_key,
            p.group_kind, p.group_position
@@ -22,6 +28,39 @@ new_plans AS (
         target_reps smallint, target_weight_kg numeric, target_rest_s integer, notes text,
         group_key text, group_kind exercise_group_kind, group_position smallint)
     WHERE p.workout_id IN (SELECT id FROM new_workouts)
-    RETURNING workout_id
+    RETURNING we.workout_id, we.position, we.exercise_id, we AS stored
+),
+plan_documents AS (
+    SELECT p.workout_id,
+           jsonb_agg(to_jsonb(planned_exercise_document(p.stored, e.name))
+                     ORDER BY p.position) AS exercises
+    FROM new_plans p
+    JOIN exercises e ON e.id = p.exercise_id
+    GROUP BY p.workout_id
+),
+events AS MATERIALIZED (
+    SELECT row_number() OVER (ORDER BY n.id) AS ord,
+           'workout.created'::change_event_type AS event_type,
+           'workout'::change_entity_type AS entity_type, n.id AS entity_id, n.version,
+           jsonb_build_object(
+               'id', n.id, 'name', n.name, 'description', n.description, 'status', n.status,
+               'exercises', coalesce(d.exercises, '[]'), 'version', n.version,
+               'created_at', n.created_at, 'updated_at', n.updated_at) AS document
+    FROM new_workouts n
+    LEFT JOIN plan_documents d ON d.workout_id = n.id
+),
+counter AS (
+    INSERT INTO sync_counters AS c (user_id, last_position)
+    SELECT %(user_id)s, count(*) FROM events HAVING count(*) > 0
+    ON CONFLICT (user_id) DO UPDATE SET last_position = c.last_position + excluded.last_position
+    RETURNING c.last_position
+),
+recorded AS (
+    INSERT INTO change_events
+        (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)
+    SELECT %(user_id)s, c.last_position - (SELECT count(*) FROM events) + ev.ord,
+           ev.event_type, ev.entity_type, ev.entity_id, ev.version, ev.document, %(request_id)s
+    FROM events ev
+    CROSS JOIN counter c
 )
-SELECT count(*)::integer FROM new_workouts;
+SELECT coalesce(array_agg(id), '{}') FROM new_workouts;

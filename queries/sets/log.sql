@@ -13,6 +13,15 @@
 --   session.updated for the session's new version, at the positions after the user's last
 --   one (the upsert of sync_counters locks the user's counter until commit: see
 --   queries/sync/record.sql). A replay writes none.
+-- * Personal records: each new set's record values (set_record_bests) are compared with the
+--   user's bests as they were before this statement (personal_bests: four rows per
+--   exercise, whatever the length of the history) and with the batch's earlier sets of the
+--   exercise; `records` lists those strictly above (a tie is no record), with the value
+--   beaten (NULL: the first of its kind), as stats/records_set_by does. The new sets'
+--   best values are added to personal_bests in the same statement (as personal_bests_add
+--   does: a set replaces a best it beats, or ties and was performed earlier). `records`
+--   counts only the sets inserted here: when some of the batch are replays, the caller
+--   asks stats/records_set_by instead.
 -- * Weights arrive in the unit entered (default: the user's preferred unit) and are stored
 --   in kg; sets are shown back in the unit entered (set_record_document).
 -- returns: one SetLogOutcome
@@ -86,7 +95,36 @@ inserted AS (
            f.duration_s, f.distance_m, f.rpe, coalesce(f.performed_at, now()), f.notes
     FROM fresh f
     CROSS JOIN reserved rs
-    RETURNING r.id, r.session_id, r.exercise_id, r.position, r AS stored_set
+    RETURNING r.id, r.session_id, r.exercise_id, r.position, r.set_type, r.reps, r.weight_kg,
+              r.performed_at, r AS stored_set
+),
+new_values AS (
+    SELECT n.id, n.exercise_id, n.position, n.performed_at, b.kind, b.value
+    FROM inserted n
+    CROSS JOIN LATERAL set_record_bests(n.set_type, n.reps, n.weight_kg) AS b
+),
+beaten AS (
+    -- greatest() and max() skip NULLs: the best before each set
+    SELECT v.id, v.exercise_id, v.position, v.kind, v.value,
+           greatest(pb.value, max(v.value) OVER (
+               PARTITION BY v.exercise_id, v.kind
+               ORDER BY v.position
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS previous
+    FROM new_values v
+    LEFT JOIN personal_bests pb
+      ON pb.user_id = %(user_id)s AND pb.exercise_id = v.exercise_id AND pb.kind = v.kind
+),
+bests AS (
+    INSERT INTO personal_bests AS pb (user_id, exercise_id, kind, value, set_id, performed_at)
+    SELECT DISTINCT ON (v.exercise_id, v.kind)
+           %(user_id)s, v.exercise_id, v.kind, v.value, v.id, v.performed_at
+    FROM new_values v
+    ORDER BY v.exercise_id, v.kind, v.value DESC, v.performed_at, v.id
+    ON CONFLICT (user_id, exercise_id, kind) DO UPDATE
+    SET value = excluded.value, set_id = excluded.set_id, performed_at = excluded.performed_at
+    WHERE excluded.value > pb.value
+       OR (excluded.value = pb.value
+           AND (excluded.performed_at, excluded.set_id) < (pb.performed_at, pb.set_id))
 ),
 counter AS (
     INSERT INTO sync_counters AS c (user_id, last_position)
@@ -137,4 +175,12 @@ SELECT EXISTS (SELECT 1 FROM target) AS session_found,
            SELECT json_agg(set_record_document(sh.stored_set, e.name) ORDER BY sh.idx)
            FROM shown sh
            JOIN exercises e ON e.id = sh.exercise_id
-       ), '[]') AS sets;
+       ), '[]') AS sets,
+       coalesce((
+           SELECT json_agg(json_build_object(
+                      'set_id', b.id, 'exercise_id', b.exercise_id, 'kind', b.kind,
+                      'value', b.value::float8, 'previous', b.previous::float8)
+                  ORDER BY b.position, b.kind)
+           FROM beaten b
+           WHERE b.previous IS NULL OR b.value > b.previous
+       ), '[]') AS records;

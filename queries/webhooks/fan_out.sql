@@ -2,7 +2,8 @@
 -- owner's change log has grown past enqueued_through (and that no other worker is fanning
 -- out right now), one pending delivery per new event of a type the subscription wants, in
 -- change-log order; then enqueued_through moves to the position read. A disabled
--- subscription skips its events. The counter row and the events are read in one snapshot,
+-- subscription skips its events. A webhook.disabled event (another subscription of the
+-- user turned off after failures) goes whatever event types the subscription wants. The counter row and the events are read in one snapshot,
 -- and positions follow commit order (see sync_counters), so no event below the position
 -- read can commit later. Returns the subscriptions that got deliveries.
 -- returns: many SubscriptionId
@@ -41,7 +42,8 @@ WITH due AS (
       ON e.user_id = d.user_id
      AND e."position" > d.enqueued_through AND e."position" <= d.last_position
     WHERE d.enabled AND e.history IS NULL
-      AND (d.event_types IS NULL OR e.event_type = ANY(d.event_types))
+      AND (d.event_types IS NULL OR e.event_type = ANY(d.event_types)
+           OR e.event_type = 'webhook.disabled')
     ORDER BY d.id, e."position"
     ON CONFLICT (subscription_id, "position") WHERE "position" IS NOT NULL DO NOTHING
     RETURNING subscription_id
