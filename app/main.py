@@ -42,7 +42,7 @@ from app.core.config import Settings, load_settings
 from app.core.db import Db, keep_reconnecting, load_queries, migration_versions, open_pool
 from app.core.deadline import ConnectionGate, timing_of
 from app.core.ended_logins import LoginGate
-from app.core.errors import check_json_body, exception_handlers
+from app.core.errors import exception_handlers
 from app.core.lifecycle import Lifecycle, die_with_parent
 from app.core.logs import configure_logging
 from app.core.metrics import Metrics
@@ -50,6 +50,7 @@ from app.core.openapi import openapi_config
 from app.core.request_log import with_request_context
 from app.core.tracing import Tracing
 from app.core.tracing import tracer_provider as tracing_provider_from
+from app.core.validation import check_json_body
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider

@@ -1844,28 +1844,28 @@ COMMENT ON FUNCTION public.set_record_document(r public.set_records, exercise_na
 
 
 --
--- Name: session_lists_document(public.sessions); Type: FUNCTION; Schema: public; Owner: -
+-- Name: session_lists_document(uuid, uuid); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.session_lists_document(s public.sessions) RETURNS TABLE(exercises json, sets json)
+CREATE FUNCTION public.session_lists_document(owner uuid, session uuid) RETURNS TABLE(exercises json, sets json)
     LANGUAGE sql STABLE PARALLEL SAFE
     BEGIN ATOMIC
  SELECT COALESCE(( SELECT json_agg(public.planned_exercise_document(se.*, e.name) ORDER BY se."position") AS json_agg
             FROM (public.session_exercises se
               JOIN public.exercises e ON ((e.id = se.exercise_id)))
-           WHERE ((se.user_id = (session_lists_document.s).user_id) AND (se.session_id = (session_lists_document.s).id))), '[]'::json) AS "coalesce",
+           WHERE ((se.user_id = session_lists_document.owner) AND (se.session_id = session_lists_document.session))), '[]'::json) AS "coalesce",
      COALESCE(( SELECT json_agg(public.set_record_document(r.*, e.name) ORDER BY r."position") AS json_agg
             FROM (public.set_records r
               JOIN public.exercises e ON ((e.id = r.exercise_id)))
-           WHERE ((r.user_id = (session_lists_document.s).user_id) AND (r.session_id = (session_lists_document.s).id))), '[]'::json) AS "coalesce";
+           WHERE ((r.user_id = session_lists_document.owner) AND (r.session_id = session_lists_document.session))), '[]'::json) AS "coalesce";
 END;
 
 
 --
--- Name: FUNCTION session_lists_document(s public.sessions); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION session_lists_document(owner uuid, session uuid); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.session_lists_document(s public.sessions) IS 'A session''s plan and sets in order, as the API shows them (json lists of planned_exercise_document and set_record_document); one row.';
+COMMENT ON FUNCTION public.session_lists_document(owner uuid, session uuid) IS 'A session''s plan and sets in order, as the API shows them (json lists of planned_exercise_document and set_record_document); one row.';
 
 
 --
@@ -2022,50 +2022,24 @@ COMMENT ON FUNCTION public.weight_to_kg(weight numeric, unit public.weight_unit)
 
 
 --
--- Name: workouts; Type: TABLE; Schema: public; Owner: -
+-- Name: workout_plan_document(uuid, uuid); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE TABLE public.workouts (
-    id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    name text NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
-    status public.workout_status DEFAULT 'draft'::public.workout_status NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT workouts_description_check CHECK ((char_length(description) <= 10000)),
-    CONSTRAINT workouts_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
-    CONSTRAINT workouts_version_check CHECK ((version >= 1))
-);
-
-
---
--- Name: TABLE workouts; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.workouts IS 'A user''s workout plans (templates). Deleting one keeps the sessions performed from it.';
-
-
---
--- Name: workout_plan_document(public.workouts); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.workout_plan_document(w public.workouts) RETURNS TABLE(exercises json)
+CREATE FUNCTION public.workout_plan_document(owner uuid, workout uuid) RETURNS TABLE(exercises json)
     LANGUAGE sql STABLE PARALLEL SAFE
     BEGIN ATOMIC
  SELECT COALESCE(json_agg(public.planned_exercise_document(we.*, e.name) ORDER BY we."position"), '[]'::json) AS "coalesce"
     FROM (public.workout_exercises we
       JOIN public.exercises e ON ((e.id = we.exercise_id)))
-   WHERE ((we.user_id = (workout_plan_document.w).user_id) AND (we.workout_id = (workout_plan_document.w).id));
+   WHERE ((we.user_id = workout_plan_document.owner) AND (we.workout_id = workout_plan_document.workout));
 END;
 
 
 --
--- Name: FUNCTION workout_plan_document(w public.workouts); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION workout_plan_document(owner uuid, workout uuid); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.workout_plan_document(w public.workouts) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
+COMMENT ON FUNCTION public.workout_plan_document(owner uuid, workout uuid) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
 
 
 --
@@ -2605,6 +2579,32 @@ ALTER TABLE public.webhook_deliveries ALTER COLUMN sequence ADD GENERATED ALWAYS
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: workouts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.workouts (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    status public.workout_status DEFAULT 'draft'::public.workout_status NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workouts_description_check CHECK ((char_length(description) <= 10000)),
+    CONSTRAINT workouts_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT workouts_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE workouts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.workouts IS 'A user''s workout plans (templates). Deleting one keeps the sessions performed from it.';
 
 
 --

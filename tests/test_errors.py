@@ -15,7 +15,7 @@ from litestar.params import JSONBody, QueryParameter
 from litestar.testing import TestClient
 
 from app.core.db import Db
-from app.core.errors import check_json_body
+from app.core.validation import check_json_body
 from app.main import create_app
 from tests.api import Client, assert_error
 from tests.conftest import make_settings

@@ -16,7 +16,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from openapi_spec_validator import validate
 
-from app.core.http import rate_limited
+from app.core.error_docs import rate_limited
 from app.core.openapi import API_KEY, BEARER, api_document, body_type, operations
 from app.core.security import key_may_call
 from app.main import create_app

@@ -43,8 +43,14 @@ from litestar.params import FromPath
 from litestar.routes import HTTPRoute
 from litestar.serialization import encode_json
 
+from app.core.error_docs import (
+    ERROR_STATUSES,
+    error_answer,
+    error_codes_of,
+    error_example,
+    rate_limited,
+)
 from app.core.errors import ErrorBody
-from app.core.http import ERROR_STATUSES, error_codes_of, error_example, rate_limited
 from app.core.security import key_may_call
 
 DOCS_PATH = "/schema"
@@ -52,7 +58,6 @@ ASSETS_PATH = f"{DOCS_PATH}/assets"
 BEARER = "bearerAuth"
 API_KEY = "apiKeyAuth"
 _REF = "#/components/schemas/{name}"
-_ERROR_REF = {"$ref": _REF.format(name="ErrorBody")}
 # Fields of an answer that only the server sets.
 _READ_ONLY = frozenset({"id", "version", "created_at", "updated_at"})
 # The docs page's files, from the swagger-ui-py wheel (pinned in pyproject.toml).
@@ -63,20 +68,6 @@ _ASSET_TYPES = {
     "favicon-32x32.png": "image/png",
 }
 _STRING = {"type": "string"}
-_RETRY_AFTER = {
-    "description": "Seconds to wait before trying again.",
-    "schema": {"type": "integer", "minimum": 0},
-}
-_RATE_LIMIT_HEADERS = {
-    "RateLimit": {
-        "description": 'What is left of the limit (IETF draft), e.g. `"writes";r=0;t=42`.',
-        "schema": _STRING,
-    },
-    "RateLimit-Policy": {
-        "description": 'The limit that applies (IETF draft), e.g. `"writes";q=600;w=60`.',
-        "schema": _STRING,
-    },
-}
 
 
 # --- the docs page ------------------------------------------------------------------------
@@ -239,33 +230,6 @@ def _children(info: msgspec.inspect.Type) -> list[msgspec.inspect.Type]:
     return []
 
 
-def _error_response(status: int, codes: list[str], description: str) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "description": description,
-        "content": {
-            MediaType.JSON.value: {
-                "schema": dict(_ERROR_REF),
-                "examples": {
-                    code: {"summary": code, "value": error_example(status, code)} for code in codes
-                },
-            }
-        },
-    }
-    headers: dict[str, Any] = {}
-    if status in (429, 503):
-        headers["Retry-After"] = _RETRY_AFTER
-    if status == 429:
-        headers.update(_RATE_LIMIT_HEADERS)
-    if status == 401:
-        headers["WWW-Authenticate"] = {
-            "description": '`Bearer`, with `error="invalid_token"` for a bad token.',
-            "schema": _STRING,
-        }
-    if headers:
-        response["headers"] = headers
-    return response
-
-
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     """`X | None` as `X`: generators then leave the body out instead of sending `null`."""
     variants: list[dict[str, Any]] = schema.get("anyOf", [])
@@ -412,7 +376,7 @@ def _document_answers(
             continue
         unique = list(dict.fromkeys(codes[status]))
         described = f"{ERROR_STATUSES.get(status, 'Error')}. error_code: {', '.join(unique)}"
-        answers[str(status)] = _error_response(status, unique, described)
+        answers[str(status)] = error_answer(status, unique, described)
     for status, answer in answers.items():
         if status.startswith("2") and "content" in answer:
             for media in answer["content"].values():

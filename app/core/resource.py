@@ -28,6 +28,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
 
 from app.core.db import Db
+from app.core.error_docs import replay_response, responses
 from app.core.http import (
     CREATED_HEADERS,
     ETAG_HEADER,
@@ -36,8 +37,6 @@ from app.core.http import (
     conditional_get,
     created,
     if_match_versions,
-    replay_response,
-    responses,
     with_etag,
 )
 from app.core.pagination import CursorParam, LimitParam

@@ -8,25 +8,27 @@ SET LOCAL statement_timeout = '1min';
 --
 -- Each is a set-returning function of one SELECT in LANGUAGE sql, neither STRICT nor
 -- SECURITY DEFINER nor VOLATILE, so the planner inlines it where a query calls it in FROM
--- (`CROSS JOIN LATERAL workout_plan_document(w) AS plan`): the query runs as if the
--- subquery were written out in it (tests/test_queries.py checks every plan). A list is one
--- row whatever the number of items (json_agg over none is '[]').
+-- (`CROSS JOIN LATERAL workout_plan_document(w.user_id, w.id) AS plan`): the query runs as
+-- if the subquery were written out in it (tests/test_queries.py checks every plan). A list
+-- is one row whatever the number of items (json_agg over none is '[]'). The owner and the
+-- id are arguments, rather than the whole row, so no copy of the row is made for the call.
 
--- A workout's exercises in order (Workout.exercises).
-CREATE FUNCTION workout_plan_document(w workouts)
+-- The exercises of the workout `workout` of the user `owner`, in order (Workout.exercises).
+CREATE FUNCTION workout_plan_document(owner uuid, workout uuid)
     RETURNS TABLE (exercises json)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT coalesce(json_agg(planned_exercise_document(we, e.name) ORDER BY we.position), '[]')
     FROM workout_exercises we
     JOIN exercises e ON e.id = we.exercise_id
-    WHERE we.user_id = w.user_id AND we.workout_id = w.id;
+    WHERE we.user_id = owner AND we.workout_id = workout;
 END;
 
-COMMENT ON FUNCTION workout_plan_document(workouts) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
+COMMENT ON FUNCTION workout_plan_document(uuid, uuid) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
 
--- A session's plan and its sets, each in order (Session.exercises, Session.sets).
-CREATE FUNCTION session_lists_document(s sessions)
+-- The plan and the sets of the session `session` of the user `owner`, each in order
+-- (Session.exercises, Session.sets).
+CREATE FUNCTION session_lists_document(owner uuid, session uuid)
     RETURNS TABLE (exercises json, sets json)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -34,17 +36,17 @@ BEGIN ATOMIC
                SELECT json_agg(planned_exercise_document(se, e.name) ORDER BY se.position)
                FROM session_exercises se
                JOIN exercises e ON e.id = se.exercise_id
-               WHERE se.user_id = s.user_id AND se.session_id = s.id
+               WHERE se.user_id = owner AND se.session_id = session
            ), '[]'),
            coalesce((
                SELECT json_agg(set_record_document(r, e.name) ORDER BY r.position)
                FROM set_records r
                JOIN exercises e ON e.id = r.exercise_id
-               WHERE r.user_id = s.user_id AND r.session_id = s.id
+               WHERE r.user_id = owner AND r.session_id = session
            ), '[]');
 END;
 
-COMMENT ON FUNCTION session_lists_document(sessions) IS 'A session''s plan and sets in order, as the API shows them (json lists of planned_exercise_document and set_record_document); one row.';
+COMMENT ON FUNCTION session_lists_document(uuid, uuid) IS 'A session''s plan and sets in order, as the API shows them (json lists of planned_exercise_document and set_record_document); one row.';
 
 -- The rows of a plan sent as JSON (PUT .../exercises, a list of PlannedExerciseIn), in
 -- the columns workout_exercises and session_exercises share: positions from 0 in list
@@ -80,6 +82,6 @@ SET LOCAL statement_timeout = '1min';
 -- squawk-ignore ban-drop-function -- the down path removes exactly what the up path created
 DROP FUNCTION plan_rows(jsonb);
 -- squawk-ignore ban-drop-function -- the down path removes exactly what the up path created
-DROP FUNCTION session_lists_document(sessions);
+DROP FUNCTION session_lists_document(uuid, uuid);
 -- squawk-ignore ban-drop-function -- the down path removes exactly what the up path created
-DROP FUNCTION workout_plan_document(workouts);
+DROP FUNCTION workout_plan_document(uuid, uuid);

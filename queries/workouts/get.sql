@@ -4,5 +4,5 @@
 SELECT w.id, w.name, w.description, w.status,
        plan.exercises, w.version, w.created_at, w.updated_at
 FROM workouts w
-CROSS JOIN LATERAL workout_plan_document(w) AS plan
+CROSS JOIN LATERAL workout_plan_document(w.user_id, w.id) AS plan
 WHERE w.id = %(workout_id)s AND w.user_id = %(user_id)s;

@@ -5,7 +5,7 @@
 SELECT w.id, w.name, w.description, w.status,
        plan.exercises, w.version, w.created_at, w.updated_at
 FROM workouts w
-CROSS JOIN LATERAL workout_plan_document(w) AS plan
+CROSS JOIN LATERAL workout_plan_document(w.user_id, w.id) AS plan
 WHERE w.user_id = %(user_id)s
   AND w.status = ANY(%(statuses)s::workout_status[])
   -- the first page starts after the largest possible key, so this is always an index
