@@ -71,6 +71,7 @@ WHOLE_DATABASE = {
     # a mailed account token is presented before the user is known: found by its hash; a
     # password reset is asked for by email; an email change checks the address is free
     "account_tokens/find": "finds the user by account-token hash",
+    "api_keys/verify": "finds the user by the API key's id (the hash is then compared)",
     "account_tokens/use": "finds the user by account-token hash",
     "account_tokens/issue_password_reset": "finds the user by email",
     "users/email_taken": "looks the email up among every account",

@@ -256,12 +256,14 @@ class ApiKeyVerifier:
         return True
 
     async def touch(
-        self, key_id: UUID, *, pool: Any, queries: Queries, slow_query_ms: float
+        self, key_id: UUID, *, user_id: UUID, pool: Any, queries: Queries, slow_query_ms: float
     ) -> None:
         """Set the key's last_used_at (call it when `due`)."""
         try:
             async with pool.connection() as conn:
-                await Db(conn, queries, slow_query_ms).execute("api_keys/touch", key_id=key_id)
+                await Db(conn, queries, slow_query_ms).execute(
+                    "api_keys/touch", key_id=key_id, user_id=user_id
+                )
         except psycopg.Error as exc:  # only a note of use: the request goes on
             log.warning("could not record an API key's use", extra={"error": type(exc).__name__})
 
@@ -306,7 +308,9 @@ async def _admit_api_key(connection: ASGIConnection[Any, Any, Any, Any], key: st
     )
     _check_key_may_call(connection.scope, verified.scopes)
     if verifier.due(key_id):
-        await verifier.touch(key_id, pool=pool, queries=queries, slow_query_ms=slow_query_ms)
+        await verifier.touch(
+            key_id, user_id=user.id, pool=pool, queries=queries, slow_query_ms=slow_query_ms
+        )
     return user
 
 

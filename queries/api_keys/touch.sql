@@ -4,5 +4,5 @@
 -- returns: none
 UPDATE api_keys
 SET last_used_at = now(), version = version + 1
-WHERE id = %(key_id)s
+WHERE id = %(key_id)s AND user_id = %(user_id)s
     AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
