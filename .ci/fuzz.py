@@ -112,7 +112,7 @@ def main() -> int:
     parser.add_argument("--max-time", type=int, default=300, help="seconds for the whole run")
     parser.add_argument("--max-examples", type=int, default=30, help="test cases per operation")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--workers", default="2")
+    parser.add_argument("--workers", default="1")  # see docs/fuzzing.md
     parser.add_argument("--report-dir", type=Path, default=None)
     parser.add_argument("rest", nargs="*", help="more `st run` arguments (after --)")
     args = parser.parse_args()
