@@ -152,6 +152,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=300, help="new clients per route and case")
     parser.add_argument("--pool", type=int, default=10, help="DB_POOL_MAX_SIZE of the server")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--cores",
+        default="0",
+        help="CPU list the server runs on (taskset -c); '0,1' gives each of two workers a core",
+    )
     args = parser.parse_args(argv)
 
     os.environ.update(
@@ -164,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         stopped = False
         try:
             run_dbmate(database.url, "up", capture=True)
-            with server(database.url, args.workers) as (base, _):
+            with server(database.url, args.workers, args.cores) as (base, _):
                 with idle_connections(base, 4 * args.pool * args.workers):
                     results["idle keep-alive"] = measure(base, args.samples)
                 with pool_exhausted(base, database.url, waiting=4 * args.pool * args.workers):
@@ -175,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
             if not stopped:
                 database.stop(force=True)
     report(results)
-    out = {"pool": args.pool, "workers": args.workers, "cases": results}
+    out = {"pool": args.pool, "workers": args.workers, "cores": args.cores, "cases": results}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "liveness.json").write_text(json.dumps(out, indent=2))
     print(json.dumps(out))

@@ -125,8 +125,8 @@ def prepare(url: str, users: int, seed: int) -> None:
 
 
 @contextmanager
-def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
-    """`kinetria serve` as in production, pinned to the app core: (base URL, pid)."""
+def server(url: str, workers: int, cores: str = str(APP_CORE)) -> Iterator[tuple[str, int]]:
+    """`kinetria serve` as in production, pinned to `cores` (the app core): (base URL, pid)."""
     port = free_port()
     env = {
         "DATABASE_URL": url,
@@ -144,7 +144,7 @@ def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
     }
     command = ["-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)]
     base = f"http://127.0.0.1:{port}"
-    with _pinned_process(command, env, f"{base}/health/ready") as pid:
+    with _pinned_process(command, env, f"{base}/health/ready", cores=cores) as pid:
         yield base, pid
 
 
@@ -182,11 +182,15 @@ def peer_server(url: str, kind: str, python: str) -> Iterator[tuple[str, int]]:
 
 @contextmanager
 def _pinned_process(
-    arguments: list[str], env: dict[str, str], ready_url: str, python: str = sys.executable
+    arguments: list[str],
+    env: dict[str, str],
+    ready_url: str,
+    python: str = sys.executable,
+    cores: str = str(APP_CORE),
 ) -> Iterator[int]:
-    """A Python process on the app core, once `ready_url` answers 200; stopped on exit."""
+    """A Python process on `cores` (the app core), once `ready_url` answers 200; stopped on exit."""
     process = subprocess.Popen(
-        ["taskset", "-c", str(APP_CORE), python, *arguments],
+        ["taskset", "-c", cores, python, *arguments],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
