@@ -66,3 +66,18 @@ async def record_one(
             Change(event_type=event_type, entity_id=entity_id, version=version, document=document)
         ],
     )
+
+
+async def record_change(
+    db: Db, *, user_id: UUID, event_type: ChangeEventType, document: Any
+) -> None:
+    """Record the change of an entity whose `document` (the resource as the API shows it)
+    carries its `id` and its new `version`."""
+    await record_one(
+        db,
+        user_id=user_id,
+        event_type=event_type,
+        entity_id=document.id,
+        version=document.version,
+        document=document,
+    )

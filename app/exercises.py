@@ -7,9 +7,8 @@ Routes: `GET /v1/exercises` (search, filters, cursor pages), `POST /v1/exercises
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -22,16 +21,20 @@ from app.core.db import Db
 from app.core.enums import ChangeEventType, ExerciseCategory, MuscleGroup
 from app.core.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from app.core.http import (
+    CreateBody,
+    Notes,
+    RequestBody,
+    Stored,
     Violation,
     clean_name,
-    constraint_errors,
     found,
     new_id,
     refused_write,
     replayed_or_conflict,
     unset_to_none,
+    writing,
 )
-from app.core.pagination import keyset_page
+from app.core.pagination import Keyset, Page
 from app.core.resource import Resource
 
 ENTITY = "exercises"
@@ -39,7 +42,7 @@ _not_found = partial(NotFound, "exercise_not_found", "No such exercise")
 _REPEATS_PRIMARY = "`secondary_muscles` must not repeat the primary muscle"
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, description="1 to 100 characters")]
-Description = Annotated[str, msgspec.Meta(max_length=10_000)]
+Description = Notes
 SecondaryMuscles = Annotated[
     list[MuscleGroup],
     msgspec.Meta(
@@ -50,7 +53,7 @@ SecondaryMuscles = Annotated[
 ]
 
 
-class Exercise(msgspec.Struct):
+class Exercise(Stored):
     id: UUID
     name: str
     category: ExerciseCategory
@@ -58,14 +61,10 @@ class Exercise(msgspec.Struct):
     secondary_muscles: list[MuscleGroup]
     description: str
     custom: bool  # the caller's own exercise (false: the read-only system catalogue)
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
-class ExercisePage(msgspec.Struct):
+class ExercisePage(Page):
     items: list[Exercise]
-    next_cursor: str | None
 
 
 def _check_muscles(
@@ -78,8 +77,7 @@ def _check_muscles(
             raise ValueError(_REPEATS_PRIMARY)
 
 
-class ExerciseCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    id: UUID | None = None
+class ExerciseCreate(CreateBody, kw_only=True):
     name: Name
     category: ExerciseCategory
     primary_muscle: MuscleGroup
@@ -91,7 +89,7 @@ class ExerciseCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         _check_muscles(self.primary_muscle, self.secondary_muscles)
 
 
-class ExercisePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class ExercisePatch(RequestBody):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     category: ExerciseCategory | msgspec.UnsetType = msgspec.UNSET
     primary_muscle: MuscleGroup | msgspec.UnsetType = msgspec.UNSET
@@ -128,17 +126,6 @@ async def unknown_exercises(db: Db, *, user_id: UUID, exercise_ids: list[UUID]) 
     return await db.scalar("exercises/unknown", exercise_ids=exercise_ids, user_id=user_id)
 
 
-async def _changed(db: Db, user_id: UUID, event_type: ChangeEventType, exercise: Exercise) -> None:
-    await changelog.record_one(
-        db,
-        user_id=user_id,
-        event_type=event_type,
-        entity_id=exercise.id,
-        version=exercise.version,
-        document=exercise,
-    )
-
-
 async def _refusal(
     db: Db, user_id: UUID, exercise_id: UUID, if_match: list[int] | None
 ) -> ApiError:
@@ -150,6 +137,10 @@ async def _refusal(
         )
     version = None if current is None else current.version
     return refused_write(version, if_match, _not_found())
+
+
+# the order of the list: by name
+BY_NAME = Keyset.of(Exercise, "name", "id")
 
 
 async def list_exercises(
@@ -165,26 +156,20 @@ async def list_exercises(
 ) -> ExercisePage:
     """One page of the exercises the user can see, by name then id."""
     search = " ".join(q.split()) if q else ""
-
-    async def read(after: tuple[Any, ...], fetch: int) -> list[Exercise]:
-        return await db.many(
-            "exercises/list",
-            Exercise,
-            user_id=user_id,
-            mine=mine,
-            category=category,
-            muscle_group=muscle_group,
-            q=escape_like(search) if search else None,
-            after_name=after[0],
-            after_id=after[1],
-            limit=fetch,
-        )
-
-    key_type = tuple[str, UUID]
-    page = await keyset_page(
-        read, lambda e: (e.name, e.id), cursor=cursor, limit=limit, key_type=key_type
+    after = BY_NAME.after(cursor)
+    rows = await db.many(
+        "exercises/list",
+        Exercise,
+        user_id=user_id,
+        mine=mine,
+        category=category,
+        muscle_group=muscle_group,
+        q=escape_like(search) if search else None,
+        after_name=after[0],
+        after_id=after[1],
+        limit=limit + 1,
     )
-    return ExercisePage(*page)
+    return ExercisePage(*BY_NAME.page(rows, limit))
 
 
 async def get_exercise(db: Db, *, user_id: UUID, exercise_id: UUID) -> Exercise:
@@ -197,22 +182,26 @@ async def get_exercise(db: Db, *, user_id: UUID, exercise_id: UUID) -> Exercise:
 async def create_exercise(db: Db, *, user_id: UUID, data: ExerciseCreate) -> tuple[Exercise, bool]:
     """The exercise, and True when `data` replays an earlier create (nothing is written)."""
     exercise_id = data.id or new_id()
-    with constraint_errors(_CONSTRAINTS):
-        async with db.transaction():
-            exercise = await db.one(
-                "exercises/insert",
-                Exercise,
-                exercise_id=exercise_id,
+    async with writing(db, _CONSTRAINTS):
+        exercise = await db.one(
+            "exercises/insert",
+            Exercise,
+            exercise_id=exercise_id,
+            user_id=user_id,
+            name=data.name,
+            category=data.category,
+            primary_muscle=data.primary_muscle,
+            secondary_muscles=list(data.secondary_muscles),
+            description=data.description,
+        )
+        if exercise is not None:
+            await changelog.record_change(
+                db,
                 user_id=user_id,
-                name=data.name,
-                category=data.category,
-                primary_muscle=data.primary_muscle,
-                secondary_muscles=list(data.secondary_muscles),
-                description=data.description,
+                event_type=ChangeEventType.EXERCISE_CREATED,
+                document=exercise,
             )
-            if exercise is not None:
-                await _changed(db, user_id, ChangeEventType.EXERCISE_CREATED, exercise)
-                return exercise, False
+            return exercise, False
     stored = await db.one("exercises/get", Exercise, exercise_id=exercise_id, user_id=user_id)
     custom = stored if stored is not None and stored.custom else None
     return replayed_or_conflict(custom, data, _CREATE_FIELDS, "custom exercise"), True
@@ -221,23 +210,24 @@ async def create_exercise(db: Db, *, user_id: UUID, data: ExerciseCreate) -> tup
 async def update_exercise(
     db: Db, *, user_id: UUID, exercise_id: UUID, data: ExercisePatch, if_match: list[int] | None
 ) -> Exercise:
-    with constraint_errors(_CONSTRAINTS):
-        async with db.transaction():
-            exercise = await db.one(
-                "exercises/update",
-                Exercise,
-                exercise_id=exercise_id,
-                user_id=user_id,
-                if_match=if_match,
-                name=unset_to_none(data.name),
-                category=unset_to_none(data.category),
-                primary_muscle=unset_to_none(data.primary_muscle),
-                secondary_muscles=unset_to_none(data.secondary_muscles),
-                description=unset_to_none(data.description),
-            )
-            if exercise is None:
-                raise await _refusal(db, user_id, exercise_id, if_match)
-            await _changed(db, user_id, ChangeEventType.EXERCISE_UPDATED, exercise)
+    async with writing(db, _CONSTRAINTS):
+        exercise = await db.one(
+            "exercises/update",
+            Exercise,
+            exercise_id=exercise_id,
+            user_id=user_id,
+            if_match=if_match,
+            name=unset_to_none(data.name),
+            category=unset_to_none(data.category),
+            primary_muscle=unset_to_none(data.primary_muscle),
+            secondary_muscles=unset_to_none(data.secondary_muscles),
+            description=unset_to_none(data.description),
+        )
+        if exercise is None:
+            raise await _refusal(db, user_id, exercise_id, if_match)
+        await changelog.record_change(
+            db, user_id=user_id, event_type=ChangeEventType.EXERCISE_UPDATED, document=exercise
+        )
     return exercise
 
 

@@ -26,12 +26,11 @@ import msgspec
 from app.core.db import Db
 from app.core.enums import ExerciseGroupKind
 from app.core.errors import Unprocessable
-from app.core.http import decimals_at_most
+from app.core.http import Notes, RequestBody, decimals_at_most
 from app.exercises import unknown_exercises
 
 MAX_EXERCISES = 100
 
-Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
 GroupKey = Annotated[
     str,
     msgspec.Meta(
@@ -66,7 +65,7 @@ class PlannedExercise(msgspec.Struct):
     group: ExerciseGroup | None  # None: not part of a superset or circuit
 
 
-class ExerciseGroupIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class ExerciseGroupIn(RequestBody, kw_only=True):
     key: GroupKey
     kind: ExerciseGroupKind = ExerciseGroupKind.SUPERSET
     position: (
@@ -78,7 +77,7 @@ class ExerciseGroupIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ) = None
 
 
-class PlannedExerciseIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class PlannedExerciseIn(RequestBody, kw_only=True):
     exercise_id: UUID
     target_sets: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
     target_reps: Annotated[int, msgspec.Meta(ge=0, le=1000)] | None = None

@@ -11,9 +11,8 @@ groups (supersets and circuits) included, are in `app/plans.py`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -25,6 +24,9 @@ from app.core.db import Db
 from app.core.enums import ChangeEventType, WorkoutStatus
 from app.core.errors import ApiError, Conflict, NotFound
 from app.core.http import (
+    CreateBody,
+    RequestBody,
+    Stored,
     clean_name,
     found,
     json_param,
@@ -34,7 +36,7 @@ from app.core.http import (
     stale,
     unset_to_none,
 )
-from app.core.pagination import keyset_page
+from app.core.pagination import Keyset, Page
 from app.core.resource import Resource
 from app.exercises import Description, Name
 from app.plans import MAX_EXERCISES, PlannedExercise, PlannedExercises, plan_refusal
@@ -48,24 +50,19 @@ ALLOWED_MOVES = {
 }
 
 
-class Workout(msgspec.Struct):
+class Workout(Stored):
     id: UUID
     name: str
     description: str
     status: WorkoutStatus
     exercises: list[PlannedExercise]
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
-class WorkoutPage(msgspec.Struct):
+class WorkoutPage(Page):
     items: list[Workout]
-    next_cursor: str | None
 
 
-class WorkoutCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    id: UUID | None = None
+class WorkoutCreate(CreateBody, kw_only=True):
     name: Name
     description: Description = ""
 
@@ -73,7 +70,7 @@ class WorkoutCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         self.name = clean_name(self.name)
 
 
-class WorkoutPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class WorkoutPatch(RequestBody):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
     status: WorkoutStatus | msgspec.UnsetType = msgspec.UNSET
@@ -83,21 +80,12 @@ class WorkoutPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             self.name = clean_name(self.name)
 
 
-async def _changed(db: Db, user_id: UUID, event_type: ChangeEventType, workout: Workout) -> None:
-    await changelog.record_one(
-        db,
-        user_id=user_id,
-        event_type=event_type,
-        entity_id=workout.id,
-        version=workout.version,
-        document=workout,
-    )
-
-
 async def _updated(db: Db, user_id: UUID, workout_id: UUID) -> Workout:
     """The workout as it now is, its change recorded."""
     workout = await get_workout(db, user_id=user_id, workout_id=workout_id)
-    await _changed(db, user_id, ChangeEventType.WORKOUT_UPDATED, workout)
+    await changelog.record_change(
+        db, user_id=user_id, event_type=ChangeEventType.WORKOUT_UPDATED, document=workout
+    )
     return workout
 
 
@@ -122,29 +110,26 @@ async def _refusal(
     return refused_write(current.version, if_match, _not_found())  # 404: deleted meanwhile
 
 
+# the order of the list: newest first
+BY_CREATION = Keyset.of(Workout, "created_at", "id")
+
+
 async def list_workouts(
     db: Db, *, user_id: UUID, limit: int, cursor: str | None, statuses: list[WorkoutStatus] | None
 ) -> WorkoutPage:
-
-    async def read(after: tuple[Any, ...], fetch: int) -> list[Workout]:
-        return await db.many(
-            "workouts/list",
-            Workout,
-            user_id=user_id,
-            statuses=[s.value for s in statuses or (WorkoutStatus.DRAFT, WorkoutStatus.ACTIVE)],
-            after_created_at=after[0],
-            after_id=after[1],
-            limit=fetch,
-        )
-
-    page = await keyset_page(
-        read,
-        lambda w: (w.created_at, w.id),
-        cursor=cursor,
-        limit=limit,
-        key_type=tuple[datetime, UUID],
+    """One page of the user's workouts (without `statuses`: the draft and active ones)."""
+    shown = statuses or (WorkoutStatus.DRAFT, WorkoutStatus.ACTIVE)
+    after = BY_CREATION.after(cursor)
+    rows = await db.many(
+        "workouts/list",
+        Workout,
+        user_id=user_id,
+        statuses=[s.value for s in shown],
+        after_created_at=after[0],
+        after_id=after[1],
+        limit=limit + 1,
     )
-    return WorkoutPage(*page)
+    return WorkoutPage(*BY_CREATION.page(rows, limit))
 
 
 async def get_workout(db: Db, *, user_id: UUID, workout_id: UUID) -> Workout:
@@ -166,7 +151,9 @@ async def create_workout(db: Db, *, user_id: UUID, data: WorkoutCreate) -> tuple
             description=data.description,
         )
         if workout is not None:
-            await _changed(db, user_id, ChangeEventType.WORKOUT_CREATED, workout)
+            await changelog.record_change(
+                db, user_id=user_id, event_type=ChangeEventType.WORKOUT_CREATED, document=workout
+            )
             return workout, False
     stored = await db.one("workouts/get", Workout, workout_id=workout_id, user_id=user_id)
     return replayed_or_conflict(stored, data, ("name", "description"), "workout"), True

@@ -14,18 +14,12 @@ moving average) are `GET /v1/stats/body`, in app/stats.
 * `measured_at` is an instant (default now); `timezone` the IANA zone the user was in
   (default UTC), which sets the local day of the list's `from`/`to`.
 * Creates are safe to retry with the client's own `id`, like sessions and sets.
-
-The Structs are in `models.py`, the operations (plain functions running
-`queries/body_measurements/`) in `operations.py`; this module holds the handlers and the
-router.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import patch
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody
 
 from app.body_measurements.models import (
     BodyMeasurement,
@@ -40,8 +34,7 @@ from app.body_measurements.operations import (
     record_measurement,
     update_measurement,
 )
-from app.core.enums import BodyMeasurementKind
-from app.core.resource import FromDay, Resource, ToDay
+from app.core.resource import FromDay, KindFilter, Resource, ToDay
 
 _NOT_FOUND = "body_measurement_not_found"
 _REFUSED = "invalid_unit, out_of_range, invalid_timezone"
@@ -53,12 +46,7 @@ index = MEASUREMENTS.index(
     list_measurements,
     BodyMeasurementPage,
     filters={
-        "kind": (
-            Annotated[
-                list[BodyMeasurementKind] | None, QueryParameter(description="Only these kinds")
-            ],
-            None,
-        ),
+        "kind": (KindFilter, None),
         "from_date": (FromDay, None),
         "to_date": (ToDay, None),
     },

@@ -9,10 +9,10 @@ from uuid import UUID
 import msgspec
 
 from app.core.enums import BodyMeasurementKind, BodyMeasurementUnit
-from app.core.http import decimals_at_most
+from app.core.http import CreateBody, Notes, RequestBody, Stored, decimals_at_most
+from app.core.pagination import Page
 from app.sessions.models import Instant, TimeZone
 
-Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
 Value = Annotated[
     float,
     msgspec.Meta(
@@ -24,7 +24,7 @@ Value = Annotated[
 ]
 
 
-class BodyMeasurement(msgspec.Struct):
+class BodyMeasurement(Stored):
     id: UUID
     kind: BodyMeasurementKind
     value: float  # in `unit`, as entered
@@ -32,18 +32,13 @@ class BodyMeasurement(msgspec.Struct):
     measured_at: datetime
     timezone: str
     notes: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
-class BodyMeasurementPage(msgspec.Struct):
+class BodyMeasurementPage(Page):
     items: list[BodyMeasurement]
-    next_cursor: str | None
 
 
-class BodyMeasurementCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    id: UUID | None = None
+class BodyMeasurementCreate(CreateBody, kw_only=True):
     kind: BodyMeasurementKind
     value: Value
     # default: your preferred weight unit (body weight), cm or in after it (circumferences),
@@ -57,7 +52,7 @@ class BodyMeasurementCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=
         decimals_at_most(self.value, 3, "value")
 
 
-class BodyMeasurementPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BodyMeasurementPatch(RequestBody):
     kind: BodyMeasurementKind | msgspec.UnsetType = msgspec.UNSET
     value: Value | msgspec.UnsetType = msgspec.UNSET
     unit: BodyMeasurementUnit | msgspec.UnsetType = msgspec.UNSET

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from datetime import date
 from uuid import UUID
 
 from app import changelog
@@ -19,18 +17,20 @@ from app.body_measurements.models import (
 )
 from app.core.db import Db
 from app.core.enums import BodyMeasurementKind, ChangeEventType
-from app.core.errors import NotFound, Unprocessable
+from app.core.errors import ApiError, NotFound, Unprocessable
 from app.core.http import (
     Violation,
-    constraint_errors,
+    enum_values,
+    exact,
     found,
     new_id,
     out_of_range,
     refused_write,
     replayed_or_conflict,
     unset_to_none,
+    writing,
 )
-from app.core.pagination import keyset_page
+from app.core.pagination import Keyset
 from app.sessions.operations import unknown_time_zone_refused
 
 ENTITY = "body_measurements"
@@ -55,32 +55,14 @@ def _not_found() -> NotFound:
     return NotFound("body_measurement_not_found", "No such body measurement")
 
 
-def _exact(value: float | None) -> Decimal | None:
-    """A JSON number as the exact decimal the client wrote (floats print shortest-exact)."""
-    return None if value is None else Decimal(repr(value))
-
-
 @asynccontextmanager
 async def _writing(db: Db) -> AsyncGenerator[None]:
     """One transaction writing the user's measurements, where what the database refuses
     becomes the client's error: a unit that does not fit, a value out of range, an unknown
     time zone."""
-    with unknown_time_zone_refused(), constraint_errors(_CONSTRAINTS):
-        async with db.transaction():
+    with unknown_time_zone_refused():
+        async with writing(db, _CONSTRAINTS):
             yield
-
-
-async def _changed(
-    db: Db, user_id: UUID, event_type: ChangeEventType, measurement: BodyMeasurement
-) -> None:
-    await changelog.record_one(
-        db,
-        user_id=user_id,
-        event_type=event_type,
-        entity_id=measurement.id,
-        version=measurement.version,
-        document=measurement,
-    )
 
 
 async def _find(db: Db, user_id: UUID, measurement_id: UUID) -> BodyMeasurement | None:
@@ -90,6 +72,18 @@ async def _find(db: Db, user_id: UUID, measurement_id: UUID) -> BodyMeasurement 
         measurement_id=measurement_id,
         user_id=user_id,
     )
+
+
+async def _refusal(
+    db: Db, user_id: UUID, measurement_id: UUID, if_match: list[int] | None
+) -> ApiError:
+    """After an UPDATE/DELETE touched no row: 404, or 412 for a stale If-Match."""
+    current = await _find(db, user_id, measurement_id)
+    return refused_write(current and current.version, if_match, _not_found())
+
+
+# the order of the list: latest first
+BY_TIME = Keyset.of(BodyMeasurement, "measured_at", "id")
 
 
 async def list_measurements(
@@ -103,28 +97,19 @@ async def list_measurements(
     to_date: date | None = None,
 ) -> BodyMeasurementPage:
     """One page of the user's measurements, latest first."""
-
-    async def read(after: tuple[Any, ...], fetch: int) -> list[BodyMeasurement]:
-        return await db.many(
-            "body_measurements/list",
-            BodyMeasurement,
-            user_id=user_id,
-            kinds=[k.value for k in kinds] if kinds else None,
-            from_date=from_date,
-            to_date=to_date,
-            after_measured_at=after[0],
-            after_id=after[1],
-            limit=fetch,
-        )
-
-    page = await keyset_page(
-        read,
-        lambda m: (m.measured_at, m.id),
-        cursor=cursor,
-        limit=limit,
-        key_type=tuple[datetime, UUID],
+    after = BY_TIME.after(cursor)
+    rows = await db.many(
+        "body_measurements/list",
+        BodyMeasurement,
+        user_id=user_id,
+        kinds=enum_values(kinds),
+        from_date=from_date,
+        to_date=to_date,
+        after_measured_at=after[0],
+        after_id=after[1],
+        limit=limit + 1,
     )
-    return BodyMeasurementPage(*page)
+    return BodyMeasurementPage(*BY_TIME.page(rows, limit))
 
 
 async def get_measurement(db: Db, *, user_id: UUID, measurement_id: UUID) -> BodyMeasurement:
@@ -143,14 +128,19 @@ async def record_measurement(
             measurement_id=measurement_id,
             user_id=user_id,
             kind=data.kind,
-            value=_exact(data.value),
+            value=exact(data.value),
             unit=unset_to_none(data.unit),
             measured_at=unset_to_none(data.measured_at),
             timezone=data.timezone,
             notes=data.notes,
         )
         if measurement is not None:
-            await _changed(db, user_id, ChangeEventType.BODY_MEASUREMENT_CREATED, measurement)
+            await changelog.record_change(
+                db,
+                user_id=user_id,
+                event_type=ChangeEventType.BODY_MEASUREMENT_CREATED,
+                document=measurement,
+            )
             return measurement, False
     stored = await _find(db, user_id, measurement_id)
     return replayed_or_conflict(stored, data, _CREATE_FIELDS, "body measurement"), True
@@ -172,16 +162,20 @@ async def update_measurement(
             user_id=user_id,
             if_match=if_match,
             kind=unset_to_none(data.kind),
-            value=_exact(unset_to_none(data.value)),
+            value=exact(unset_to_none(data.value)),
             unit=unset_to_none(data.unit),
             measured_at=unset_to_none(data.measured_at),
             timezone=unset_to_none(data.timezone),
             notes=unset_to_none(data.notes),
         )
         if measurement is None:
-            current = await _find(db, user_id, measurement_id)
-            raise refused_write(current and current.version, if_match, _not_found())
-        await _changed(db, user_id, ChangeEventType.BODY_MEASUREMENT_UPDATED, measurement)
+            raise await _refusal(db, user_id, measurement_id, if_match)
+        await changelog.record_change(
+            db,
+            user_id=user_id,
+            event_type=ChangeEventType.BODY_MEASUREMENT_UPDATED,
+            document=measurement,
+        )
     return measurement
 
 
@@ -196,8 +190,7 @@ async def delete_measurement(
             if_match=if_match,
         )
         if kind is None:
-            current = await _find(db, user_id, measurement_id)
-            raise refused_write(current and current.version, if_match, _not_found())
+            raise await _refusal(db, user_id, measurement_id, if_match)
         await changelog.record_one(
             db,
             user_id=user_id,

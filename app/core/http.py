@@ -20,11 +20,12 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -34,6 +35,8 @@ from litestar import Response
 from litestar.datastructures import ResponseHeader
 from litestar.params import HeaderParameter
 from psycopg.types.json import Jsonb
+
+from app.core.db import Db
 
 # how a route documents its errors, where the resources have always imported it from
 from app.core.error_docs import replay_response as replay_response
@@ -100,6 +103,16 @@ CREATED_HEADERS = [
         documentation_only=True,
     ),
 ]
+
+
+class Stored(msgspec.Struct, kw_only=True):
+    """What every resource a client edits shows last, whatever its own fields: its `version`
+    (the ETag) and when it was created and last changed. (A Struct's keyword-only fields
+    come after its other fields, so a subclass's own fields stand before these.)"""
+
+    version: int
+    created_at: datetime
+    updated_at: datetime
 
 
 _MAX_VERSION = 2**31 - 1  # versions are integer columns
@@ -192,6 +205,21 @@ def created(body: T, version: int, location: str, *, replayed: bool) -> Response
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # the same, as the JSON Schema `pattern` of a text field that refuses them
 NO_CONTROL_CHARACTERS = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+
+
+# free text a user writes (notes, descriptions)
+Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
+
+
+class RequestBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A request body: every field is named, an unknown one is refused (400)."""
+
+
+class CreateBody(RequestBody, kw_only=True):
+    """The body of an idempotent create: the client's own `id` (a UUIDv7 is best), or none
+    for the server to make one."""
+
+    id: UUID | None = None
 
 
 def clean_name(name: str) -> str:
@@ -298,6 +326,15 @@ def constraint_errors(known: Mapping[str, Violation]) -> Generator[None]:
         raise translate(exc, known) from None
 
 
+@asynccontextmanager
+async def writing(db: Db, known: Mapping[str, Violation]) -> AsyncGenerator[None]:
+    """One transaction whose broken rules the client is told: a violated constraint named
+    in `known` becomes its error, also one found at commit (see `constraint_errors`)."""
+    with constraint_errors(known):
+        async with db.transaction():
+            yield
+
+
 def refused_write(
     current_version: int | None, if_match: list[int] | None, not_found: ApiError
 ) -> ApiError:
@@ -317,6 +354,19 @@ def found(item: T | None, not_found: Callable[[], ApiError]) -> T:
 
 def out_of_range(field: str, message: str) -> Violation:
     return Violation(Unprocessable, "out_of_range", message, field)
+
+
+# --- query parameters -----------------------------------------------------------------------
+
+
+def exact(value: float | None) -> Decimal | None:
+    """A JSON number as the exact decimal the client wrote (floats print shortest-exact)."""
+    return None if value is None else Decimal(repr(value))
+
+
+def enum_values(members: Iterable[StrEnum] | None) -> list[str] | None:
+    """The values of `members` as a text[] parameter; None (no filter) when there are none."""
+    return [member.value for member in members] if members else None
 
 
 # --- JSON parameters ------------------------------------------------------------------------

@@ -10,7 +10,9 @@ names them here with what the document says of each route:
     router = WORKOUTS.router(index, create, show, update, remove)
 
 The handlers parse, call and answer; the path parameter keeps the resource's own name
-(`workout_id`), so the OpenAPI document is the one a hand-written handler would give.
+(`workout_id`), so the OpenAPI document is the one a hand-written handler would give. A
+resource inside another names the ids of its path first (`within=["session_id"]`), and its
+functions take them all (`get_set(db, *, user_id, session_id, set_id)`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
 
 from app.core.db import Db
+from app.core.enums import BodyMeasurementKind
 from app.core.error_docs import replay_response, responses
 from app.core.http import (
     CREATED_HEADERS,
@@ -60,6 +63,10 @@ PAGING: Mapping[str, Filter] = {"limit": (int, LimitParam), "cursor": (str | Non
 # the local-day bounds of a list (sessions, body measurements), in each row's own time zone
 FromDay = Annotated[date | None, QueryParameter(name="from", description="First day, YYYY-MM-DD")]
 ToDay = Annotated[date | None, QueryParameter(name="to", description="Last day, YYYY-MM-DD")]
+# the kinds of body measurement a list or a report keeps (repeat `kind` for several)
+KindFilter = Annotated[
+    list[BodyMeasurementKind] | None, QueryParameter(description="Only these kinds")
+]
 
 
 def _param(name: str, annotation: Any, default: Any = _EMPTY) -> inspect.Parameter:
@@ -132,15 +139,21 @@ def listing(
 @dataclass(frozen=True)
 class Resource:
     """One resource's routes: `path` (`/v1/workouts`, also the Location prefix of what a
-    create makes), the name of its id in paths (`workout_id`) and its OpenAPI tags."""
+    create makes), the name of its id in paths (`workout_id`), its OpenAPI tags, and the
+    ids `path` itself holds (`/v1/sessions/{session_id:uuid}/sets`: `["session_id"]`)."""
 
     path: str
     param: str
     tags: Sequence[str]
+    within: Sequence[str] = ()
 
     @property
     def item(self) -> str:
         return f"/{{{self.param}:uuid}}"
+
+    def _ids(self) -> list[inspect.Parameter]:
+        """The parameters of the ids in an item's path, outermost first."""
+        return [_param(name, FromPath[UUID]) for name in (*self.within, self.param)]
 
     def router(self, *handlers: HTTPRouteHandler, **options: Any) -> Router:
         return Router(self.path, route_handlers=list(handlers), tags=list(self.tags), **options)
@@ -194,11 +207,7 @@ class Resource:
             item = await fetch(db, user_id=current_user.id, **path)
             return conditional_get(item, item.version, if_none_match)
 
-        params = [
-            *_CALLER,
-            _param(self.param, FromPath[UUID]),
-            _param("if_none_match", IfNoneMatch, None),
-        ]
+        params = [*_CALLER, *self._ids(), _param("if_none_match", IfNoneMatch, None)]
         handler = _signed(show, "show", params, Response[returns])
         specs = responses(304, *statuses, codes=codes)
         return get(self.item, response_headers=ETAG_HEADER, responses=specs, **doc)(handler)
@@ -211,13 +220,15 @@ class Resource:
         *,
         body: Any,
         body_as: str = "data",
+        body_default: Any = _EMPTY,
         path: str = "",
         statuses: Sequence[int] = (),
         codes: Mapping[int, str],
         **doc: Any,
     ) -> HTTPRouteHandler:
         """A write under If-Match at the resource's path (plus `path`), answering the
-        resource with its new ETag: `change(db, user_id=, <id>=, <body_as>=, if_match=)`."""
+        resource with its new ETag: `change(db, user_id=, <id>=, <body_as>=, if_match=)`.
+        A body with a `body_default` may be left out."""
 
         async def write(
             db: Db, current_user: CurrentUser, data: Any, if_match: str | None = None, **ids: UUID
@@ -229,8 +240,8 @@ class Resource:
 
         params = [
             *_CALLER,
-            _param(self.param, FromPath[UUID]),
-            _param("data", body),
+            *self._ids(),
+            _param("data", body, body_default),
             _param("if_match", IfMatch, None),
         ]
         handler = _signed(write, route.__name__, params, Response[returns])
@@ -255,7 +266,7 @@ class Resource:
             versions = if_match_versions(if_match)
             await remove_item(db, user_id=current_user.id, **ids, if_match=versions)
 
-        params = [*_CALLER, _param(self.param, FromPath[UUID]), _param("if_match", IfMatch, None)]
+        params = [*_CALLER, *self._ids(), _param("if_match", IfMatch, None)]
         handler = _signed(remove, "remove", params, None)
         specs = responses(412, *statuses, codes=codes)
         return delete(self.item, responses=specs, **doc)(handler)

@@ -12,32 +12,19 @@ session (a retried request from a phone that lost the first answer); every other
 
 Times are instants (RFC 3339 with an offset); `timezone` is the IANA zone the user trained
 in (default UTC), used to show local times and to filter by local calendar day.
-
-The Structs are in `models.py`, the operations (plain functions running `queries/sessions/`)
-in `operations.py`; this module holds the handlers and the router.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
-from uuid import UUID
 
-from litestar import Response, patch, post, put
-from litestar.di import NamedDependency
+from litestar import patch, post, put
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import Body, FromQuery, JSONBody
 
-from app.core.db import Db
 from app.core.enums import SessionStatus
-from app.core.http import (
-    ETAG_HEADER,
-    IfMatch,
-    if_match_versions,
-    responses,
-    with_etag,
-)
 from app.core.resource import FromDay, Resource, ToDay
-from app.core.security import CurrentUser
 from app.plans import MAX_EXERCISES, PlannedExercises
 from app.sessions.models import Session, SessionCreate, SessionEnd, SessionPage, SessionPatch
 from app.sessions.operations import (
@@ -108,44 +95,26 @@ update = SESSIONS.write(
 _END_CODES = {404: "session_not_found", 409: "illegal_transition", 422: "invalid_times"}
 
 
-def _ending(
-    status: SessionStatus, path: str, *, operation_id: str, summary: str, description: str
-) -> HTTPRouteHandler:
+def _ending(status: SessionStatus, path: str, **doc: str) -> HTTPRouteHandler:
     """The route that ends a session in progress as `status`: finish and abandon differ in
     nothing else."""
-
-    @post(
-        path,
-        operation_id=operation_id,
-        summary=summary,
-        description=description,
+    return SESSIONS.write(
+        post,
+        partial(end_session, status=status),
+        Session,
+        path=path,
+        body=JSONBody[SessionEnd | None],
+        body_default=None,
+        statuses=(404, 409, 422),
+        codes=_END_CODES,
         status_code=200,
-        response_headers=ETAG_HEADER,
-        responses=responses(404, 409, 412, 422, codes=_END_CODES),
+        **doc,
     )
-    async def end(
-        db: NamedDependency[Db],
-        current_user: NamedDependency[CurrentUser],
-        session_id: FromPath[UUID],
-        data: JSONBody[SessionEnd | None] = None,
-        if_match: IfMatch = None,
-    ) -> Response[Session]:
-        session = await end_session(
-            db,
-            user_id=current_user.id,
-            session_id=session_id,
-            status=status,
-            ended_at=data.ended_at if data else None,
-            if_match=if_match_versions(if_match),
-        )
-        return with_etag(session, session.version)
-
-    return end
 
 
 finish = _ending(
     SessionStatus.COMPLETED,
-    "/{session_id:uuid}/finish",
+    "/finish",
     operation_id="finishSession",
     summary="Finish a session",
     description="in_progress -> completed, ending at `ended_at` (default now). Finishing a "
@@ -153,7 +122,7 @@ finish = _ending(
 )
 abandon = _ending(
     SessionStatus.ABANDONED,
-    "/{session_id:uuid}/abandon",
+    "/abandon",
     operation_id="abandonSession",
     summary="Abandon a session",
     description="in_progress -> abandoned, ending at `ended_at` (default now). Its sets are "

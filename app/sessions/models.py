@@ -9,8 +9,10 @@ from uuid import UUID
 import msgspec
 
 from app.core.enums import SessionStatus
+from app.core.http import CreateBody, Notes, RequestBody, Stored
+from app.core.pagination import Page
 from app.plans import PlannedExercise
-from app.sets.models import Notes, SetRecord
+from app.sets.models import SetRecord
 
 SessionName = Annotated[str, msgspec.Meta(max_length=100)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339, with an offset")]
@@ -25,8 +27,9 @@ TimeZone = Annotated[
 ]
 
 
-class _SessionFields(msgspec.Struct):
-    """What a session and its summary in a list both show first, in this order."""
+class SessionFields(Stored):
+    """What a session, its summary in a list and its document in the change log all show
+    first, in this order."""
 
     id: UUID
     workout_id: UUID | None
@@ -38,28 +41,20 @@ class _SessionFields(msgspec.Struct):
     notes: str
 
 
-class Session(_SessionFields):
+class Session(SessionFields):
     exercises: list[PlannedExercise]  # the plan, copied from the workout when it started
     sets: list[SetRecord]
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
-class SessionSummary(_SessionFields):
+class SessionSummary(SessionFields):
     set_count: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
-class SessionPage(msgspec.Struct):
+class SessionPage(Page):
     items: list[SessionSummary]
-    next_cursor: str | None
 
 
-class SessionCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    id: UUID | None = None
+class SessionCreate(CreateBody, kw_only=True):
     workout_id: UUID | None = None
     name: SessionName | msgspec.UnsetType = msgspec.UNSET  # default: the workout's name
     started_at: Instant | msgspec.UnsetType = msgspec.UNSET  # default: now
@@ -67,7 +62,7 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     notes: Notes = ""
 
 
-class SessionPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SessionPatch(RequestBody):
     name: SessionName | msgspec.UnsetType = msgspec.UNSET
     notes: Notes | msgspec.UnsetType = msgspec.UNSET
     started_at: Instant | msgspec.UnsetType = msgspec.UNSET
@@ -75,5 +70,5 @@ class SessionPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     timezone: TimeZone | msgspec.UnsetType = msgspec.UNSET
 
 
-class SessionEnd(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SessionEnd(RequestBody):
     ended_at: Instant | None = None  # default: now

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 from uuid import UUID
 
 import msgspec
@@ -19,7 +18,6 @@ from app.core.enums import ChangeEventType, SessionStatus, WorkoutStatus
 from app.core.errors import ApiError, Conflict, NotFound, Unprocessable
 from app.core.http import (
     Violation,
-    constraint_errors,
     found,
     json_param,
     new_id,
@@ -27,11 +25,19 @@ from app.core.http import (
     replayed_or_conflict,
     stale,
     unset_to_none,
+    writing,
 )
 from app.core.metrics import count_training_session
-from app.core.pagination import keyset_page
+from app.core.pagination import Keyset
 from app.plans import PlannedExercises, plan_refusal
-from app.sessions.models import Session, SessionCreate, SessionPage, SessionPatch, SessionSummary
+from app.sessions.models import (
+    Session,
+    SessionCreate,
+    SessionEnd,
+    SessionPage,
+    SessionPatch,
+    SessionSummary,
+)
 from app.workouts import Workout
 
 ENTITY = "sessions"
@@ -78,8 +84,8 @@ async def _writing(db: Db, user_id: UUID) -> AsyncGenerator[None]:
     the client's error: a broken time rule, an unknown time zone, or a second session in
     progress (naming the one that runs)."""
     try:
-        with unknown_time_zone_refused(), constraint_errors(_CONSTRAINTS):
-            async with db.transaction():
+        with unknown_time_zone_refused():
+            async with writing(db, _CONSTRAINTS):
                 yield
     except pg.UniqueViolation as exc:
         if exc.diag.constraint_name != "sessions_one_in_progress_per_user":
@@ -114,6 +120,10 @@ async def _refusal(db: Db, user_id: UUID, session_id: UUID, if_match: list[int] 
     return refused_write(version, if_match, _not_found())
 
 
+# the order of the list: latest start first
+BY_START = Keyset.of(SessionSummary, "started_at", "id")
+
+
 async def list_sessions(
     db: Db,
     *,
@@ -125,28 +135,19 @@ async def list_sessions(
     to_date: date | None = None,
 ) -> SessionPage:
     """One page of the user's sessions, latest start first."""
-
-    async def read(after: tuple[Any, ...], fetch: int) -> list[SessionSummary]:
-        return await db.many(
-            "sessions/list",
-            SessionSummary,
-            user_id=user_id,
-            status=status,
-            from_date=from_date,
-            to_date=to_date,
-            after_started_at=after[0],
-            after_id=after[1],
-            limit=fetch,
-        )
-
-    page = await keyset_page(
-        read,
-        lambda s: (s.started_at, s.id),
-        cursor=cursor,
-        limit=limit,
-        key_type=tuple[datetime, UUID],
+    after = BY_START.after(cursor)
+    rows = await db.many(
+        "sessions/list",
+        SessionSummary,
+        user_id=user_id,
+        status=status,
+        from_date=from_date,
+        to_date=to_date,
+        after_started_at=after[0],
+        after_id=after[1],
+        limit=limit + 1,
     )
-    return SessionPage(*page)
+    return SessionPage(*BY_START.page(rows, limit))
 
 
 async def get_session(db: Db, *, user_id: UUID, session_id: UUID) -> Session:
@@ -227,11 +228,12 @@ async def end_session(
     user_id: UUID,
     session_id: UUID,
     status: SessionStatus,
-    ended_at: datetime | None = None,
+    data: SessionEnd | None = None,
     if_match: list[int] | None = None,
 ) -> Session:
-    """End a session in progress as `status` (completed or abandoned). Ending it again the
-    same way changes nothing: a retried finish or abandon answers the session."""
+    """End a session in progress as `status` (completed or abandoned), at `data.ended_at`
+    (default now). Ending it again the same way changes nothing: a retried finish or abandon
+    answers the session."""
     ended: Session | None = None
     async with _writing(db, user_id):
         version = await db.scalar(
@@ -239,7 +241,7 @@ async def end_session(
             session_id=session_id,
             user_id=user_id,
             status=status,
-            ended_at=ended_at,
+            ended_at=data.ended_at if data else None,
             if_match=if_match,
         )
         if version is not None:

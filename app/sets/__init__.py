@@ -14,33 +14,27 @@ Routes: `POST /v1/sessions/{session_id}/sets` (one set as a JSON object, or a ba
   without `weight_unit` is in the user's preferred unit. At most 3 decimals.
 * Replaying a logged set (same client id, same content) shows it as stored and does not
   insert it again; a batch whose sets were all stored already answers 200 instead of 201.
-
-The Structs are in `models.py`, the operations (plain functions running `queries/sets/`)
-in `operations.py`; this module holds the handlers and the router.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Response, Router, delete, get, patch, post
+from litestar import Response, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from app.core.db import Db
-from app.core.http import (
-    ETAG_HEADER,
-    IfMatch,
-    IfNoneMatch,
-    conditional_get,
-    if_match_versions,
-    responses,
-    with_etag,
-)
+from app.core.http import responses
+from app.core.resource import Resource
 from app.core.security import CurrentUser
 from app.sets.models import LoggedSets, SetBatch, SetCreate, SetPatch, SetRecord
 from app.sets.operations import delete_set, get_set, log_sets, update_set
+
+SETS = Resource(
+    "/v1/sessions/{session_id:uuid}/sets", "set_id", tags=["sessions"], within=["session_id"]
+)
 
 
 @post(
@@ -84,89 +78,36 @@ async def log(
     return Response(logged, status_code=200 if replayed else 201)
 
 
-@get(
-    "/{set_id:uuid}",
+show = SETS.show(
+    get_set,
+    SetRecord,
+    codes={404: "set_not_found"},
     operation_id="getSet",
     summary="Get a set",
     description="One set of one of your sessions, with its ETag.",
-    response_headers=ETAG_HEADER,
-    responses=responses(304, 404, codes={404: "set_not_found"}),
 )
-async def show(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    session_id: FromPath[UUID],
-    set_id: FromPath[UUID],
-    if_none_match: IfNoneMatch = None,
-) -> Response[SetRecord]:
-    record = await get_set(db, user_id=current_user.id, session_id=session_id, set_id=set_id)
-    return conditional_get(record, record.version, if_none_match)
-
-
-@patch(
-    "/{set_id:uuid}",
+update = SETS.write(
+    patch,
+    update_set,
+    SetRecord,
+    body=JSONBody[SetPatch],
+    statuses=(404, 409, 422),
+    codes={
+        404: "set_not_found",
+        409: "session_abandoned",
+        422: "unknown_exercise, out_of_range",
+    },
     operation_id="updateSet",
     summary="Correct a set",
     description="Changes the fields given; `null` clears a measurement. Changing only "
     "`weight_unit` keeps the number and reads it in the new unit. Sets of a session in "
     "progress or completed can be corrected; an abandoned session's cannot.",
-    response_headers=ETAG_HEADER,
-    responses=responses(
-        404,
-        409,
-        412,
-        422,
-        codes={
-            404: "set_not_found",
-            409: "session_abandoned",
-            422: "unknown_exercise, out_of_range",
-        },
-    ),
 )
-async def update(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    session_id: FromPath[UUID],
-    set_id: FromPath[UUID],
-    data: JSONBody[SetPatch],
-    if_match: IfMatch = None,
-) -> Response[SetRecord]:
-    record = await update_set(
-        db,
-        user_id=current_user.id,
-        session_id=session_id,
-        set_id=set_id,
-        data=data,
-        if_match=if_match_versions(if_match),
-    )
-    return with_etag(record, record.version)
-
-
-@delete(
-    "/{set_id:uuid}",
+remove = SETS.remove(
+    delete_set,
+    codes={404: "set_not_found", 409: "session_abandoned"},
     operation_id="deleteSet",
     summary="Delete a set",
     description="Deletes one set; the others keep their positions. Not on an abandoned session.",
-    responses=responses(404, 409, 412, codes={404: "set_not_found", 409: "session_abandoned"}),
 )
-async def remove(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    session_id: FromPath[UUID],
-    set_id: FromPath[UUID],
-    if_match: IfMatch = None,
-) -> None:
-    await delete_set(
-        db,
-        user_id=current_user.id,
-        session_id=session_id,
-        set_id=set_id,
-        if_match=if_match_versions(if_match),
-    )
-
-
-router = Router(
-    "/v1/sessions/{session_id:uuid}/sets",
-    route_handlers=[log, show, update, remove],
-    tags=["sessions"],
-)
+router = SETS.router(log, show, update, remove)

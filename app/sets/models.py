@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 
 from app.core.enums import SessionStatus, SetType, WeightUnit
-from app.core.http import decimals_at_most
+from app.core.http import CreateBody, Notes, RequestBody, Stored, decimals_at_most
 from app.stats.models import NewRecord
 
 MAX_BATCH = 500
@@ -32,10 +32,9 @@ Rpe = Annotated[
     msgspec.Meta(ge=1, le=10, multiple_of=0.5, description="Perceived exertion, 1 to 10 by 0.5"),
 ]
 PerformedAt = Annotated[datetime, msgspec.Meta(tz=True)]
-Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
 
 
-class SetRecord(msgspec.Struct):
+class SetRecord(Stored):
     id: UUID
     session_id: UUID
     exercise_id: UUID
@@ -50,9 +49,6 @@ class SetRecord(msgspec.Struct):
     rpe: float | None
     performed_at: datetime
     notes: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 class LoggedSets(msgspec.Struct):
@@ -85,8 +81,7 @@ def _check_weight(weight: float | None, unit: WeightUnit | None) -> None:
         raise ValueError(f"`weight` must be at most {MAX_WEIGHT_KG} kg")
 
 
-class SetCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    id: UUID | None = None
+class SetCreate(CreateBody, kw_only=True):
     exercise_id: UUID
     set_type: SetType = SetType.NORMAL
     reps: Reps | None = None
@@ -117,7 +112,7 @@ SetBatch = Annotated[
 ]
 
 
-class SetPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SetPatch(RequestBody):
     exercise_id: UUID | msgspec.UnsetType = msgspec.UNSET
     set_type: SetType | msgspec.UnsetType = msgspec.UNSET
     reps: Reps | msgspec.UnsetType | None = msgspec.UNSET

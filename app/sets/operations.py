@@ -3,7 +3,6 @@ the translation of what the database refused."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -17,12 +16,14 @@ from app.core.errors import ApiError, BadRequest, Conflict, NotFound, Unprocessa
 from app.core.http import (
     Violation,
     constraint_errors,
+    exact,
     json_param,
     new_id,
     out_of_range,
     refused_write,
     sent_fields,
     unset_to_none,
+    writing,
 )
 from app.core.metrics import count_sets_logged
 from app.core.request_log import current_request_id
@@ -49,11 +50,6 @@ _CONSTRAINTS = {
         Unprocessable, "unknown_exercise", "No such exercise", "exercise_id"
     ),
 }
-
-
-def _exact(value: float | None) -> Decimal | None:
-    """A JSON number as the exact decimal the client wrote (floats print shortest-exact)."""
-    return None if value is None else Decimal(repr(value))
 
 
 def _set_not_found() -> NotFound:
@@ -244,41 +240,40 @@ async def update_set(
 ) -> SetRecord:
     fields = sent_fields(data)
     exercise_id = unset_to_none(data.exercise_id)
-    with constraint_errors(_CONSTRAINTS):
-        async with db.transaction():
-            session = await _lock_session_for_edit(db, user_id, session_id, set_id)
-            if exercise_id is not None and await unknown_exercises(
-                db, user_id=user_id, exercise_ids=[exercise_id]
-            ):
-                raise _unknown_exercise(["exercise_id"])
-            record = await db.one(
-                "sets/update",
-                SetRecord,
-                set_id=set_id,
-                session_id=session_id,
-                user_id=user_id,
-                if_match=if_match,
-                fields=fields,
-                exercise_id=exercise_id,
-                set_type=unset_to_none(data.set_type),
-                reps=unset_to_none(data.reps),
-                weight=_exact(unset_to_none(data.weight)),
-                weight_unit=unset_to_none(data.weight_unit),
-                duration_s=unset_to_none(data.duration_s),
-                distance_m=_exact(unset_to_none(data.distance_m)),
-                rpe=_exact(unset_to_none(data.rpe)),
-                performed_at=unset_to_none(data.performed_at),
-                notes=unset_to_none(data.notes),
-            )
-            if record is None:
-                raise await _refusal(db, user_id, session_id, set_id, if_match)
-            change = Change(
-                event_type=ChangeEventType.SET_UPDATED,
-                entity_id=set_id,
-                version=record.version,
-                document=record,
-            )
-            await _changed(db, user_id, change, session)
+    async with writing(db, _CONSTRAINTS):
+        session = await _lock_session_for_edit(db, user_id, session_id, set_id)
+        if exercise_id is not None and await unknown_exercises(
+            db, user_id=user_id, exercise_ids=[exercise_id]
+        ):
+            raise _unknown_exercise(["exercise_id"])
+        record = await db.one(
+            "sets/update",
+            SetRecord,
+            set_id=set_id,
+            session_id=session_id,
+            user_id=user_id,
+            if_match=if_match,
+            fields=fields,
+            exercise_id=exercise_id,
+            set_type=unset_to_none(data.set_type),
+            reps=unset_to_none(data.reps),
+            weight=exact(unset_to_none(data.weight)),
+            weight_unit=unset_to_none(data.weight_unit),
+            duration_s=unset_to_none(data.duration_s),
+            distance_m=exact(unset_to_none(data.distance_m)),
+            rpe=exact(unset_to_none(data.rpe)),
+            performed_at=unset_to_none(data.performed_at),
+            notes=unset_to_none(data.notes),
+        )
+        if record is None:
+            raise await _refusal(db, user_id, session_id, set_id, if_match)
+        change = Change(
+            event_type=ChangeEventType.SET_UPDATED,
+            entity_id=set_id,
+            version=record.version,
+            document=record,
+        )
+        await _changed(db, user_id, change, session)
     return record
 
 

@@ -17,9 +17,6 @@ The rules every statistic shares (docs/statistics.md has the details):
   an IANA time zone name (default UTC).
 * Each query reads only the caller's rows through user_id-leading indexes, so its cost
   follows the caller's own data, not the size of the tables.
-
-The Structs are in `models.py`, the operations (plain functions running `queries/stats/`)
-in `operations.py`; this module holds the handlers and the router.
 """
 
 from __future__ import annotations
@@ -31,9 +28,8 @@ from uuid import UUID
 from litestar import Router
 from litestar.params import QueryParameter
 
-from app.core.enums import BodyMeasurementKind
 from app.core.http import responses
-from app.core.resource import PAGING, reading
+from app.core.resource import PAGING, KindFilter, reading
 from app.ratelimit import rate_limited
 from app.stats.models import BodyStats, Bucket, HistoryPage, Records, Summary, VolumeReport
 from app.stats.operations import (
@@ -142,12 +138,7 @@ body = reading(
     body_statistics,
     BodyStats,
     query={
-        "kind": (
-            Annotated[
-                list[BodyMeasurementKind] | None, QueryParameter(description="Only these kinds")
-            ],
-            None,
-        ),
+        "kind": (KindFilter, None),
         **_DAYS,
     },
     passed_as={"kind": "kinds"},

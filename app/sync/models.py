@@ -16,9 +16,10 @@ from uuid import UUID
 import msgspec
 
 from app.body_measurements.models import BodyMeasurement
-from app.core.enums import ChangeEntityType, SessionStatus
+from app.core.enums import ChangeEntityType
 from app.exercises import Exercise
 from app.plans import PlannedExercise
+from app.sessions.models import SessionFields
 from app.sets.models import SetRecord
 from app.users import User
 from app.webhooks.models import Webhook
@@ -27,21 +28,10 @@ from app.workouts import Workout
 Position = Annotated[int, msgspec.Meta(ge=1, description="The event's place in your feed")]
 
 
-class SessionDocument(msgspec.Struct):
+class SessionDocument(SessionFields):
     """A session as events and snapshots carry it: GET /v1/sessions/{id} without `sets`."""
 
-    id: UUID
-    workout_id: UUID | None
-    name: str
-    status: SessionStatus
-    started_at: datetime
-    ended_at: datetime | None
-    timezone: str
-    notes: str
     exercises: list[PlannedExercise]
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 # --- events ---------------------------------------------------------------------------------
