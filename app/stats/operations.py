@@ -14,7 +14,7 @@ from psycopg import errors as pg
 from app.core.db import Db
 from app.core.enums import BodyMeasurementKind
 from app.core.errors import BadRequest, NotFound
-from app.core.pagination import decode_cursor, page_of
+from app.core.pagination import Keyset
 from app.stats.models import (
     DEFAULT_BODY_DAYS,
     MAX_VOLUME_DAYS,
@@ -113,6 +113,10 @@ async def personal_records(db: Db, *, user_id: UUID, exercise_id: UUID | None = 
     return Records(one_rep_max_formula=ONE_REP_MAX_FORMULA, items=items)
 
 
+# the order of an exercise's history: its latest session first
+BY_SESSION = Keyset.of(HistoryEntry, "performed_at", "session_id")
+
+
 async def exercise_history(
     db: Db,
     *,
@@ -127,7 +131,7 @@ async def exercise_history(
     """One page of the sessions in which the user trained the exercise, newest first."""
     checked_time_zone(tz)
     checked_range(from_date, to_date)
-    after = decode_cursor(cursor, tuple[datetime, UUID])
+    after = BY_SESSION.after(cursor)
     with time_zone_errors():
         rows = await db.many(
             "stats/exercise_history",
@@ -137,17 +141,17 @@ async def exercise_history(
             from_date=from_date,
             to_date=to_date,
             tz=tz,
-            after_performed_at=after[0] if after else None,
-            after_session_id=after[1] if after else None,
+            after_performed_at=after[0],
+            after_session_id=after[1],
             limit=limit + 1,
         )
     if (
         not rows
-        and after is None
+        and cursor is None
         and not await exercise_visible(db, user_id=user_id, exercise_id=exercise_id)
     ):
         raise _exercise_not_found()
-    items, next_cursor = page_of(rows, limit, lambda e: (e.performed_at, e.session_id))
+    items, next_cursor = BY_SESSION.page(rows, limit)
     return HistoryPage(
         one_rep_max_formula=ONE_REP_MAX_FORMULA, items=items, next_cursor=next_cursor
     )
