@@ -13,7 +13,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import patch
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 from psycopg import errors as pg
 
 from app import changelog
@@ -260,7 +260,6 @@ _READ_ONLY = {403: "exercise_read_only", 404: "exercise_not_found"}
 
 index = EXERCISES.index(
     list_exercises,
-    ExercisePage,
     filters={
         "q": (
             Annotated[
@@ -283,8 +282,6 @@ index = EXERCISES.index(
 )
 create = EXERCISES.create(
     create_exercise,
-    Exercise,
-    body=JSONBody[ExerciseCreate],
     codes={409: "exercise_name_taken, id_conflict"},
     operation_id="createExercise",
     summary="Create a custom exercise",
@@ -293,7 +290,6 @@ create = EXERCISES.create(
 )
 show = EXERCISES.show(
     get_exercise,
-    Exercise,
     codes={404: "exercise_not_found"},
     operation_id="getExercise",
     summary="Get an exercise",
@@ -302,8 +298,6 @@ show = EXERCISES.show(
 update = EXERCISES.write(
     patch,
     update_exercise,
-    Exercise,
-    body=JSONBody[ExercisePatch],
     codes={**_READ_ONLY, 409: "exercise_name_taken", 422: "invalid_muscles"},
     operation_id="updateExercise",
     summary="Change a custom exercise",

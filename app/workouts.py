@@ -17,7 +17,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import patch, put
-from litestar.params import Body, JSONBody, QueryParameter
+from litestar.params import Body, QueryParameter
 
 from app import changelog
 from app.core.db import Db
@@ -220,7 +220,6 @@ _NOT_FOUND = {404: "workout_not_found"}
 
 index = WORKOUTS.index(
     list_workouts,
-    WorkoutPage,
     filters={
         "status": (
             Annotated[
@@ -238,8 +237,6 @@ index = WORKOUTS.index(
 )
 create = WORKOUTS.create(
     create_workout,
-    Workout,
-    body=JSONBody[WorkoutCreate],
     codes={409: "id_conflict"},
     operation_id="createWorkout",
     summary="Create a workout",
@@ -249,7 +246,6 @@ create = WORKOUTS.create(
 )
 show = WORKOUTS.show(
     get_workout,
-    Workout,
     codes=_NOT_FOUND,
     operation_id="getWorkout",
     summary="Get a workout",
@@ -258,8 +254,6 @@ show = WORKOUTS.show(
 update = WORKOUTS.write(
     patch,
     update_workout,
-    Workout,
-    body=JSONBody[WorkoutPatch],
     codes={**_NOT_FOUND, 409: "illegal_transition"},
     operation_id="updateWorkout",
     summary="Change a workout",
@@ -269,7 +263,6 @@ update = WORKOUTS.write(
 replace = WORKOUTS.write(
     put,
     replace_workout_exercises,
-    Workout,
     path="/exercises",
     body=Annotated[PlannedExercises, Body(max_items=MAX_EXERCISES)],
     body_as="plan",

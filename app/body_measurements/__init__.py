@@ -19,14 +19,7 @@ moving average) are `GET /v1/stats/body`, in app/stats.
 from __future__ import annotations
 
 from litestar import patch
-from litestar.params import JSONBody
 
-from app.body_measurements.models import (
-    BodyMeasurement,
-    BodyMeasurementCreate,
-    BodyMeasurementPage,
-    BodyMeasurementPatch,
-)
 from app.body_measurements.operations import (
     delete_measurement,
     get_measurement,
@@ -44,7 +37,6 @@ MEASUREMENTS = Resource("/v1/body-measurements", "measurement_id", tags=["body m
 
 index = MEASUREMENTS.index(
     list_measurements,
-    BodyMeasurementPage,
     filters={
         "kind": (KindFilter, None),
         "from_date": (FromDay, None),
@@ -59,9 +51,6 @@ index = MEASUREMENTS.index(
 )
 create = MEASUREMENTS.create(
     record_measurement,
-    BodyMeasurement,
-    body=JSONBody[BodyMeasurementCreate],
-    statuses=(409, 422),
     codes={409: "id_conflict", 422: _REFUSED},
     operation_id="recordBodyMeasurement",
     summary="Record a body measurement",
@@ -73,7 +62,6 @@ create = MEASUREMENTS.create(
 )
 show = MEASUREMENTS.show(
     get_measurement,
-    BodyMeasurement,
     codes={404: _NOT_FOUND},
     operation_id="getBodyMeasurement",
     summary="Get a body measurement",
@@ -82,8 +70,6 @@ show = MEASUREMENTS.show(
 update = MEASUREMENTS.write(
     patch,
     update_measurement,
-    BodyMeasurement,
-    body=JSONBody[BodyMeasurementPatch],
     codes={404: _NOT_FOUND, 422: _REFUSED},
     operation_id="updateBodyMeasurement",
     summary="Correct a body measurement",

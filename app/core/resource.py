@@ -6,8 +6,11 @@ A resource module keeps its plain functions (`get_workout(db, *, user_id, workou
 names them here with what the document says of each route:
 
     WORKOUTS = Resource("/v1/workouts", "workout_id", tags=["workouts"])
-    show = WORKOUTS.show(get_workout, Workout, operation_id="getWorkout", ...)
+    show = WORKOUTS.show(get_workout, operation_id="getWorkout", ...)
     router = WORKOUTS.router(index, create, show, update, remove)
+
+What a route answers and the body it takes are read from the function's annotations
+(`-> Workout`, `data: WorkoutPatch`), so they are written once.
 
 The handlers parse, call and answer; the path parameter keeps the resource's own name
 (`workout_id`), so the OpenAPI document is the one a hand-written handler would give. A
@@ -21,13 +24,13 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 from uuid import UUID
 
 from litestar import Response, Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from app.core.db import Db
 from app.core.enums import BodyMeasurementKind
@@ -44,14 +47,6 @@ from app.core.http import (
 )
 from app.core.pagination import CursorParam, LimitParam
 from app.core.security import CurrentUser
-
-
-class Versioned(Protocol):
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def version(self) -> int: ...
-
 
 Operation = Callable[..., Awaitable[Any]]
 # a query parameter of a list: (annotation, default)
@@ -76,6 +71,25 @@ def _param(name: str, annotation: Any, default: Any = _EMPTY) -> inspect.Paramet
 
 
 _CALLER = (_param("db", NamedDependency[Db]), _param("current_user", NamedDependency[CurrentUser]))
+
+
+def _hints(fn: Operation) -> dict[str, Any]:
+    """The annotations of `fn` (or of the function a `functools.partial` wraps), resolved."""
+    return get_type_hints(getattr(fn, "func", fn), include_extras=True)
+
+
+def _answer(fn: Operation) -> Any:
+    """What `fn` answers: its return type; for a create's `(resource, replayed)`, the
+    resource's."""
+    returns = _hints(fn)["return"]
+    return get_args(returns)[0] if get_origin(returns) is tuple else returns
+
+
+def _body(fn: Operation, name: str) -> tuple[Any, Any]:
+    """The JSON body `fn` takes as `name`, and its default (a body with one may be left
+    out)."""
+    default = inspect.signature(fn).parameters[name].default
+    return JSONBody[_hints(fn)[name]], default
 
 
 def _signed(
@@ -161,26 +175,26 @@ class Resource:
     def index(
         self,
         list_items: Operation,
-        page: type[Any],
         *,
         filters: Mapping[str, Filter] | None = None,
         passed_as: Mapping[str, str] | None = None,
         **doc: Any,
     ) -> HTTPRouteHandler:
         """`GET /`: a cursor page (see `listing`)."""
+        page = _answer(list_items)
         return listing(list_items, page, filters=filters, passed_as=passed_as, **doc)
 
     def create(
         self,
         make: Operation,
-        returns: type[Versioned],
         *,
-        body: Any,
         statuses: Sequence[int] = (),
         codes: Mapping[int, str],
         **doc: Any,
     ) -> HTTPRouteHandler:
         """`POST /`: `make(db, user_id=, data=)` answers (resource, replayed)."""
+        returns = _answer(make)
+        body, _ = _body(make, "data")
 
         async def create(db: Db, current_user: CurrentUser, data: Any) -> Response[Any]:
             item, replayed = await make(db, user_id=current_user.id, data=data)
@@ -193,13 +207,13 @@ class Resource:
     def show(
         self,
         fetch: Operation,
-        returns: type[Versioned],
         *,
         statuses: Sequence[int] = (),
         codes: Mapping[int, str],
         **doc: Any,
     ) -> HTTPRouteHandler:
         """`GET /{id}`: the resource with its ETag, or 304 when If-None-Match names it."""
+        returns = _answer(fetch)
 
         async def show(
             db: Db, current_user: CurrentUser, if_none_match: str | None = None, **path: UUID
@@ -216,11 +230,9 @@ class Resource:
         self,
         route: Callable[..., Callable[[Any], HTTPRouteHandler]],
         change: Operation,
-        returns: type[Versioned],
         *,
-        body: Any,
+        body: Any = None,
         body_as: str = "data",
-        body_default: Any = _EMPTY,
         path: str = "",
         statuses: Sequence[int] = (),
         codes: Mapping[int, str],
@@ -228,7 +240,10 @@ class Resource:
     ) -> HTTPRouteHandler:
         """A write under If-Match at the resource's path (plus `path`), answering the
         resource with its new ETag: `change(db, user_id=, <id>=, <body_as>=, if_match=)`.
-        A body with a `body_default` may be left out."""
+        The body is the JSON `change` takes as `body_as`, unless `body` says otherwise."""
+        returns = _answer(change)
+        taken, body_default = _body(change, body_as)
+        body = taken if body is None else body
 
         async def write(
             db: Db, current_user: CurrentUser, data: Any, if_match: str | None = None, **ids: UUID

@@ -17,16 +17,15 @@ in (default UTC), used to show local times and to filter by local calendar day.
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import patch, post, put
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Body, FromQuery, JSONBody
+from litestar.params import Body, FromQuery
 
 from app.core.enums import SessionStatus
 from app.core.resource import FromDay, Resource, ToDay
 from app.plans import MAX_EXERCISES, PlannedExercises
-from app.sessions.models import Session, SessionCreate, SessionEnd, SessionPage, SessionPatch
 from app.sessions.operations import (
     delete_session,
     end_session,
@@ -42,7 +41,6 @@ _NOT_FOUND = {404: "session_not_found"}
 
 index = SESSIONS.index(
     list_sessions,
-    SessionPage,
     filters={
         "status": (FromQuery[SessionStatus | None], None),
         "from_date": (FromDay, None),
@@ -56,9 +54,6 @@ index = SESSIONS.index(
 )
 start = SESSIONS.create(
     start_session,
-    Session,
-    body=JSONBody[SessionCreate],
-    statuses=(409, 422),
     codes={
         409: "session_in_progress, workout_archived, id_conflict",
         422: "unknown_workout, invalid_timezone",
@@ -72,7 +67,6 @@ start = SESSIONS.create(
 )
 show = SESSIONS.show(
     get_session,
-    Session,
     codes=_NOT_FOUND,
     operation_id="getSession",
     summary="Get a session",
@@ -81,8 +75,6 @@ show = SESSIONS.show(
 update = SESSIONS.write(
     patch,
     update_session,
-    Session,
-    body=JSONBody[SessionPatch],
     codes={**_NOT_FOUND, 422: "invalid_times, invalid_timezone"},
     operation_id="updateSession",
     summary="Change a session",
@@ -95,17 +87,13 @@ update = SESSIONS.write(
 _END_CODES = {404: "session_not_found", 409: "illegal_transition", 422: "invalid_times"}
 
 
-def _ending(status: SessionStatus, path: str, **doc: str) -> HTTPRouteHandler:
+def _ending(status: SessionStatus, path: str, **doc: Any) -> HTTPRouteHandler:
     """The route that ends a session in progress as `status`: finish and abandon differ in
     nothing else."""
     return SESSIONS.write(
         post,
         partial(end_session, status=status),
-        Session,
         path=path,
-        body=JSONBody[SessionEnd | None],
-        body_default=None,
-        statuses=(404, 409, 422),
         codes=_END_CODES,
         status_code=200,
         **doc,
@@ -134,7 +122,6 @@ abandon = _ending(
 replace_plan = SESSIONS.write(
     put,
     replace_session_plan,
-    Session,
     path="/exercises",
     body=Annotated[PlannedExercises, Body(max_items=MAX_EXERCISES)],
     body_as="plan",

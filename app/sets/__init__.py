@@ -29,7 +29,7 @@ from app.core.db import Db
 from app.core.http import responses
 from app.core.resource import Resource
 from app.core.security import CurrentUser
-from app.sets.models import LoggedSets, SetBatch, SetCreate, SetPatch, SetRecord
+from app.sets.models import LoggedSets, SetBatch, SetCreate
 from app.sets.operations import delete_set, get_set, log_sets, update_set
 
 SETS = Resource(
@@ -80,7 +80,6 @@ async def log(
 
 show = SETS.show(
     get_set,
-    SetRecord,
     codes={404: "set_not_found"},
     operation_id="getSet",
     summary="Get a set",
@@ -89,9 +88,6 @@ show = SETS.show(
 update = SETS.write(
     patch,
     update_set,
-    SetRecord,
-    body=JSONBody[SetPatch],
-    statuses=(404, 409, 422),
     codes={
         404: "set_not_found",
         409: "session_abandoned",
