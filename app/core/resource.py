@@ -49,6 +49,9 @@ from app.core.pagination import CursorParam, LimitParam
 from app.core.security import CurrentUser
 
 Operation = Callable[..., Awaitable[Any]]
+# the error codes a route may answer, by status: {404: "workout_not_found"} (every status a
+# route answers besides 400 and 401 is named here, even with no codes of its own: "")
+Codes = Mapping[int, str]
 # a query parameter of a list: (annotation, default)
 Filter = tuple[Any, Any]
 _EMPTY = inspect.Parameter.empty
@@ -184,14 +187,7 @@ class Resource:
         page = _answer(list_items)
         return listing(list_items, page, filters=filters, passed_as=passed_as, **doc)
 
-    def create(
-        self,
-        make: Operation,
-        *,
-        statuses: Sequence[int] = (),
-        codes: Mapping[int, str],
-        **doc: Any,
-    ) -> HTTPRouteHandler:
+    def create(self, make: Operation, *, codes: Codes, **doc: Any) -> HTTPRouteHandler:
         """`POST /`: `make(db, user_id=, data=)` answers (resource, replayed)."""
         returns = _answer(make)
         body, _ = _body(make, "data")
@@ -201,17 +197,10 @@ class Resource:
             return created(item, item.version, f"{self.path}/{item.id}", replayed=replayed)
 
         handler = _signed(create, "create", [*_CALLER, _param("data", body)], Response[returns])
-        documented = {**replay_response(returns), **responses(*statuses, codes=codes)}
+        documented = {**replay_response(returns), **responses(codes=codes)}
         return post("/", response_headers=CREATED_HEADERS, responses=documented, **doc)(handler)
 
-    def show(
-        self,
-        fetch: Operation,
-        *,
-        statuses: Sequence[int] = (),
-        codes: Mapping[int, str],
-        **doc: Any,
-    ) -> HTTPRouteHandler:
+    def show(self, fetch: Operation, *, codes: Codes, **doc: Any) -> HTTPRouteHandler:
         """`GET /{id}`: the resource with its ETag, or 304 when If-None-Match names it."""
         returns = _answer(fetch)
 
@@ -223,7 +212,7 @@ class Resource:
 
         params = [*_CALLER, *self._ids(), _param("if_none_match", IfNoneMatch, None)]
         handler = _signed(show, "show", params, Response[returns])
-        specs = responses(304, *statuses, codes=codes)
+        specs = responses(304, codes=codes)
         return get(self.item, response_headers=ETAG_HEADER, responses=specs, **doc)(handler)
 
     def write(
@@ -234,8 +223,7 @@ class Resource:
         body: Any = None,
         body_as: str = "data",
         path: str = "",
-        statuses: Sequence[int] = (),
-        codes: Mapping[int, str],
+        codes: Codes,
         **doc: Any,
     ) -> HTTPRouteHandler:
         """A write under If-Match at the resource's path (plus `path`), answering the
@@ -260,19 +248,12 @@ class Resource:
             _param("if_match", IfMatch, None),
         ]
         handler = _signed(write, route.__name__, params, Response[returns])
-        specs = responses(412, *statuses, codes=codes)
+        specs = responses(412, codes=codes)
         return route(self.item + path, response_headers=ETAG_HEADER, responses=specs, **doc)(
             handler
         )
 
-    def remove(
-        self,
-        remove_item: Operation,
-        *,
-        statuses: Sequence[int] = (),
-        codes: Mapping[int, str],
-        **doc: Any,
-    ) -> HTTPRouteHandler:
+    def remove(self, remove_item: Operation, *, codes: Codes, **doc: Any) -> HTTPRouteHandler:
         """`DELETE /{id}` under If-Match: `remove_item(db, user_id=, <id>=, if_match=)`."""
 
         async def remove(
@@ -283,5 +264,5 @@ class Resource:
 
         params = [*_CALLER, *self._ids(), _param("if_match", IfMatch, None)]
         handler = _signed(remove, "remove", params, None)
-        specs = responses(412, *statuses, codes=codes)
+        specs = responses(412, codes=codes)
         return delete(self.item, responses=specs, **doc)(handler)
