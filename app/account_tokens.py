@@ -132,6 +132,11 @@ async def use(db: Db, *, token: str, purpose: AccountTokenPurpose) -> UsedToken:
     return used
 
 
+async def cancel_email_change(db: Db, *, user_id: UUID) -> None:
+    """Forget the account's pending email change (its verification token stops working)."""
+    await db.execute("account_tokens/cancel_email_change", user_id=user_id)
+
+
 async def issue_password_reset(db: Db, *, email: str) -> tuple[str, ResetRecipient | None]:
     """A reset token for the account of `email`, stored if the account exists, and its
     recipient (None for an unknown email). The same work either way."""

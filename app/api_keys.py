@@ -28,34 +28,29 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, Router, delete, get, post
-from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar import Response, delete, get, post
+from litestar.params import JSONBody
 
 from app import audit
+from app.core.calls import calling, shown_once
 from app.core.db import Db
 from app.core.enums import ApiKeyScope, AuditAction
 from app.core.errors import NotFound, Unprocessable
 from app.core.http import (
     CREATED_HEADERS,
     ETAG_HEADER,
-    IfMatch,
-    IfNoneMatch,
     Violation,
     clean_name,
-    conditional_get,
     constraint_errors,
-    created,
-    if_match_versions,
+    found,
     new_id,
     refused_write,
-    replay_response,
     replayed_or_conflict,
     responses,
 )
-from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
-from app.core.security import API_KEY_PREFIX, CurrentUser
+from app.core.pagination import decode_cursor, page_of
+from app.core.resource import Resource, listing
+from app.core.security import API_KEY_PREFIX
 
 KEY_BYTES = 32
 ENTITY = "api_key"
@@ -131,6 +126,14 @@ def _not_found() -> NotFound:
     return NotFound(_NOT_FOUND, "No such API key")
 
 
+async def _audit(
+    db: Db, user_id: UUID, action: AuditAction, key_id: UUID, metadata: dict[str, Any]
+) -> None:
+    await audit.record(
+        db, user_id=user_id, action=action, entity_type=ENTITY, entity_id=key_id, metadata=metadata
+    )
+
+
 async def _find(db: Db, user_id: UUID, key_id: UUID) -> ApiKey | None:
     return await db.one("api_keys/get", ApiKey, key_id=key_id, user_id=user_id)
 
@@ -157,14 +160,8 @@ async def create_key(
                 expires_at=data.expires_at,
             )
             if stored is not None:
-                await audit.record(
-                    db,
-                    user_id=user_id,
-                    action=AuditAction.CREATE,
-                    entity_type=ENTITY,
-                    entity_id=key_id,
-                    metadata={"name": stored.name, "scopes": stored.scopes, **context},
-                )
+                metadata = {"name": stored.name, "scopes": stored.scopes, **context}
+                await _audit(db, user_id, AuditAction.CREATE, key_id, metadata)
                 fields = {f: getattr(stored, f) for f in stored.__struct_fields__}
                 return ApiKeyWithKey(**fields, key=key), False
     existing = await _find(db, user_id, key_id)
@@ -186,10 +183,7 @@ async def list_keys(db: Db, *, user_id: UUID, limit: int, cursor: str | None) ->
 
 
 async def get_key(db: Db, *, user_id: UUID, key_id: UUID) -> ApiKey:
-    key = await _find(db, user_id, key_id)
-    if key is None:
-        raise _not_found()
-    return key
+    return found(await _find(db, user_id, key_id), _not_found)
 
 
 async def revoke_key(
@@ -206,39 +200,31 @@ async def revoke_key(
         if name is None:
             current = await _find(db, user_id, key_id)
             raise refused_write(current and current.version, if_match, _not_found())
-        await audit.record(
-            db,
-            user_id=user_id,
-            action=AuditAction.DELETE,
-            entity_type=ENTITY,
-            entity_id=key_id,
-            metadata={"name": name, **context},
-        )
+        await _audit(db, user_id, AuditAction.DELETE, key_id, {"name": name, **context})
 
 
 # --- routes ------------------------------------------------------------------------------
 
 
-@get(
-    "/",
+KEYS = Resource("/v1/me/api-keys", "key_id", tags=["me"])
+
+index = listing(
+    list_keys,
+    ApiKeyPage,
     operation_id="listApiKeys",
     summary="Your personal API keys",
     description="Your API keys, newest first: name, scopes, when made, last used (to the "
     "minute) and when they expire; never the keys themselves. Expired keys are listed until "
     "you revoke them. Cursor pagination.",
-    responses=responses(codes={400: "invalid_cursor"}),
 )
-async def index(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-) -> ApiKeyPage:
-    return await list_keys(db, user_id=current_user.id, limit=limit, cursor=cursor)
-
-
-@post(
+create = calling(
+    post,
     "/",
+    create_key,
+    Response[ApiKey],
+    body=JSONBody[ApiKeyCreate],
+    context=audit.client_context,
+    creates=KEYS.path,
     operation_id="createApiKey",
     summary="Make a personal API key",
     description="Makes a key for your own scripts: `name`, `scopes` (`read`: GET only; "
@@ -248,47 +234,36 @@ async def index(
     "webhooks (403 `insufficient_scope`). Send your own `id` to make the request safe to "
     "retry: a replay answers 200 with the stored key's details, without the key.",
     response_headers=CREATED_HEADERS,
-    responses={
-        201: ResponseSpec(
-            data_container=ApiKeyWithKey,
-            description="Created: the key's details and the key, shown this once",
-        ),
-        **replay_response(ApiKey),
-        **responses(409, 422, codes={409: "id_conflict", 422: "out_of_range"}),
-    },
+    responses=shown_once(
+        ApiKeyWithKey,
+        ApiKey,
+        "Created: the key's details and the key, shown this once",
+        409,
+        422,
+        codes={409: "id_conflict", 422: "out_of_range"},
+    ),
 )
-async def create(
-    request: Request[Any, Any, Any],
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    data: JSONBody[ApiKeyCreate],
-) -> Response[ApiKey]:
-    key, replayed = await create_key(
-        db, user_id=current_user.id, data=data, context=audit.client_context(request)
-    )
-    return created(key, key.version, f"/v1/me/api-keys/{key.id}", replayed=replayed)
-
-
-@get(
-    "/{key_id:uuid}",
+show = calling(
+    get,
+    KEYS.item,
+    get_key,
+    Response[ApiKey],
+    path_ids=(KEYS.param,),
+    if_none_match=True,
     operation_id="getApiKey",
     summary="Get one of your API keys",
     description="One of your API keys' details (never the key).",
     response_headers=ETAG_HEADER,
     responses=responses(304, 404, codes={404: _NOT_FOUND}),
 )
-async def show(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    key_id: FromPath[UUID],
-    if_none_match: IfNoneMatch = None,
-) -> Response[ApiKey]:
-    key = await get_key(db, user_id=current_user.id, key_id=key_id)
-    return conditional_get(key, key.version, if_none_match)
-
-
-@delete(
-    "/{key_id:uuid}",
+revoke = calling(
+    delete,
+    KEYS.item,
+    revoke_key,
+    None,
+    path_ids=(KEYS.param,),
+    context=audit.client_context,
+    if_match=True,
     operation_id="revokeApiKey",
     summary="Revoke one of your API keys",
     description="Deletes the key: from now on it answers 401 `invalid_token`, on every "
@@ -296,20 +271,4 @@ async def show(
     status_code=204,
     responses=responses(404, 412, codes={404: _NOT_FOUND}),
 )
-async def revoke(
-    request: Request[Any, Any, Any],
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    key_id: FromPath[UUID],
-    if_match: IfMatch = None,
-) -> None:
-    await revoke_key(
-        db,
-        user_id=current_user.id,
-        key_id=key_id,
-        if_match=if_match_versions(if_match),
-        context=audit.client_context(request),
-    )
-
-
-router = Router("/v1/me/api-keys", route_handlers=[index, create, show, revoke], tags=["me"])
+router = KEYS.router(index, create, show, revoke)

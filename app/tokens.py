@@ -16,17 +16,17 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Router, delete, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar import Router, delete, get
 
 from app import audit
+from app.core.calls import calling
 from app.core.config import Settings
 from app.core.db import Db
 from app.core.enums import AuditAction
 from app.core.errors import NotFound
 from app.core.http import new_id, responses
-from app.core.pagination import CursorParam, LimitParam, keyset_page
+from app.core.pagination import keyset_page
+from app.core.resource import PAGING
 from app.core.security import CurrentUser
 
 # A recognisable prefix lets secret scanners find leaked tokens; 32 random bytes follow.
@@ -164,17 +164,16 @@ async def prune_expired(db: Db, *, user_id: UUID) -> None:
     await db.execute("tokens/prune_expired", user_id=user_id)
 
 
-async def list_logins(
-    db: Db, *, user_id: UUID, current_login_id: UUID | None, limit: int, cursor: str | None
-) -> LoginPage:
-    """A page of the user's active logins, newest first; `current` marks `current_login_id`."""
+async def list_logins(db: Db, *, user: CurrentUser, limit: int, cursor: str | None) -> LoginPage:
+    """A page of the user's active logins, newest first; `current` marks the login of the
+    caller's access token."""
 
     async def read(before: tuple[Any, ...], fetch: int) -> list[Login]:
         return await db.many(
             "tokens/list_logins",
             Login,
-            user_id=user_id,
-            current_login_id=current_login_id,
+            user_id=user.id,
+            current_login_id=user.login_id,
             before_created_at=before[0],
             before_id=before[1],
             limit=fetch,
@@ -194,31 +193,26 @@ async def list_logins(
 # --- routes ------------------------------------------------------------------------------
 
 
-@get(
+list_mine = calling(
+    get,
     "/",
+    list_logins,
+    LoginPage,
+    caller="user",
+    needs=PAGING,
     operation_id="listLogins",
     summary="Your active logins",
     description="One item per device logged in (a live refresh token), newest first; "
     "`current` marks the login of the access token used.",
     responses=responses(codes={400: "invalid_cursor"}),
 )
-async def list_mine(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-) -> LoginPage:
-    return await list_logins(
-        db,
-        user_id=current_user.id,
-        current_login_id=current_user.login_id,
-        limit=limit,
-        cursor=cursor,
-    )
-
-
-@delete(
+end_mine = calling(
+    delete,
     "/{login_id:uuid}",
+    end_login,
+    None,
+    path_ids=("login_id",),
+    context=audit.client_context,
     operation_id="endLogin",
     summary="End one of your logins",
     description="Revokes the login's refresh token, so that device has to log in again "
@@ -227,15 +221,5 @@ async def list_mine(
     status_code=204,
     responses=responses(404, codes={404: "login_not_found"}, takes_input=False),
 )
-async def end_mine(
-    request: Request[Any, Any, Any],
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    login_id: FromPath[UUID],
-) -> None:
-    await end_login(
-        db, user_id=current_user.id, login_id=login_id, context=audit.client_context(request)
-    )
-
 
 router = Router("/v1/me/logins", route_handlers=[list_mine, end_mine], tags=["me"])

@@ -16,36 +16,19 @@ the worker.
 * Creates are safe to retry with the client's own `id` (a replay answers 200 without the
   secret: rotate it if the first answer was lost).
 
-The Structs are in `models.py`, the operations (plain functions running `queries/webhooks/`)
-in `operations.py`; this module holds the handlers and the router.
+`models.py` holds a subscription's documents and the bodies accepted, `operations.py` the
+plain functions that run `queries/webhooks/`; the routes are declared here.
 """
 
 from __future__ import annotations
 
-from uuid import UUID
+from litestar import Response, get, patch, post
+from litestar.params import JSONBody
 
-from litestar import Response, Router, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
-
-from app.core.config import Settings
-from app.core.db import Db
-from app.core.http import (
-    CREATED_HEADERS,
-    ETAG_HEADER,
-    IfMatch,
-    IfNoneMatch,
-    conditional_get,
-    created,
-    if_match_versions,
-    replay_response,
-    responses,
-    with_etag,
-)
-from app.core.pagination import CursorParam, LimitParam
-from app.core.security import CurrentUser
-from app.users import provide_settings
+from app.core.calls import calling, shown_once
+from app.core.dependencies import NEEDS_SETTINGS, SETTINGS
+from app.core.http import CREATED_HEADERS, ETAG_HEADER, responses
+from app.core.resource import PAGING, Resource, listing
 from app.webhooks.models import (
     Delivery,
     DeliveryPage,
@@ -73,25 +56,25 @@ _NOT_FOUND = "webhook_not_found"
 _URL_REFUSED = "invalid_url, https_required, private_address"
 
 
-@get(
-    "/",
+WEBHOOKS = Resource("/v1/webhooks", "webhook_id", tags=["webhooks"])
+_ID = (WEBHOOKS.param,)
+
+index = listing(
+    list_webhooks,
+    WebhookPage,
     operation_id="listWebhooks",
     summary="List webhook subscriptions",
     description="Your webhook subscriptions, oldest first (never their secrets). Cursor "
     "pagination.",
-    responses=responses(codes={400: "invalid_cursor"}),
 )
-async def index(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-) -> WebhookPage:
-    return await list_webhooks(db, user_id=current_user.id, limit=limit, cursor=cursor)
-
-
-@post(
+create = calling(
+    post,
     "/",
+    create_webhook,
+    Response[Webhook],
+    needs=NEEDS_SETTINGS,
+    body=JSONBody[WebhookCreate],
+    creates=WEBHOOKS.path,
     operation_id="createWebhook",
     summary="Subscribe a URL to your events",
     description="Creates a subscription: `url` (https in production, on a public address), "
@@ -101,51 +84,38 @@ async def index(
     "own `id` to make the request safe to retry: a replay answers 200 with the stored "
     "subscription, without its secret (rotate it if the first answer was lost).",
     response_headers=CREATED_HEADERS,
-    responses={
-        201: ResponseSpec(
-            data_container=WebhookWithSecret,
-            description="Created: the subscription and its signing secret, shown this once",
-        ),
-        **replay_response(Webhook),
-        **responses(
-            409,
-            422,
-            codes={409: "id_conflict", 422: f"{_URL_REFUSED}, webhook_limit_reached"},
-        ),
-    },
+    responses=shown_once(
+        WebhookWithSecret,
+        Webhook,
+        "Created: the subscription and its signing secret, shown this once",
+        409,
+        422,
+        codes={409: "id_conflict", 422: f"{_URL_REFUSED}, webhook_limit_reached"},
+    ),
 )
-async def create(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    settings: NamedDependency[Settings],
-    data: JSONBody[WebhookCreate],
-) -> Response[Webhook]:
-    webhook, replayed = await create_webhook(
-        db, user_id=current_user.id, data=data, settings=settings
-    )
-    return created(webhook, webhook.version, f"/v1/webhooks/{webhook.id}", replayed=replayed)
-
-
-@get(
-    "/{webhook_id:uuid}",
+show = calling(
+    get,
+    WEBHOOKS.item,
+    get_webhook,
+    Response[Webhook],
+    path_ids=_ID,
+    if_none_match=True,
     operation_id="getWebhook",
     summary="Get a webhook subscription",
     description="One of your webhook subscriptions (never its secret).",
     response_headers=ETAG_HEADER,
     responses=responses(304, 404, codes={404: _NOT_FOUND}),
 )
-async def show(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    webhook_id: FromPath[UUID],
-    if_none_match: IfNoneMatch = None,
-) -> Response[Webhook]:
-    webhook = await get_webhook(db, user_id=current_user.id, webhook_id=webhook_id)
-    return conditional_get(webhook, webhook.version, if_none_match)
-
-
-@patch(
-    "/{webhook_id:uuid}",
+update = calling(
+    patch,
+    WEBHOOKS.item,
+    update_webhook,
+    Response[Webhook],
+    path_ids=_ID,
+    needs=NEEDS_SETTINGS,
+    body=JSONBody[WebhookPatch],
+    if_match=True,
+    etagged=True,
     operation_id="updateWebhook",
     summary="Change a webhook subscription",
     description="Changes the fields given: `url`, `event_types` (null: every event type), "
@@ -154,27 +124,15 @@ async def show(
     response_headers=ETAG_HEADER,
     responses=responses(404, 412, 422, codes={404: _NOT_FOUND, 422: _URL_REFUSED}),
 )
-async def update(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    settings: NamedDependency[Settings],
-    webhook_id: FromPath[UUID],
-    data: JSONBody[WebhookPatch],
-    if_match: IfMatch = None,
-) -> Response[Webhook]:
-    webhook = await update_webhook(
-        db,
-        user_id=current_user.id,
-        webhook_id=webhook_id,
-        data=data,
-        if_match=if_match_versions(if_match),
-        settings=settings,
-    )
-    return with_etag(webhook, webhook.version)
-
-
-@post(
-    "/{webhook_id:uuid}/rotate-secret",
+rotate = calling(
+    post,
+    f"{WEBHOOKS.item}/rotate-secret",
+    rotate_secret,
+    Response[WebhookWithSecret],
+    path_ids=_ID,
+    body=(JSONBody[SecretRotation | None], None),
+    if_match=True,
+    etagged=True,
     operation_id="rotateWebhookSecret",
     summary="Rotate a webhook's signing secret",
     description="Makes a new signing secret and answers it, shown this once. For 24 hours "
@@ -186,44 +144,22 @@ async def update(
     response_headers=ETAG_HEADER,
     responses=responses(404, 412, codes={404: _NOT_FOUND}),
 )
-async def rotate(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    webhook_id: FromPath[UUID],
-    data: JSONBody[SecretRotation | None] = None,
-    if_match: IfMatch = None,
-) -> Response[WebhookWithSecret]:
-    webhook = await rotate_secret(
-        db,
-        user_id=current_user.id,
-        webhook_id=webhook_id,
-        if_match=if_match_versions(if_match),
-        revoke_previous=data.revoke_previous if data else False,
-    )
-    return with_etag(webhook, webhook.version)
-
-
-@delete(
-    "/{webhook_id:uuid}",
+remove = WEBHOOKS.remove(
+    delete_webhook,
     operation_id="deleteWebhook",
     summary="Delete a webhook subscription",
     description="Deletes one of your webhook subscriptions and its delivery log; nothing more "
     "is sent to it.",
-    responses=responses(404, 412, codes={404: _NOT_FOUND}),
+    statuses=(404,),
+    codes={404: _NOT_FOUND},
 )
-async def remove(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    webhook_id: FromPath[UUID],
-    if_match: IfMatch = None,
-) -> None:
-    await delete_webhook(
-        db, user_id=current_user.id, webhook_id=webhook_id, if_match=if_match_versions(if_match)
-    )
-
-
-@get(
-    "/{webhook_id:uuid}/deliveries",
+deliveries = calling(
+    get,
+    f"{WEBHOOKS.item}/deliveries",
+    list_deliveries,
+    DeliveryPage,
+    path_ids=_ID,
+    needs=PAGING,
     operation_id="listWebhookDeliveries",
     summary="A webhook's delivery log",
     description="The deliveries of one of your subscriptions, newest first: the event "
@@ -232,20 +168,14 @@ async def remove(
     "`next_attempt_at` (while pending) and `delivered_at`. Cursor pagination.",
     responses=responses(404, codes={400: "invalid_cursor", 404: _NOT_FOUND}),
 )
-async def deliveries(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    webhook_id: FromPath[UUID],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-) -> DeliveryPage:
-    return await list_deliveries(
-        db, user_id=current_user.id, webhook_id=webhook_id, limit=limit, cursor=cursor
-    )
-
-
-@post(
-    "/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/retry",
+retry = calling(
+    post,
+    f"{WEBHOOKS.item}/deliveries/{{delivery_id:uuid}}/retry",
+    redeliver,
+    Delivery,
+    path_ids=(WEBHOOKS.param, "delivery_id"),
+    body=(JSONBody[NoOptions | None], None),
+    body_as=None,
     operation_id="retryWebhookDelivery",
     summary="Send a delivery again",
     description="Queues the event of this delivery again, after what is already queued for "
@@ -254,20 +184,14 @@ async def deliveries(
     status_code=202,
     responses=responses(404, codes={404: f"{_NOT_FOUND}, delivery_not_found"}),
 )
-async def retry(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    webhook_id: FromPath[UUID],
-    delivery_id: FromPath[UUID],
-    data: JSONBody[NoOptions | None] = None,
-) -> Delivery:
-    return await redeliver(
-        db, user_id=current_user.id, webhook_id=webhook_id, delivery_id=delivery_id
-    )
-
-
-@post(
-    "/{webhook_id:uuid}/test",
+queue_test_event = calling(
+    post,
+    f"{WEBHOOKS.item}/test",
+    send_test,
+    Delivery,
+    path_ids=_ID,
+    body=(JSONBody[NoOptions | None], None),
+    body_as=None,
     operation_id="testWebhook",
     summary="Send a test event",
     description="Queues a `webhook.test` event for this subscription, after what is "
@@ -276,28 +200,16 @@ async def retry(
     status_code=202,
     responses=responses(404, codes={404: _NOT_FOUND}),
 )
-async def queue_test_event(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    webhook_id: FromPath[UUID],
-    data: JSONBody[NoOptions | None] = None,
-) -> Delivery:
-    return await send_test(db, user_id=current_user.id, webhook_id=webhook_id)
 
-
-router = Router(
-    "/v1/webhooks",
-    route_handlers=[
-        index,
-        create,
-        show,
-        update,
-        rotate,
-        remove,
-        deliveries,
-        retry,
-        queue_test_event,
-    ],
-    tags=["webhooks"],
-    dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
+router = WEBHOOKS.router(
+    index,
+    create,
+    show,
+    update,
+    rotate,
+    remove,
+    deliveries,
+    retry,
+    queue_test_event,
+    dependencies=SETTINGS,
 )

@@ -262,6 +262,15 @@ async def _attempt(
         if metrics is not None:
             _count_delivered(metrics, head)
         return True
+    await _failed(db, head, outcome, base_s, metrics)
+    return False
+
+
+async def _failed(
+    db: Db, head: DueDelivery, outcome: Outcome, base_s: float, metrics: WebhookMetrics | None
+) -> None:
+    """Record a failed attempt of `head`: its next attempt after a backoff, or its end when
+    it is past RETRY_FOR; the subscription disabled after too many failures in a row."""
     next_attempt_at = datetime.now(UTC) + timedelta(
         seconds=backoff_s(head.attempts + 1, base_s=base_s)
     )
@@ -283,7 +292,6 @@ async def _attempt(
             metrics.deliveries.labels("failed").inc()
         if disabled:
             metrics.disabled.inc()
-    return False
 
 
 def _count_delivered(metrics: WebhookMetrics, head: DueDelivery) -> None:

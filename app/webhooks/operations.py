@@ -20,10 +20,11 @@ from app import audit
 from app.core.config import Environment, Settings
 from app.core.db import Db
 from app.core.enums import AuditAction
-from app.core.errors import NotFound, Unprocessable
+from app.core.errors import ApiError, NotFound, Unprocessable
 from app.core.http import (
     Violation,
     constraint_errors,
+    found,
     new_id,
     refused_write,
     replayed_or_conflict,
@@ -35,6 +36,7 @@ from app.webhooks.addresses import RefusedUrl, check_url
 from app.webhooks.models import (
     Delivery,
     DeliveryPage,
+    SecretRotation,
     Webhook,
     WebhookCreate,
     WebhookPage,
@@ -100,6 +102,12 @@ async def _find(db: Db, user_id: UUID, webhook_id: UUID) -> Webhook | None:
     return await db.one("webhooks/get", Webhook, webhook_id=webhook_id, user_id=user_id)
 
 
+async def _refused(db: Db, user_id: UUID, webhook_id: UUID, if_match: list[int] | None) -> ApiError:
+    """Why a conditional write of the subscription touched no row: 412 or 404."""
+    current = await _find(db, user_id, webhook_id)
+    return refused_write(current and current.version, if_match, _not_found())
+
+
 async def list_webhooks(db: Db, *, user_id: UUID, limit: int, cursor: str | None) -> WebhookPage:
     """One page of the user's subscriptions, oldest first."""
     after = decode_cursor(cursor, tuple[datetime, UUID])
@@ -115,10 +123,7 @@ async def list_webhooks(db: Db, *, user_id: UUID, limit: int, cursor: str | None
 
 
 async def get_webhook(db: Db, *, user_id: UUID, webhook_id: UUID) -> Webhook:
-    webhook = await _find(db, user_id, webhook_id)
-    if webhook is None:
-        raise _not_found()
-    return webhook
+    return found(await _find(db, user_id, webhook_id), _not_found)
 
 
 async def create_webhook(
@@ -186,8 +191,7 @@ async def update_webhook(
                 description=unset_to_none(data.description),
             )
             if webhook is None:
-                current = await _find(db, user_id, webhook_id)
-                raise refused_write(current and current.version, if_match, _not_found())
+                raise await _refused(db, user_id, webhook_id, if_match)
             metadata: dict[str, Any] = {"fields": sent_fields(data)}
             if url is not None:
                 metadata["host"] = _host(url)
@@ -196,10 +200,16 @@ async def update_webhook(
 
 
 async def rotate_secret(
-    db: Db, *, user_id: UUID, webhook_id: UUID, if_match: list[int] | None, revoke_previous: bool
+    db: Db,
+    *,
+    user_id: UUID,
+    webhook_id: UUID,
+    data: SecretRotation | None,
+    if_match: list[int] | None,
 ) -> WebhookWithSecret:
     """A new signing secret, shown this once; the one it replaces signs too for 24 h (not at
     all with `revoke_previous`)."""
+    revoke_previous = data.revoke_previous if data else False
     async with db.transaction():
         webhook = await db.one(
             "webhooks/rotate_secret",
@@ -211,8 +221,7 @@ async def rotate_secret(
             revoke_previous=revoke_previous,
         )
         if webhook is None:
-            current = await _find(db, user_id, webhook_id)
-            raise refused_write(current and current.version, if_match, _not_found())
+            raise await _refused(db, user_id, webhook_id, if_match)
         await _audit(
             db,
             user_id,
@@ -231,8 +240,7 @@ async def delete_webhook(
             "webhooks/delete", webhook_id=webhook_id, user_id=user_id, if_match=if_match
         )
         if deleted is None:
-            current = await _find(db, user_id, webhook_id)
-            raise refused_write(current and current.version, if_match, _not_found())
+            raise await _refused(db, user_id, webhook_id, if_match)
         await _audit(db, user_id, AuditAction.DELETE, webhook_id, {})
 
 
