@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from csv import DictReader
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from app.core.enums import SetType, WeightUnit
@@ -105,7 +106,6 @@ def read_strong(
     zone = ZoneInfo(timezone)
     reader, delimiter = csv_rows(text_of(data), STRONG_REQUIRED)
     parsed = Parsed()
-    sessions: dict[tuple[str, str], ImportedSession] = {}
     for line, get in cells(reader, parsed):
         order = get("Set Order")
         if order.lower().replace(" ", "") == "resttimer":
@@ -116,10 +116,7 @@ def read_strong(
             parsed.skip("no_exercise")
             continue
         key = (get("Date"), get("Workout Name") or "Workout")
-        session = sessions.get(key)
-        if session is None:
-            session = sessions[key] = _strong_session(get, line, reader, zone, timezone)
-            parsed.sessions.append(session)
+        session = parsed.session(key, partial(_strong_session, get, line, reader, zone, timezone))
         measures = _strong_measures(get, line, delimiter == ";", weight_unit, distance_unit)
         if measures.empty():
             parsed.skip("empty_set")
@@ -198,17 +195,13 @@ def read_hevy(data: bytes, *, timezone: str, weight_unit: WeightUnit, distance_u
     reader, _ = csv_rows(text_of(data), HEVY_REQUIRED)
     header = set(reader.fieldnames or [])
     parsed = Parsed()
-    sessions: dict[tuple[str, str], ImportedSession] = {}
     for line, get in cells(reader, parsed):
         exercise = get("exercise_title")
         if not exercise:
             parsed.skip("no_exercise")
             continue
         key = (get("start_time"), get("title") or "Workout")
-        session = sessions.get(key)
-        if session is None:
-            session = sessions[key] = _hevy_session(get, line, zone, timezone)
-            parsed.sessions.append(session)
+        session = parsed.session(key, partial(_hevy_session, get, line, zone, timezone))
         measures = _hevy_measures(get, line, header, weight_unit)
         kind = get("set_type").lower() or "normal"
         if kind not in HEVY_SET_TYPES:

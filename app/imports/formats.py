@@ -86,8 +86,18 @@ class Parsed:
     skipped: dict[str, int] = field(default_factory=dict)
     rows: int = 0
 
+    by_key: dict[tuple[str, str], ImportedSession] = field(default_factory=dict)
+
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def session(self, key: tuple[str, str], make: Callable[[], ImportedSession]) -> ImportedSession:
+        """The session a CSV row's (start, name) names, made (`make()`) on its first row."""
+        session = self.by_key.get(key)
+        if session is None:
+            session = self.by_key[key] = make()
+            self.sessions.append(session)
+        return session
 
 
 def text_of(data: bytes) -> str:
