@@ -823,6 +823,22 @@ COMMENT ON FUNCTION public.import_document(i public.imports) IS 'A background im
 
 
 --
+-- Name: on_local_days(timestamp with time zone, text, date, date); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.on_local_days(at timestamp with time zone, zone text, first_day date, last_day date) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (((first_day IS NULL) OR ((at >= (((first_day - 1))::timestamp without time zone AT TIME ZONE 'UTC'::text)) AND (((at AT TIME ZONE zone))::date >= first_day))) AND ((last_day IS NULL) OR ((at < (((last_day + 2))::timestamp without time zone AT TIME ZONE 'UTC'::text)) AND (((at AT TIME ZONE zone))::date <= last_day))));
+
+
+--
+-- Name: FUNCTION on_local_days(at timestamp with time zone, zone text, first_day date, last_day date); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.on_local_days(at timestamp with time zone, zone text, first_day date, last_day date) IS 'Whether the instant at falls, in the time zone zone, on a day from first_day to last_day inclusive (NULL: no bound).';
+
+
+--
 -- Name: personal_bests_add(uuid, uuid[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3679,4 +3695,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204800100'),
     ('20261204800200'),
     ('20261204900000'),
-    ('20261204910000');
+    ('20261204910000'),
+    ('20261204910100');
