@@ -259,7 +259,8 @@ def cells(reader: csv.DictReader[str], parsed: Parsed) -> Iterator[tuple[int, Ce
 
 
 class Measures(NamedTuple):
-    """What a set row measured, read and checked (weight in `weight_unit`)."""
+    """What a set row measured, read and checked (weight in `weight_unit`): the fields of
+    ImportedSet from `reps` to `rpe`, in its order."""
 
     reps: int | None
     weight: Decimal | None
@@ -289,19 +290,9 @@ def add_set(
 ) -> None:
     """The set, done at the session's start, and its exercise in the session's plan."""
     _plan(session, exercise, plan_notes[:10_000], group)
+    performed_at = session.started_at
     session.sets.append(
-        ImportedSet(
-            exercise=exercise,
-            set_type=set_type,
-            reps=measures.reps,
-            weight=measures.weight,
-            weight_unit=measures.weight_unit,
-            duration_s=measures.duration_s,
-            distance_m=measures.distance_m,
-            rpe=measures.rpe,
-            notes=notes[:10_000],
-            performed_at=session.started_at,
-        )
+        ImportedSet(exercise, set_type, *measures, notes=notes[:10_000], performed_at=performed_at)
     )
 
 
