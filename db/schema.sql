@@ -209,6 +209,25 @@ CREATE TYPE public.change_event_type AS ENUM (
 
 
 --
+-- Name: change_event_input; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.change_event_input AS (
+	event_type public.change_event_type,
+	entity_id uuid,
+	version integer,
+	document jsonb
+);
+
+
+--
+-- Name: TYPE change_event_input; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.change_event_input IS 'One event for record_change_events: its type (the entity type is its prefix), the entity, its new version and its document (NULL for a delete).';
+
+
+--
 -- Name: exercise_category; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -801,6 +820,22 @@ CREATE FUNCTION public.import_document(i public.imports) RETURNS public.import_d
 --
 
 COMMENT ON FUNCTION public.import_document(i public.imports) IS 'A background import as the API shows it (never its file).';
+
+
+--
+-- Name: on_local_days(timestamp with time zone, text, date, date); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.on_local_days(at timestamp with time zone, zone text, first_day date, last_day date) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (((first_day IS NULL) OR ((at >= (((first_day - 1))::timestamp without time zone AT TIME ZONE 'UTC'::text)) AND (((at AT TIME ZONE zone))::date >= first_day))) AND ((last_day IS NULL) OR ((at < (((last_day + 2))::timestamp without time zone AT TIME ZONE 'UTC'::text)) AND (((at AT TIME ZONE zone))::date <= last_day))));
+
+
+--
+-- Name: FUNCTION on_local_days(at timestamp with time zone, zone text, first_day date, last_day date); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.on_local_days(at timestamp with time zone, zone text, first_day date, last_day date) IS 'Whether the instant at falls, in the time zone zone, on a day from first_day to last_day inclusive (NULL: no bound).';
 
 
 --
@@ -1683,6 +1718,109 @@ $$;
 
 
 --
+-- Name: change_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.change_events (
+    user_id uuid NOT NULL,
+    "position" bigint NOT NULL,
+    event_type public.change_event_type NOT NULL,
+    entity_type public.change_entity_type NOT NULL,
+    entity_id uuid NOT NULL,
+    version integer,
+    document jsonb,
+    request_id text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    history jsonb,
+    CONSTRAINT change_events_document_check CHECK (
+CASE
+    WHEN (history IS NOT NULL) THEN ((document IS NULL) AND (jsonb_typeof(history) = 'object'::text))
+    WHEN ((event_type)::text ~~ '%.deleted'::text) THEN (document IS NULL)
+    ELSE ((jsonb_typeof(document) = 'object'::text) AND (version IS NOT NULL))
+END),
+    CONSTRAINT change_events_entity_check CHECK ((split_part((event_type)::text, '.'::text, 1) = (entity_type)::text)),
+    CONSTRAINT change_events_position_check CHECK (("position" > 0))
+);
+
+
+--
+-- Name: TABLE change_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.change_events IS 'The change log: one row per change to a user''s data, written in the transaction of the change (queries/sync/record.sql). document: the entity as the API shows it, NULL for a delete (a tombstone). history: set only on rows moved from audit_log (their metadata), which the feed never serves.';
+
+
+--
+-- Name: COLUMN change_events."position"; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.change_events."position" IS 'Gap-free per user, in commit order (see sync_counters).';
+
+
+--
+-- Name: COLUMN change_events.version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.change_events.version IS 'The entity''s version after the change; NULL for a delete.';
+
+
+--
+-- Name: sync_counters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sync_counters (
+    user_id uuid NOT NULL,
+    last_position bigint DEFAULT 0 NOT NULL,
+    pruned_through bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT sync_counters_positions_check CHECK (((pruned_through >= 0) AND (last_position >= pruned_through)))
+);
+
+
+--
+-- Name: TABLE sync_counters; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sync_counters IS 'Per user, the last change_events position handed out (locked by each writing transaction until it commits: positions follow commit order, gap-free) and the last one pruned (older cursors are expired).';
+
+
+--
+-- Name: record_change_events(uuid, public.change_event_input[], text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.record_change_events(owner uuid, events public.change_event_input[], request text) RETURNS integer
+    LANGUAGE sql
+    BEGIN ATOMIC
+ WITH counter AS (
+          INSERT INTO public.sync_counters AS c (user_id, last_position)  SELECT record_change_events.owner AS owner,
+                     cardinality(record_change_events.events) AS cardinality
+                   WHERE (cardinality(record_change_events.events) > 0) ON CONFLICT(user_id) DO UPDATE SET last_position = (c.last_position + excluded.last_position)
+           RETURNING (c.last_position - cardinality(record_change_events.events)) AS before
+         ), recorded AS (
+          INSERT INTO public.change_events (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)  SELECT record_change_events.owner AS owner,
+                     (counter.before + item.ord),
+                     item.event_type,
+                     (split_part((item.event_type)::text, '.'::text, 1))::public.change_entity_type AS split_part,
+                     item.entity_id,
+                     item.version,
+                     item.document,
+                     record_change_events.request AS request
+                    FROM (counter
+                      CROSS JOIN unnest(record_change_events.events) WITH ORDINALITY item(event_type, entity_id, version, document, ord))
+           RETURNING 1 AS "?column?"
+         )
+  SELECT (count(*))::integer AS count
+    FROM recorded;
+END;
+
+
+--
+-- Name: FUNCTION record_change_events(owner uuid, events public.change_event_input[], request text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.record_change_events(owner uuid, events public.change_event_input[], request text) IS 'Append the events, in order, to the change log of the user owner, at the positions after the last one (locking the user''s sync_counters row until the transaction ends); the number recorded.';
+
+
+--
 -- Name: exercises; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2134,53 +2272,6 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
--- Name: change_events; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.change_events (
-    user_id uuid NOT NULL,
-    "position" bigint NOT NULL,
-    event_type public.change_event_type NOT NULL,
-    entity_type public.change_entity_type NOT NULL,
-    entity_id uuid NOT NULL,
-    version integer,
-    document jsonb,
-    request_id text DEFAULT ''::text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    history jsonb,
-    CONSTRAINT change_events_document_check CHECK (
-CASE
-    WHEN (history IS NOT NULL) THEN ((document IS NULL) AND (jsonb_typeof(history) = 'object'::text))
-    WHEN ((event_type)::text ~~ '%.deleted'::text) THEN (document IS NULL)
-    ELSE ((jsonb_typeof(document) = 'object'::text) AND (version IS NOT NULL))
-END),
-    CONSTRAINT change_events_entity_check CHECK ((split_part((event_type)::text, '.'::text, 1) = (entity_type)::text)),
-    CONSTRAINT change_events_position_check CHECK (("position" > 0))
-);
-
-
---
--- Name: TABLE change_events; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.change_events IS 'The change log: one row per change to a user''s data, written in the transaction of the change (queries/sync/record.sql). document: the entity as the API shows it, NULL for a delete (a tombstone). history: set only on rows moved from audit_log (their metadata), which the feed never serves.';
-
-
---
--- Name: COLUMN change_events."position"; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.change_events."position" IS 'Gap-free per user, in commit order (see sync_counters).';
-
-
---
--- Name: COLUMN change_events.version; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.change_events.version IS 'The entity''s version after the change; NULL for a delete.';
-
-
---
 -- Name: exercise_aliases; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2465,25 +2556,6 @@ COMMENT ON TABLE public.refresh_tokens IS 'Hashed opaque refresh tokens, in rota
 CREATE TABLE public.schema_migrations (
     version character varying NOT NULL
 );
-
-
---
--- Name: sync_counters; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.sync_counters (
-    user_id uuid NOT NULL,
-    last_position bigint DEFAULT 0 NOT NULL,
-    pruned_through bigint DEFAULT 0 NOT NULL,
-    CONSTRAINT sync_counters_positions_check CHECK (((pruned_through >= 0) AND (last_position >= pruned_through)))
-);
-
-
---
--- Name: TABLE sync_counters; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.sync_counters IS 'Per user, the last change_events position handed out (locked by each writing transaction until it commits: positions follow commit order, gap-free) and the last one pruned (older cursors are expired).';
 
 
 --
@@ -3622,4 +3694,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204710100'),
     ('20261204800100'),
     ('20261204800200'),
-    ('20261204900000');
+    ('20261204900000'),
+    ('20261204910000'),
+    ('20261204910100');

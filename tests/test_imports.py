@@ -19,7 +19,7 @@ import pytest
 from litestar.testing import TestClient
 
 from app.core.security import issue_access_token
-from app.imports.formats import strong_duration
+from app.imports.csv_readers import strong_duration
 from app.imports.matching import CatalogueName, Matcher
 from app.main import create_app
 from tests.api import UserWithToken, all_pages, assert_error

@@ -20,40 +20,39 @@ unit in `weight_unit` (default: the caller's preferred unit), distances in `dist
 * What cannot be read is 422 `invalid_file` naming the line and column (in the background:
   the import ends failed with that error).
 
-The readers are in `formats.py`, the catalogue matching in `matching.py`, the writing in
-`operations.py`, the background job in `jobs.py`.
+The readers are in `csv_readers.py` and `kinetria.py` (what they share in
+`formats.py`), the catalogue matching in `matching.py`, the rows written in `rows.py`, the
+writing in `operations.py`, the background job in `jobs.py`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
 from app.core.db import Db
 from app.core.enums import WeightUnit
-from app.core.errors import NotFound
-from app.core.http import (
-    ETAG_HEADER,
-    IfNoneMatch,
-    conditional_get,
-    etag,
-    new_id,
-    responses,
-)
-from app.core.pagination import CursorParam, LimitParam, decode_cursor, page_of
+from app.core.http import etag, new_id, responses
+from app.core.resource import Resource
 from app.core.security import CurrentUser
-from app.imports.jobs import queue_import
-from app.imports.models import DistanceUnit, ImportFormat, ImportJob, ImportJobPage, ImportResult
+from app.imports.jobs import NOT_FOUND, get_import, list_imports, queue_import
+from app.imports.models import (
+    DistanceUnit,
+    ImportFormat,
+    ImportJob,
+    ImportJobPage,
+    ImportOptions,
+    ImportResult,
+)
 from app.imports.operations import run_import
 
-_NOT_FOUND = "import_not_found"
+IMPORTS = Resource("/v1/imports", "import_id", tags=["imports"])
 
 
 @post(
@@ -129,31 +128,25 @@ async def create(
         ),
     ] = None,
 ) -> Response[Any]:  # ImportResult (200, 201) or ImportJob (202): see `responses`
+    options = ImportOptions(
+        file_format=file_format,
+        timezone=timezone,
+        weight_unit=weight_unit,
+        distance_unit=distance_unit,
+        dry_run=dry_run,
+    )
     data = await request.body()
     if len(data) > state.settings.import_sync_max_bytes:
         job, _replayed = await queue_import(
             db,
             user_id=current_user.id,
             import_id=import_id or new_id(),
-            file_format=file_format,
+            options=options,
             data=data,
-            timezone=timezone,
-            weight_unit=weight_unit,
-            distance_unit=distance_unit,
-            dry_run=dry_run,
         )
         headers = {"ETag": etag(job.version), "Location": f"/v1/imports/{job.id}"}
         return Response(job, status_code=202, headers=headers)
-    result = await run_import(
-        db,
-        user_id=current_user.id,
-        file_format=file_format,
-        data=data,
-        timezone=timezone,
-        weight_unit=weight_unit,
-        distance_unit=distance_unit,
-        dry_run=dry_run,
-    )
+    result = await run_import(db, user_id=current_user.id, options=options, data=data)
     created = not dry_run and (
         result.sessions_created
         or result.exercises_created
@@ -163,34 +156,19 @@ async def create(
     return Response(result, status_code=201 if created else 200)
 
 
-@get(
-    "/",
+index = IMPORTS.index(
+    list_imports,
+    ImportJobPage,
     operation_id="listImports",
     summary="List background imports",
     description="Your imports that ran (or run) in the background, newest first, each with "
     "its status, progress and result or error. Cursor pagination.",
-    responses=responses(codes={400: "invalid_cursor"}),
 )
-async def index(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = LimitParam,
-    cursor: str | None = CursorParam,
-) -> ImportJobPage:
-    after = decode_cursor(cursor, tuple[datetime, UUID])
-    rows = await db.many(
-        "imports/list",
-        ImportJob,
-        user_id=current_user.id,
-        after_created_at=after[0] if after else None,
-        after_id=after[1] if after else None,
-        limit=limit + 1,
-    )
-    return ImportJobPage(*page_of(rows, limit, lambda i: (i.created_at, i.id)))
-
-
-@get(
-    "/{import_id:uuid}",
+show = IMPORTS.show(
+    get_import,
+    ImportJob,
+    statuses=(404,),
+    codes={404: NOT_FOUND},
     operation_id="getImport",
     summary="Get a background import",
     description="Where an import of a file above IMPORT_SYNC_MAX_BYTES stands: `status` "
@@ -198,19 +176,5 @@ async def index(
     "the file is read), and once it ended `result` (what POST /v1/imports answers for a "
     "small file) or `error` (the error it would answer, e.g. `invalid_file` with the line "
     "and column; nothing of the file was written).",
-    response_headers=ETAG_HEADER,
-    responses=responses(304, 404, codes={404: _NOT_FOUND}),
 )
-async def show(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    import_id: FromPath[UUID],
-    if_none_match: IfNoneMatch = None,
-) -> Response[ImportJob]:
-    job = await db.one("imports/get", ImportJob, import_id=import_id, user_id=current_user.id)
-    if job is None:
-        raise NotFound(_NOT_FOUND, "No such import")
-    return conditional_get(job, job.version, if_none_match)
-
-
-router = Router("/v1/imports", route_handlers=[create, index, show], tags=["imports"])
+router = IMPORTS.router(create, index, show)

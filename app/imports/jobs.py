@@ -22,30 +22,31 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncGenerator, Mapping
-from contextlib import asynccontextmanager
-from functools import cache
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
-from app.core.config import Settings
-from app.core.db import Db, Query, configure_connection, connection_kwargs, load_queries
-from app.core.enums import ImportStatus, WeightUnit
-from app.core.errors import ApiError, Conflict
-from app.core.http import json_param
+from app.core.db import Db
+from app.core.enums import ImportStatus
+from app.core.errors import ApiError, Conflict, NotFound
+from app.core.http import found, json_param
+from app.core.pagination import decode_cursor, page_of
 from app.core.request_log import current_request_id
 from app.imports.models import (
-    DistanceUnit,
     ImportFailure,
-    ImportFormat,
     ImportJob,
+    ImportJobPage,
+    ImportOptions,
     ImportResult,
     ImportWork,
+    options_of,
 )
 from app.imports.operations import check_timezone, run_import
 from app.worker import JobContext, app, backoff, defer, settings_of
+from app.worker.db import job_db
 
 log = logging.getLogger("kinetria.imports")
 
@@ -57,16 +58,12 @@ async def queue_import(
     *,
     user_id: UUID,
     import_id: UUID,
-    file_format: ImportFormat,
+    options: ImportOptions,
     data: bytes,
-    timezone: str,
-    weight_unit: WeightUnit | None,
-    distance_unit: DistanceUnit,
-    dry_run: bool,
 ) -> tuple[ImportJob, bool]:
     """Store the file and queue its job; the import, and True when this replays an earlier
     create with the same id (the same file and parameters: nothing is queued again)."""
-    check_timezone(timezone)
+    check_timezone(options.timezone)
     sha256 = hashlib.sha256(data).hexdigest()
     async with db.transaction():
         job = await db.one(
@@ -74,11 +71,11 @@ async def queue_import(
             ImportJob,
             import_id=import_id,
             user_id=user_id,
-            format=file_format,
-            timezone=timezone,
-            weight_unit=weight_unit,
-            distance_unit=distance_unit,
-            dry_run=dry_run,
+            format=options.file_format,
+            timezone=options.timezone,
+            weight_unit=options.weight_unit,
+            distance_unit=options.distance_unit,
+            dry_run=options.dry_run,
             size_bytes=len(data),
             sha256=sha256,
             request_id=current_request_id.get() or None,
@@ -94,20 +91,35 @@ async def queue_import(
             )
             return job, False
     stored = await db.one("imports/get", ImportJob, import_id=import_id, user_id=user_id)
-    if stored is not None and (
-        stored.sha256,
-        stored.format,
-        stored.timezone,
-        stored.weight_unit,
-        stored.distance_unit,
-        stored.dry_run,
-    ) == (sha256, file_format, timezone, weight_unit, distance_unit, dry_run):
+    if stored is not None and (stored.sha256, options_of(stored)) == (sha256, options):
         return stored, True
     raise Conflict(
         "id_conflict",
         "This id is taken by another import (another file or other parameters)",
         details=[{"field": "id", "source": "query"}],
     )
+
+
+NOT_FOUND = "import_not_found"
+
+
+async def list_imports(db: Db, *, user_id: UUID, limit: int, cursor: str | None) -> ImportJobPage:
+    """The user's background imports, newest first."""
+    after = decode_cursor(cursor, tuple[datetime, UUID])
+    rows = await db.many(
+        "imports/list",
+        ImportJob,
+        user_id=user_id,
+        after_created_at=after[0] if after else None,
+        after_id=after[1] if after else None,
+        limit=limit + 1,
+    )
+    return ImportJobPage(*page_of(rows, limit, lambda i: (i.created_at, i.id)))
+
+
+async def get_import(db: Db, *, user_id: UUID, import_id: UUID) -> ImportJob:
+    job = await db.one("imports/get", ImportJob, import_id=import_id, user_id=user_id)
+    return found(job, lambda: NotFound(NOT_FOUND, "No such import"))
 
 
 def _failure(exc: ApiError) -> ImportFailure:
@@ -119,6 +131,49 @@ def _failure(exc: ApiError) -> ImportFailure:
     )
 
 
+_INTERNAL = ImportFailure(
+    status_code=500,
+    error_code="internal_error",
+    message="The import failed on the server; nothing of the file was written",
+)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """Where a queued import writes its progress and how it ended: its success on `db`, in
+    the import's own transaction; its progress and a failure on `side`, at once."""
+
+    db: Db
+    side: Db
+    import_id: UUID
+    user_id: UUID
+
+    async def progress(self, done: int, total: int) -> None:
+        await self.side.execute(
+            "imports/progress",
+            import_id=self.import_id,
+            user_id=self.user_id,
+            sessions_done=done,
+            sessions_total=total,
+        )
+
+    async def finish(self, result: ImportResult) -> None:
+        await self._end(self.db, result, None)
+
+    async def fail(self, failure: ImportFailure) -> None:
+        await self._end(self.side, None, failure)
+
+    async def _end(self, db: Db, result: ImportResult | None, error: ImportFailure | None) -> None:
+        await db.execute(
+            "imports/finish",
+            import_id=self.import_id,
+            user_id=self.user_id,
+            status=ImportStatus.SUCCEEDED if error is None else ImportStatus.FAILED,
+            result=None if result is None else json_param(result),
+            error=None if error is None else json_param(error),
+        )
+
+
 async def run_queued(db: Db, side: Db, *, import_id: UUID, user_id: UUID) -> ImportJob | None:
     """Run one queued import: `db` for the import's transaction, `side` (another
     connection) for its progress and for recording a failure. The import as it ended, or
@@ -127,87 +182,29 @@ async def run_queued(db: Db, side: Db, *, import_id: UUID, user_id: UUID) -> Imp
     if work is None:
         return None
     token = current_request_id.set(work.request_id or "")
-
-    async def progress(done: int, total: int) -> None:
-        await side.execute(
-            "imports/progress",
-            import_id=import_id,
-            user_id=user_id,
-            sessions_done=done,
-            sessions_total=total,
-        )
-
-    async def finish(result: ImportResult) -> None:
-        await db.execute(
-            "imports/finish",
-            import_id=import_id,
-            user_id=user_id,
-            status=ImportStatus.SUCCEEDED,
-            result=json_param(result),
-            error=None,
-        )
-
-    async def fail(failure: ImportFailure) -> None:
-        await side.execute(
-            "imports/finish",
-            import_id=import_id,
-            user_id=user_id,
-            status=ImportStatus.FAILED,
-            result=None,
-            error=json_param(failure),
-        )
-
+    outcome = _Outcome(db, side, import_id, user_id)
     try:
         result = await run_import(
             db,
             user_id=user_id,
-            file_format=work.format,
+            options=options_of(work),
             data=work.content,
-            timezone=work.timezone,
-            weight_unit=work.weight_unit,
-            distance_unit=work.distance_unit,
-            dry_run=work.dry_run,
-            progress=progress,
-            before_commit=finish,
+            progress=outcome.progress,
+            before_commit=outcome.finish,
         )
         if result.dry_run:  # rolled back: its outcome is written on its own
-            await finish(result)
+            await outcome.finish(result)
     except ApiError as exc:
-        await fail(_failure(exc))
+        await outcome.fail(_failure(exc))
     except psycopg.OperationalError:
         raise  # the database went away: the queue retries the job
     except Exception:
         log.exception("import failed", extra={"import_id": str(import_id)})
-        await fail(
-            ImportFailure(
-                status_code=500,
-                error_code="internal_error",
-                message="The import failed on the server; nothing of the file was written",
-            )
-        )
+        await outcome.fail(_INTERNAL)
         raise
     finally:
         current_request_id.reset(token)
     return await side.one("imports/get", ImportJob, import_id=import_id, user_id=user_id)
-
-
-@cache
-def _queries() -> Mapping[str, Query]:
-    """The SQL files, read once per worker process (like the API's, at startup)."""
-    return load_queries()
-
-
-@asynccontextmanager
-async def _db(settings: Settings) -> AsyncGenerator[Db]:
-    url = settings.database_url
-    if url is None:
-        raise RuntimeError("the worker needs DATABASE_URL")
-    conn = await psycopg.AsyncConnection.connect(url, **connection_kwargs(settings))
-    try:
-        await configure_connection(conn)
-        yield Db(conn, _queries(), settings.slow_query_ms)
-    finally:
-        await conn.close()
 
 
 @app.task(
@@ -218,7 +215,7 @@ async def _db(settings: Settings) -> AsyncGenerator[Db]:
 )
 async def run(context: JobContext, *, import_id: str, user_id: str) -> None:
     settings = settings_of(context)
-    async with _db(settings) as db, _db(settings) as side:
+    async with job_db(settings) as db, job_db(settings) as side:
         job = await run_queued(db, side, import_id=UUID(import_id), user_id=UUID(user_id))
     if job is not None:
         extra: dict[str, Any] = {"import_id": import_id, "status": job.status.value}

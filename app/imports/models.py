@@ -32,6 +32,18 @@ class DistanceUnit(StrEnum):
     M = "m"
 
 
+class ImportOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """How an import reads its file and whether it writes: the file's format, the zone of its
+    naive timestamps, the units of what it gives without one (weight: None for the user's
+    preferred unit) and `dry_run` (write, count and roll back)."""
+
+    file_format: ImportFormat
+    timezone: str
+    weight_unit: WeightUnit | None
+    distance_unit: DistanceUnit
+    dry_run: bool
+
+
 class SkippedRows(msgspec.Struct):
     reason: str  # rest_timer, no_exercise, empty_set
     rows: int
@@ -132,3 +144,14 @@ class ImportWork(msgspec.Struct):
     dry_run: bool
     request_id: str | None
     content: bytes
+
+
+def options_of(stored: ImportJob | ImportWork) -> ImportOptions:
+    """The options a stored import runs with."""
+    return ImportOptions(
+        file_format=stored.format,
+        timezone=stored.timezone,
+        weight_unit=stored.weight_unit,
+        distance_unit=stored.distance_unit,
+        dry_run=stored.dry_run,
+    )

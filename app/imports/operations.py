@@ -5,44 +5,55 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Iterator
-from decimal import Decimal
-from typing import Any
-from uuid import UUID, uuid5
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import dataclass, field
+from uuid import UUID
 
-import msgspec
 import psycopg
 
 from app import audit
 from app.core.db import Db
-from app.core.enums import AuditAction, ExerciseCategory, MuscleGroup, WeightUnit
+from app.core.enums import AuditAction, WeightUnit
 from app.core.errors import Unprocessable
-from app.core.http import json_param
+from app.core.http import Violation, constraint_errors, json_param
 from app.core.request_log import current_request_id
-from app.imports.formats import (
-    FileError,
-    ImportedExercise,
-    ImportedSession,
-    ImportedSet,
-    Parsed,
-    read_hevy,
-    read_strong,
-)
-from app.imports.matching import CatalogueName, Matcher, normalized
+from app.imports.csv_readers import read_hevy, read_strong
+from app.imports.formats import FileError, ImportedSession, Parsed, known_zone
+from app.imports.kinetria import read_kinetria
+from app.imports.matching import CatalogueName
 from app.imports.models import (
-    DistanceUnit,
     ExportDocument,
     ImportedCounts,
     ImportFormat,
+    ImportOptions,
     ImportResult,
     NewExercise,
     SkippedRows,
 )
+from app.imports.rows import (
+    Catalogue,
+    Derive,
+    Row,
+    catalogue_of,
+    measurement_rows,
+    session_rows,
+    workout_rows,
+)
 from app.users import User
 
-# the namespace of the ids an import derives (uuid5), so the same row gets the same id
-IMPORT_NAMESPACE = UUID("6f0e7a52-3b1c-4f4e-9d8a-6f1b2f9d3c10")
 SESSIONS_PER_BATCH = 500
+
+Progress = Callable[[int, int], Awaitable[None]]
+
+_CONSTRAINTS = {
+    "sessions_one_in_progress_per_user": Violation(
+        Unprocessable,
+        "session_in_progress",
+        "The file holds a session in progress and you have one already",
+    )
+}
+
+
+_CSV_READERS = {ImportFormat.STRONG_CSV: read_strong, ImportFormat.HEVY_CSV: read_hevy}
 
 
 def _invalid_file(line: int, column: str, message: str) -> Unprocessable:
@@ -54,16 +65,8 @@ def _invalid_file(line: int, column: str, message: str) -> Unprocessable:
     )
 
 
-def _known_zone(timezone: str) -> bool:
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
 def check_timezone(timezone: str) -> None:
-    if not _known_zone(timezone):
+    if not known_zone(timezone):
         raise Unprocessable(
             "invalid_timezone",
             "Unknown time zone (use an IANA name such as Europe/Paris)",
@@ -71,84 +74,23 @@ def check_timezone(timezone: str) -> None:
         ) from None
 
 
-def _read_kinetria(data: bytes, timezone: str) -> tuple[Parsed, ExportDocument]:
+def _read(
+    options: ImportOptions, data: bytes, weight_unit: WeightUnit
+) -> tuple[Parsed, ExportDocument | None]:
+    """The file's sessions (and a Kinetria export's document), or 422 `invalid_file`."""
     try:
-        doc = msgspec.json.decode(data, type=ExportDocument)
-    except msgspec.DecodeError as exc:
-        # msgspec names the JSON path ($.sessions[0].sets[2].reps) and, for bad JSON, the
-        # character offset: both are the "column"
-        message = str(exc)
-        path = message.rsplit(" - at ", 1)[1] if " - at " in message else ""
-        raise _invalid_file(1, path, message) from None
-    if doc.version != 1:
-        raise _invalid_file(1, "$.version", f"Version {doc.version} is not one this server reads")
-    # a zone PostgreSQL does not know would be stored as it is (the tables check lengths)
-    zoned = [(f"$.sessions[{i}].timezone", s.timezone) for i, s in enumerate(doc.sessions)]
-    zoned += [
-        (f"$.body_measurements[{i}].timezone", m.timezone)
-        for i, m in enumerate(doc.body_measurements)
-    ]
-    for path, zone in zoned:
-        if zone and not _known_zone(zone):
-            raise _invalid_file(1, path, f"Unknown time zone {zone!r}")
-    parsed = Parsed()
-    for session in doc.sessions:
-        imported = ImportedSession(
-            key=f"kinetria|{session.id}",
-            name=session.name,
-            started_at=session.started_at,
-            ended_at=session.ended_at,
-            timezone=session.timezone or timezone,
-            notes=session.notes,
-            status=session.status.value,
-            workout_key=str(session.workout_id) if session.workout_id else None,
+        if options.file_format is ImportFormat.KINETRIA_JSON:
+            return read_kinetria(data, timezone=options.timezone)
+        read_csv = _CSV_READERS[options.file_format]
+        parsed = read_csv(
+            data,
+            timezone=options.timezone,
+            weight_unit=weight_unit,
+            distance_unit=options.distance_unit,
         )
-        for planned in session.exercises:
-            imported.exercises.append(
-                ImportedExercise(
-                    exercise=f"{planned.exercise_id}|{planned.exercise_name}",
-                    notes=planned.notes,
-                    group_key=planned.group.key if planned.group else None,
-                    group_kind=planned.group.kind if planned.group else None,
-                    group_position=planned.group.position if planned.group else None,
-                    targets={
-                        "target_sets": planned.target_sets,
-                        "target_reps": planned.target_reps,
-                        "target_weight_kg": planned.target_weight_kg,
-                        "target_rest_s": planned.target_rest_s,
-                    },
-                )
-            )
-        for s in session.sets:
-            parsed.rows += 1
-            imported.sets.append(
-                ImportedSet(
-                    exercise=f"{s.exercise_id}|{s.exercise_name}",
-                    set_type=s.set_type,
-                    reps=s.reps,
-                    weight=None if s.weight is None else Decimal(repr(s.weight)),
-                    weight_unit=s.weight_unit,
-                    duration_s=s.duration_s,
-                    distance_m=None if s.distance_m is None else Decimal(repr(s.distance_m)),
-                    rpe=None if s.rpe is None else Decimal(repr(s.rpe)),
-                    notes=s.notes,
-                    performed_at=s.performed_at,
-                    source_id=str(s.id),
-                )
-            )
-        parsed.sessions.append(imported)
-    return parsed, doc
-
-
-def _category(sets: list[ImportedSet]) -> ExerciseCategory:
-    """A guess for an unmatched exercise, from how its sets were done."""
-    if any(s.distance_m for s in sets):
-        return ExerciseCategory.CARDIO
-    if any(s.weight for s in sets):
-        return ExerciseCategory.STRENGTH
-    if any(s.reps for s in sets):
-        return ExerciseCategory.BODYWEIGHT
-    return ExerciseCategory.FLEXIBILITY if sets else ExerciseCategory.STRENGTH
+        return parsed, None
+    except FileError as exc:
+        raise _invalid_file(exc.line, exc.column, exc.message) from None
 
 
 def _batches(items: list[ImportedSession]) -> Iterator[list[ImportedSession]]:
@@ -156,17 +98,144 @@ def _batches(items: list[ImportedSession]) -> Iterator[list[ImportedSession]]:
         yield items[start : start + SESSIONS_PER_BATCH]
 
 
+@dataclass
+class _Import:
+    """A file read and matched, what it writes, and the counts of what it created."""
+
+    user_id: UUID
+    options: ImportOptions
+    parsed: Parsed
+    catalogue: Catalogue
+    file_id: UUID
+    workouts: list[Row] = field(default_factory=list)
+    workout_plans: list[Row] = field(default_factory=list)
+    measurements: list[Row] = field(default_factory=list)
+    exercise_ids: list[UUID] = field(default_factory=list)
+    workout_ids: list[UUID] = field(default_factory=list)
+    measurement_ids: list[UUID] = field(default_factory=list)
+    sessions_created: int = 0
+    sets_created: int = 0
+
+    def created_any(self) -> bool:
+        return bool(
+            self.exercise_ids or self.sessions_created or self.workout_ids or self.measurement_ids
+        )
+
+    def result(self) -> ImportResult:
+        new = self.catalogue.new.values()
+        sessions = self.parsed.sessions
+        return ImportResult(
+            format=self.options.file_format,
+            dry_run=self.options.dry_run,
+            rows=self.parsed.rows,
+            sessions_in_file=len(sessions),
+            sets_in_file=sum(len(s.sets) for s in sessions),
+            sessions_created=self.sessions_created,
+            sets_created=self.sets_created,
+            exercises_created=[NewExercise(id=str(e["id"]), name=e["name"]) for e in new],
+            unmatched_names=sorted({e["name"] for e in new}),
+            workouts_created=len(self.workout_ids),
+            body_measurements_created=len(self.measurement_ids),
+            skipped=[SkippedRows(reason=r, rows=n) for r, n in sorted(self.parsed.skipped.items())],
+        )
+
+
+async def _prepare(db: Db, *, user_id: UUID, options: ImportOptions, data: bytes) -> _Import:
+    """Read the file and match its names: everything the import writes, not yet written."""
+    check_timezone(options.timezone)
+    weight_unit = options.weight_unit
+    if weight_unit is None:
+        user = await db.one("users/get", User, user_id=user_id)
+        weight_unit = user.preferred_weight_unit if user is not None else WeightUnit.KG
+    parsed, doc = _read(options, data, weight_unit)
+    derive = Derive(user_id, options.file_format)
+    names = await db.many("imports/catalogue", CatalogueName, user_id=user_id)
+    work = _Import(
+        user_id=user_id,
+        options=options,
+        parsed=parsed,
+        catalogue=catalogue_of(parsed, doc, names, derive),
+        file_id=derive(hashlib.sha256(data).hexdigest()),
+    )
+    if doc is not None:
+        work.workouts, work.workout_plans = workout_rows(doc, work.catalogue)
+        work.measurements = measurement_rows(doc, derive)
+    return work
+
+
+async def _write_sessions(db: Db, work: _Import, progress: Progress | None) -> None:
+    """The sessions, SESSIONS_PER_BATCH a statement, reporting progress after each."""
+    done, total = 0, len(work.parsed.sessions)
+    for batch in _batches(work.parsed.sessions):
+        rows = session_rows(batch, work.catalogue)
+        counts = await db.one(
+            "imports/insert_sessions",
+            ImportedCounts,
+            user_id=work.user_id,
+            sessions=json_param(rows.sessions),
+            plans=json_param(rows.plans),
+            sets=json_param(rows.sets),
+            request_id=current_request_id.get(),
+        )
+        if counts is not None:
+            work.sessions_created += counts.sessions
+            work.sets_created += counts.sets
+        done += len(batch)
+        if progress is not None:
+            await progress(done, total)
+
+
+async def _write(db: Db, work: _Import, progress: Progress | None) -> None:
+    """Everything the file holds, with the change events its statements write."""
+    user_id, request_id = work.user_id, current_request_id.get()
+    if work.catalogue.new:
+        work.exercise_ids = await db.scalar(
+            "imports/insert_exercises",
+            user_id=user_id,
+            exercises=json_param(list(work.catalogue.new.values())),
+            request_id=request_id,
+        )
+    if work.workouts:
+        work.workout_ids = await db.scalar(
+            "imports/insert_workouts",
+            user_id=user_id,
+            workouts=json_param(work.workouts),
+            plans=json_param(work.workout_plans),
+            request_id=request_id,
+        )
+    await _write_sessions(db, work, progress)
+    if work.measurements:
+        work.measurement_ids = await db.scalar(
+            "imports/insert_body_measurements",
+            user_id=user_id,
+            measurements=json_param(work.measurements),
+            request_id=request_id,
+        )
+
+
+async def _audit(db: Db, work: _Import) -> None:
+    await audit.record(
+        db,
+        user_id=work.user_id,
+        action=AuditAction.CREATE,
+        entity_type="imports",
+        entity_id=work.file_id,
+        metadata={
+            "format": work.options.file_format.value,
+            "sessions": work.sessions_created,
+            "sets": work.sets_created,
+            "exercises": len(work.exercise_ids),
+        },
+    )
+
+
 async def run_import(
     db: Db,
     *,
     user_id: UUID,
-    file_format: ImportFormat,
+    options: ImportOptions,
     data: bytes,
-    timezone: str,
-    weight_unit: WeightUnit | None,
-    distance_unit: DistanceUnit,
-    dry_run: bool,
-    progress: Callable[[int, int], Awaitable[None]] | None = None,
+    progress: Progress | None = None,
     before_commit: Callable[[ImportResult], Awaitable[None]] | None = None,
 ) -> ImportResult:
     """Read the file and write what it holds, in one transaction, with its change events.
@@ -174,283 +243,24 @@ async def run_import(
     each batch of sessions written (inside the transaction: report it on another
     connection); `before_commit(result)` runs last in the transaction of a real import, so
     what it writes commits (or rolls back) with the data."""
-    check_timezone(timezone)
-    if weight_unit is None:
-        user = await db.one("users/get", User, user_id=user_id)
-        weight_unit = user.preferred_weight_unit if user is not None else WeightUnit.KG
-    doc: ExportDocument | None = None
-    try:
-        if file_format is ImportFormat.STRONG_CSV:
-            parsed = read_strong(
-                data, timezone=timezone, weight_unit=weight_unit, distance_unit=distance_unit
-            )
-        elif file_format is ImportFormat.HEVY_CSV:
-            parsed = read_hevy(
-                data, timezone=timezone, weight_unit=weight_unit, distance_unit=distance_unit
-            )
-        else:
-            parsed, doc = _read_kinetria(data, timezone)
-    except FileError as exc:
-        raise _invalid_file(exc.line, exc.column, exc.message) from None
-
-    def derived(*parts: object) -> UUID:
-        return uuid5(
-            IMPORT_NAMESPACE, "/".join([str(user_id), file_format.value, *map(str, parts)])
-        )
-
-    names = await db.many("imports/catalogue", CatalogueName, user_id=user_id)
-    matcher = Matcher(names)
-    system_ids = {n.exercise_id for n in names if n.source == "system"}
-    custom_fields: dict[str, Any] = {}
-    if doc is not None:
-        custom_fields = {normalized(e.name): e for e in doc.exercises}
-
-    # every name the file uses -> an exercise id; the unmatched become custom exercises
-    sets_of: dict[str, list[ImportedSet]] = {}
-    for session in parsed.sessions:
-        for s in session.sets:
-            sets_of.setdefault(s.exercise, []).append(s)
-        for planned in session.exercises:
-            sets_of.setdefault(planned.exercise, [])
-    exercise_ids: dict[str, UUID] = {}
-    new_exercises: dict[UUID, dict[str, Any]] = {}
-    for written, its_sets in sets_of.items():
-        name = written
-        if doc is not None:  # "<exported id>|<name>": a system exercise keeps its id
-            exported_id, name = written.split("|", 1)
-            if UUID(exported_id) in system_ids:
-                exercise_ids[written] = UUID(exported_id)
-                continue
-        found = matcher.find(name)
-        if found is None:
-            found = derived("exercise", normalized(name))
-            if found not in new_exercises:
-                fields = custom_fields.get(normalized(name))
-                new_exercises[found] = {
-                    "id": found,
-                    "name": name.strip()[:100] or "Exercise",
-                    "category": fields.category if fields else _category(its_sets),
-                    "primary_muscle": fields.primary_muscle if fields else MuscleGroup.FULL_BODY,
-                    "secondary_muscles": fields.secondary_muscles if fields else [],
-                    "description": fields.description if fields else "Imported",
-                }
-        exercise_ids[written] = found
-
-    workouts: list[dict[str, Any]] = []
-    workout_plans: list[dict[str, Any]] = []
-    measurements: list[dict[str, Any]] = []
-    if doc is not None:
-        for exported_exercise in doc.exercises:  # custom exercises no session uses
-            key = normalized(exported_exercise.name)
-            if matcher.find(exported_exercise.name) is None:
-                new_id = derived("exercise", key)
-                new_exercises.setdefault(
-                    new_id,
-                    {
-                        "id": new_id,
-                        "name": exported_exercise.name,
-                        "category": exported_exercise.category,
-                        "primary_muscle": exported_exercise.primary_muscle,
-                        "secondary_muscles": exported_exercise.secondary_muscles,
-                        "description": exported_exercise.description,
-                    },
-                )
-        for workout in doc.workouts:
-            workout_id = derived("workout", workout.id)
-            workouts.append(
-                {
-                    "id": workout_id,
-                    "name": workout.name,
-                    "description": workout.description,
-                    "status": workout.status,
-                }
-            )
-            for planned in workout.exercises:
-                written = f"{planned.exercise_id}|{planned.exercise_name}"
-                if written not in exercise_ids:
-                    if planned.exercise_id in system_ids:
-                        exercise_ids[written] = planned.exercise_id
-                    else:
-                        exercise_ids[written] = matcher.find(planned.exercise_name) or derived(
-                            "exercise", normalized(planned.exercise_name)
-                        )
-                workout_plans.append(
-                    {
-                        "workout_id": workout_id,
-                        "position": planned.position,
-                        "exercise_id": exercise_ids[written],
-                        "target_sets": planned.target_sets,
-                        "target_reps": planned.target_reps,
-                        "target_weight_kg": planned.target_weight_kg,
-                        "target_rest_s": planned.target_rest_s,
-                        "notes": planned.notes,
-                        "group_key": planned.group.key if planned.group else None,
-                        "group_kind": planned.group.kind if planned.group else None,
-                        "group_position": planned.group.position if planned.group else None,
-                    }
-                )
-        measurements = [
-            {
-                "id": derived("body_measurement", m.id),
-                "kind": m.kind,
-                "value": Decimal(repr(m.value)),
-                "unit": m.unit,
-                "measured_at": m.measured_at,
-                "timezone": m.timezone,
-                "notes": m.notes,
-            }
-            for m in doc.body_measurements
-        ]
-
-    sessions_created = sets_created = 0
-    exercise_ids_made: list[UUID] = []
-    workout_ids: list[UUID] = []
-    measurement_ids: list[UUID] = []
-    sessions_done = 0
-    result: ImportResult | None = None
+    work = await _prepare(db, user_id=user_id, options=options, data=data)
     if progress is not None:
-        await progress(0, len(parsed.sessions))
-    file_id = uuid5(
-        IMPORT_NAMESPACE, f"{user_id}/{file_format.value}/{hashlib.sha256(data).hexdigest()}"
-    )
+        await progress(0, len(work.parsed.sessions))
+    result: ImportResult | None = None
     try:
-        async with db.transaction():
-            if new_exercises:
-                exercise_ids_made = await db.scalar(
-                    "imports/insert_exercises",
-                    user_id=user_id,
-                    exercises=json_param(list(new_exercises.values())),
-                    request_id=current_request_id.get(),
-                )
-            if workouts:
-                workout_ids = await db.scalar(
-                    "imports/insert_workouts",
-                    user_id=user_id,
-                    workouts=json_param(workouts),
-                    plans=json_param(workout_plans),
-                    request_id=current_request_id.get(),
-                )
-            for batch in _batches(parsed.sessions):
-                rows, plans, sets = [], [], []
-                for session in batch:
-                    session_id = derived("session", session.key)
-                    rows.append(
-                        {
-                            "id": session_id,
-                            "workout_id": derived("workout", session.workout_key)
-                            if session.workout_key
-                            else None,
-                            "name": session.name,
-                            "status": session.status,
-                            "started_at": session.started_at,
-                            "ended_at": session.ended_at,
-                            "timezone": session.timezone,
-                            "notes": session.notes,
-                            "next_set_position": len(session.sets),
-                        }
-                    )
-                    for position, planned in enumerate(session.exercises):
-                        plans.append(
-                            {
-                                "session_id": session_id,
-                                "position": position,
-                                "exercise_id": exercise_ids[planned.exercise],
-                                "notes": planned.notes,
-                                "group_key": planned.group_key,
-                                "group_kind": planned.group_kind,
-                                "group_position": planned.group_position,
-                                **planned.targets,
-                            }
-                        )
-                    for position, s in enumerate(session.sets):
-                        sets.append(
-                            {
-                                "id": derived("set", s.source_id)
-                                if s.source_id
-                                else derived("set", session.key, position),
-                                "session_id": session_id,
-                                "exercise_id": exercise_ids[s.exercise],
-                                "position": position,
-                                "set_type": s.set_type,
-                                "reps": s.reps,
-                                "weight": s.weight,
-                                "weight_unit": s.weight_unit,
-                                "duration_s": s.duration_s,
-                                "distance_m": s.distance_m,
-                                "rpe": s.rpe,
-                                "performed_at": s.performed_at or session.started_at,
-                                "notes": s.notes,
-                            }
-                        )
-                counts = await db.one(
-                    "imports/insert_sessions",
-                    ImportedCounts,
-                    user_id=user_id,
-                    sessions=json_param(rows),
-                    plans=json_param(plans),
-                    sets=json_param(sets),
-                    request_id=current_request_id.get(),
-                )
-                if counts is not None:
-                    sessions_created += counts.sessions
-                    sets_created += counts.sets
-                sessions_done += len(batch)
-                if progress is not None:
-                    await progress(sessions_done, len(parsed.sessions))
-            if measurements:
-                measurement_ids = await db.scalar(
-                    "imports/insert_body_measurements",
-                    user_id=user_id,
-                    measurements=json_param(measurements),
-                    request_id=current_request_id.get(),
-                )
-            result = ImportResult(
-                format=file_format,
-                dry_run=dry_run,
-                rows=parsed.rows,
-                sessions_in_file=len(parsed.sessions),
-                sets_in_file=sum(len(s.sets) for s in parsed.sessions),
-                sessions_created=sessions_created,
-                sets_created=sets_created,
-                exercises_created=[
-                    NewExercise(id=str(e["id"]), name=e["name"]) for e in new_exercises.values()
-                ],
-                unmatched_names=sorted({e["name"] for e in new_exercises.values()}),
-                workouts_created=len(workout_ids),
-                body_measurements_created=len(measurement_ids),
-                skipped=[SkippedRows(reason=r, rows=n) for r, n in sorted(parsed.skipped.items())],
-            )
-            if not dry_run and (
-                exercise_ids_made or sessions_created or workout_ids or measurement_ids
-            ):
-                await audit.record(
-                    db,
-                    user_id=user_id,
-                    action=AuditAction.CREATE,
-                    entity_type="imports",
-                    entity_id=file_id,
-                    metadata={
-                        "format": file_format.value,
-                        "sessions": sessions_created,
-                        "sets": sets_created,
-                        "exercises": len(exercise_ids_made),
-                    },
-                )
-            if dry_run:
-                raise psycopg.Rollback
-            if before_commit is not None:
-                await before_commit(result)
-    except psycopg.errors.UniqueViolation as exc:
-        if exc.diag.constraint_name == "sessions_one_in_progress_per_user":
-            raise Unprocessable(
-                "session_in_progress",
-                "The file holds a session in progress and you have one already",
-            ) from None
-        raise
+        with constraint_errors(_CONSTRAINTS):
+            async with db.transaction():
+                await _write(db, work, progress)
+                result = work.result()
+                if options.dry_run:
+                    raise psycopg.Rollback
+                if work.created_any():
+                    await _audit(db, work)
+                if before_commit is not None:
+                    await before_commit(result)
     except psycopg.errors.InvalidParameterValue:
         raise Unprocessable(
             "invalid_timezone", "A session of the file names an unknown time zone"
         ) from None
-
     assert result is not None  # built in the transaction, before a dry run's rollback
     return result

@@ -7,19 +7,17 @@ returns). The events are written by every data change in its own transaction
 keeps SYNC_RETENTION_DAYS of them.
 
 The Structs are in `models.py`, the operations in `operations.py`; this module holds the
-handlers and the router.
+routes (each passes the caller, `limit` and `cursor` to its operation) and the router.
 """
 
 from __future__ import annotations
 
-from litestar import Router, get
-from litestar.di import NamedDependency
+from litestar import Router
 from litestar.params import Parameter
 
-from app.core.db import Db
 from app.core.http import responses
 from app.core.pagination import CursorParam
-from app.core.security import CurrentUser
+from app.core.resource import reading
 from app.sync.models import ChangePage, SnapshotPage
 from app.sync.operations import read_changes, read_snapshot
 
@@ -33,11 +31,8 @@ SnapshotLimit = Parameter(
 )
 
 
-@get(
-    "/changes",
-    operation_id="listChanges",
-    summary="Read the change feed",
-    description="Your change-log events after `cursor`, oldest first (without a cursor: "
+CHANGES_DOC = (
+    "Your change-log events after `cursor`, oldest first (without a cursor: "
     "from the beginning of your feed). Every change to your data is one event, in the order "
     "the changes committed, with the entity's new `version` and its `document` as the API "
     "shows it (`null` for a delete; a session's document has no `sets`, which have events "
@@ -45,23 +40,10 @@ SnapshotLimit = Parameter(
     "events. `next_cursor` is where to continue (the cursor given when nothing new "
     "happened); `has_more` says whether more events are waiting now. 410 `cursor_expired`: "
     "the events after the cursor were pruned (older than SYNC_RETENTION_DAYS), so take a "
-    "snapshot and continue from its `changes_cursor`.",
-    responses=responses(410, codes={400: "invalid_cursor", 410: "cursor_expired"}),
+    "snapshot and continue from its `changes_cursor`."
 )
-async def changes(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = FeedLimit,
-    cursor: str | None = CursorParam,
-) -> ChangePage:
-    return await read_changes(db, user_id=current_user.id, cursor=cursor, limit=limit)
-
-
-@get(
-    "/snapshot",
-    operation_id="getSnapshot",
-    summary="Take and page a snapshot",
-    description="Everything you have now, for a new device or one whose cursor expired: "
+SNAPSHOT_DOC = (
+    "Everything you have now, for a new device or one whose cursor expired: "
     "your custom exercises, workouts, sessions (without their sets), sets, profile and "
     "body measurements, each as the feed's documents are, ordered by entity type "
     "(exercises first) and id. Without `cursor` a new snapshot is taken, in one statement, "
@@ -69,16 +51,27 @@ async def changes(
     "does not move while you page it: it is exactly your data at `changes_cursor`, the feed "
     "cursor to continue from once every page is applied. A snapshot can be paged for an "
     "hour, and you keep at most 5 (taking a sixth drops the oldest): 410 "
-    "`snapshot_expired`, start again without a cursor.",
+    "`snapshot_expired`, start again without a cursor."
+)
+
+changes = reading(
+    "/changes",
+    read_changes,
+    ChangePage,
+    query={"limit": (int, FeedLimit), "cursor": (str | None, CursorParam)},
+    operation_id="listChanges",
+    summary="Read the change feed",
+    description=CHANGES_DOC,
+    responses=responses(410, codes={400: "invalid_cursor", 410: "cursor_expired"}),
+)
+snapshot = reading(
+    "/snapshot",
+    read_snapshot,
+    SnapshotPage,
+    query={"limit": (int, SnapshotLimit), "cursor": (str | None, CursorParam)},
+    operation_id="getSnapshot",
+    summary="Take and page a snapshot",
+    description=SNAPSHOT_DOC,
     responses=responses(410, codes={400: "invalid_cursor", 410: "snapshot_expired"}),
 )
-async def snapshot(
-    db: NamedDependency[Db],
-    current_user: NamedDependency[CurrentUser],
-    limit: int = SnapshotLimit,
-    cursor: str | None = CursorParam,
-) -> SnapshotPage:
-    return await read_snapshot(db, user_id=current_user.id, cursor=cursor, limit=limit)
-
-
 router = Router("/v1/sync", route_handlers=[changes, snapshot], tags=["sync"])

@@ -2,7 +2,7 @@
 -- from the exported one (one already imported is left as it is); values arrive in the unit
 -- entered and are stored in kg, cm or percent (body_measurement_to_metric). Each one
 -- created writes its body_measurement.created event (body_measurement_document), in
--- measured order, at the positions after the user's last one (see
+-- measured order, at the positions after the user's last one (record_change_events, see
 -- queries/sync/record.sql). The ids are of those created now.
 -- returns: scalar
 WITH created AS (
@@ -16,25 +16,10 @@ WITH created AS (
     ON CONFLICT (id) DO NOTHING
     RETURNING m.id, m.measured_at, m.version, body_measurement_document(m) AS document
 ),
-events AS MATERIALIZED (
-    SELECT row_number() OVER (ORDER BY n.measured_at, n.id) AS ord,
-           'body_measurement.created'::change_event_type AS event_type,
-           'body_measurement'::change_entity_type AS entity_type, n.id AS entity_id,
-           n.version, to_jsonb(n.document) AS document
-    FROM created n
-),
-counter AS (
-    INSERT INTO sync_counters AS c (user_id, last_position)
-    SELECT %(user_id)s, count(*) FROM events HAVING count(*) > 0
-    ON CONFLICT (user_id) DO UPDATE SET last_position = c.last_position + excluded.last_position
-    RETURNING c.last_position
-),
 recorded AS (
-    INSERT INTO change_events
-        (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)
-    SELECT %(user_id)s, c.last_position - (SELECT count(*) FROM events) + ev.ord,
-           ev.event_type, ev.entity_type, ev.entity_id, ev.version, ev.document, %(request_id)s
-    FROM events ev
-    CROSS JOIN counter c
+    SELECT record_change_events(%(user_id)s, array_agg(ROW(
+               'body_measurement.created', n.id, n.version, to_jsonb(n.document)
+           )::change_event_input ORDER BY n.measured_at, n.id), %(request_id)s) AS events
+    FROM created n
 )
-SELECT coalesce(array_agg(id), '{}') FROM created;
+SELECT (SELECT coalesce(array_agg(id), '{}') FROM created) FROM recorded;

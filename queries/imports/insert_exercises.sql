@@ -1,8 +1,8 @@
 -- The custom exercises an import creates for the caller (names the catalogue does not
 -- know), each with the id the import derived from its name: one already there is kept.
 -- Each one created writes its exercise.created event (the document GET /v1/exercises/{id}
--- shows), at the positions after the user's last one: the upsert of sync_counters locks
--- the user's counter until the import commits (see queries/sync/record.sql).
+-- shows), at the positions after the user's last one: record_change_events locks the
+-- user's counter until the import commits (see queries/sync/record.sql).
 -- The ids are of those created now.
 -- returns: scalar
 WITH created AS (
@@ -17,30 +17,16 @@ WITH created AS (
     RETURNING e.id, e.name, e.category, e.primary_muscle, e.secondary_muscles,
               e.description, e.version, e.created_at, e.updated_at
 ),
-events AS MATERIALIZED (
-    SELECT row_number() OVER (ORDER BY n.id) AS ord,
-           'exercise.created'::change_event_type AS event_type,
-           'exercise'::change_entity_type AS entity_type, n.id AS entity_id, n.version,
-           jsonb_build_object(
-               'id', n.id, 'name', n.name, 'category', n.category,
-               'primary_muscle', n.primary_muscle,
-               'secondary_muscles', n.secondary_muscles::text[],
-               'description', n.description, 'custom', true, 'version', n.version,
-               'created_at', n.created_at, 'updated_at', n.updated_at) AS document
-    FROM created n
-),
-counter AS (
-    INSERT INTO sync_counters AS c (user_id, last_position)
-    SELECT %(user_id)s, count(*) FROM events HAVING count(*) > 0
-    ON CONFLICT (user_id) DO UPDATE SET last_position = c.last_position + excluded.last_position
-    RETURNING c.last_position
-),
 recorded AS (
-    INSERT INTO change_events
-        (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)
-    SELECT %(user_id)s, c.last_position - (SELECT count(*) FROM events) + ev.ord,
-           ev.event_type, ev.entity_type, ev.entity_id, ev.version, ev.document, %(request_id)s
-    FROM events ev
-    CROSS JOIN counter c
+    SELECT record_change_events(%(user_id)s, array_agg(ROW(
+               'exercise.created', n.id, n.version,
+               jsonb_build_object(
+                   'id', n.id, 'name', n.name, 'category', n.category,
+                   'primary_muscle', n.primary_muscle,
+                   'secondary_muscles', n.secondary_muscles::text[],
+                   'description', n.description, 'custom', true, 'version', n.version,
+                   'created_at', n.created_at, 'updated_at', n.updated_at)
+           )::change_event_input ORDER BY n.id), %(request_id)s) AS events
+    FROM created n
 )
-SELECT coalesce(array_agg(id), '{}') FROM created;
+SELECT (SELECT coalesce(array_agg(id), '{}') FROM created) FROM recorded;

@@ -6,8 +6,8 @@
 --
 -- Change events, for each session created, in start order: session.created (the document
 -- of session_event_document, without sets), then set.created for each of its sets in
--- position order (set_record_document), at the positions after the user's last one (the
--- upsert of sync_counters locks the user's counter until the import commits: see
+-- position order (set_record_document), at the positions after the user's last one
+-- (record_change_events locks the user's counter until the import commits: see
 -- queries/sync/record.sql). The documents are built from the rows this statement inserts,
 -- as session_event_document builds them from the tables: a later statement would see the
 -- rows, but the planner, with the statistics of before the import, then reads the tables
@@ -79,42 +79,32 @@ plan_documents AS (
     JOIN exercises e ON e.id = p.exercise_id
     GROUP BY p.session_id
 ),
-events AS MATERIALIZED (
-    SELECT row_number() OVER (ORDER BY x.at, x.session_id, x.sub) AS ord,
-           x.event_type, x.entity_type, x.entity_id, x.version, x.document
-    FROM (
-        SELECT n.started_at AS at, n.id AS session_id, 0 AS sub,
-               'session.created'::change_event_type AS event_type,
-               'session'::change_entity_type AS entity_type, n.id AS entity_id, n.version,
+events AS (
+    SELECT n.started_at AS at, n.id AS session_id, 0 AS sub, ROW(
+               'session.created', n.id, n.version,
                jsonb_build_object(
                    'id', n.id, 'workout_id', n.workout_id, 'name', n.name,
                    'status', n.status, 'started_at', n.started_at, 'ended_at', n.ended_at,
                    'timezone', n.timezone, 'notes', n.notes,
                    'exercises', coalesce(d.exercises, '[]'), 'version', n.version,
-                   'created_at', n.created_at, 'updated_at', n.updated_at) AS document
-        FROM new_sessions n
-        LEFT JOIN plan_documents d ON d.session_id = n.id
-        UNION ALL
-        SELECT n.started_at, n.id, t.position + 1, 'set.created', 'set', t.id, t.version,
-               to_jsonb(set_record_document(t.stored, e.name))
-        FROM new_sets t
-        JOIN new_sessions n ON n.id = t.session_id
-        JOIN exercises e ON e.id = t.exercise_id
-    ) AS x
-),
-counter AS (
-    INSERT INTO sync_counters AS c (user_id, last_position)
-    SELECT %(user_id)s, count(*) FROM events HAVING count(*) > 0
-    ON CONFLICT (user_id) DO UPDATE SET last_position = c.last_position + excluded.last_position
-    RETURNING c.last_position
+                   'created_at', n.created_at, 'updated_at', n.updated_at)
+           )::change_event_input AS event
+    FROM new_sessions n
+    LEFT JOIN plan_documents d ON d.session_id = n.id
+    UNION ALL
+    SELECT n.started_at, n.id, t.position + 1, ROW(
+               'set.created', t.id, t.version, to_jsonb(set_record_document(t.stored, e.name))
+           )::change_event_input
+    FROM new_sets t
+    JOIN new_sessions n ON n.id = t.session_id
+    JOIN exercises e ON e.id = t.exercise_id
 ),
 recorded AS (
-    INSERT INTO change_events
-        (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)
-    SELECT %(user_id)s, c.last_position - (SELECT count(*) FROM events) + ev.ord,
-           ev.event_type, ev.entity_type, ev.entity_id, ev.version, ev.document, %(request_id)s
-    FROM events ev
-    CROSS JOIN counter c
+    SELECT record_change_events(
+               %(user_id)s, array_agg(x.event ORDER BY x.at, x.session_id, x.sub), %(request_id)s
+           ) AS events
+    FROM events x
 )
 SELECT (SELECT count(*) FROM new_sessions)::integer AS sessions,
-       (SELECT count(*) FROM new_sets)::integer AS sets;
+       (SELECT count(*) FROM new_sets)::integer AS sets
+FROM recorded;

@@ -4,8 +4,8 @@
 -- event, the document GET /v1/workouts/{id} shows, built here from the rows this
 -- statement inserts (a later statement would see them too, but the planner, with the
 -- statistics of before the import, then reads the tables row by row), at the positions
--- after the user's last one (see queries/sync/record.sql). The ids are of the workouts
--- created now.
+-- after the user's last one (record_change_events, see queries/sync/record.sql). The ids
+-- are of the workouts created now.
 -- returns: scalar
 WITH new_workouts AS (
     INSERT INTO workouts AS w (id, user_id, name, description, status)
@@ -38,29 +38,16 @@ plan_documents AS (
     JOIN exercises e ON e.id = p.exercise_id
     GROUP BY p.workout_id
 ),
-events AS MATERIALIZED (
-    SELECT row_number() OVER (ORDER BY n.id) AS ord,
-           'workout.created'::change_event_type AS event_type,
-           'workout'::change_entity_type AS entity_type, n.id AS entity_id, n.version,
-           jsonb_build_object(
-               'id', n.id, 'name', n.name, 'description', n.description, 'status', n.status,
-               'exercises', coalesce(d.exercises, '[]'), 'version', n.version,
-               'created_at', n.created_at, 'updated_at', n.updated_at) AS document
+recorded AS (
+    SELECT record_change_events(%(user_id)s, array_agg(ROW(
+               'workout.created', n.id, n.version,
+               jsonb_build_object(
+                   'id', n.id, 'name', n.name, 'description', n.description,
+                   'status', n.status, 'exercises', coalesce(d.exercises, '[]'),
+                   'version', n.version, 'created_at', n.created_at,
+                   'updated_at', n.updated_at)
+           )::change_event_input ORDER BY n.id), %(request_id)s) AS events
     FROM new_workouts n
     LEFT JOIN plan_documents d ON d.workout_id = n.id
-),
-counter AS (
-    INSERT INTO sync_counters AS c (user_id, last_position)
-    SELECT %(user_id)s, count(*) FROM events HAVING count(*) > 0
-    ON CONFLICT (user_id) DO UPDATE SET last_position = c.last_position + excluded.last_position
-    RETURNING c.last_position
-),
-recorded AS (
-    INSERT INTO change_events
-        (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)
-    SELECT %(user_id)s, c.last_position - (SELECT count(*) FROM events) + ev.ord,
-           ev.event_type, ev.entity_type, ev.entity_id, ev.version, ev.document, %(request_id)s
-    FROM events ev
-    CROSS JOIN counter c
 )
-SELECT coalesce(array_agg(id), '{}') FROM new_workouts;
+SELECT (SELECT coalesce(array_agg(id), '{}') FROM new_workouts) FROM recorded;

@@ -1,7 +1,7 @@
 -- One page of the caller's sessions, newest start first, keyset on (started_at, id), with
 -- how many sets each holds. from_date/to_date (inclusive) are calendar days in each
--- session's own time zone; the UTC bounds a day wider on each side let the index
--- (user_id, started_at DESC, id DESC) narrow the scan before the exact local-day test.
+-- session's own time zone (on_local_days, whose UTC bounds a day wider on each side let the
+-- index (user_id, started_at DESC, id DESC) narrow the scan before the exact local-day test).
 -- returns: many SessionSummary
 SELECT s.id, s.workout_id, s.name, s.status, s.started_at, s.ended_at, s.timezone, s.notes,
        (SELECT count(*) FROM set_records r
@@ -10,12 +10,7 @@ SELECT s.id, s.workout_id, s.name, s.status, s.started_at, s.ended_at, s.timezon
 FROM sessions s
 WHERE s.user_id = %(user_id)s
   AND (%(status)s::session_status IS NULL OR s.status = %(status)s::session_status)
-  AND (%(from_date)s::date IS NULL
-       OR (s.started_at >= (%(from_date)s::date - 1)::timestamp AT TIME ZONE 'UTC'
-           AND (s.started_at AT TIME ZONE s.timezone)::date >= %(from_date)s::date))
-  AND (%(to_date)s::date IS NULL
-       OR (s.started_at < (%(to_date)s::date + 2)::timestamp AT TIME ZONE 'UTC'
-           AND (s.started_at AT TIME ZONE s.timezone)::date <= %(to_date)s::date))
+  AND on_local_days(s.started_at, s.timezone, %(from_date)s::date, %(to_date)s::date)
   -- the first page starts after the largest possible key, so this is always an index
   -- condition, also in a generic plan of the prepared statement
   AND (s.started_at, s.id) < (coalesce(%(after_started_at)s::timestamptz, 'infinity'),
