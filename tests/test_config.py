@@ -3,9 +3,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import msgspec
 import pytest
 
-from app.core.config import ConfigError, Environment, load_settings
+from app.core.config import VARIABLES, ConfigError, Environment, Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -143,3 +144,14 @@ def test_a_bad_prepare_threshold_is_named(monkeypatch: pytest.MonkeyPatch, value
 def test_a_replica_url_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_REPLICA_URL", "postgresql://kinetria@replica/kinetria")
     assert load_settings().database_replica_url == "postgresql://kinetria@replica/kinetria"
+
+
+def test_every_setting_has_one_variable_and_unset_means_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
+    fields = [field.name for field in msgspec.structs.fields(Settings)]
+    assert [variable.field for variable in VARIABLES] == fields
+    assert len({variable.name for variable in VARIABLES}) == len(VARIABLES)
+    assert load_settings(read_dotenv=False) == Settings()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from environs import Env, EnvValidationError
@@ -113,110 +114,73 @@ class ConfigError(Exception):
         super().__init__("invalid configuration: " + "; ".join(problems))
 
 
+class Variable(NamedTuple):
+    """A setting's environment variable: the Settings field it fills, how environs reads its
+    text (`str`, `int`, `float`, `bool`, `list`), what it must be, and how a valid value
+    becomes the field's (once every variable is valid). Its default is the field's own."""
+
+    field: str
+    name: str
+    read: str = "str"
+    check: Callable[[Any], Any] | None = None
+    finish: Callable[[Any], Any] | None = None
+
+
+def _none_if_empty(text: str | None) -> str | None:
+    return text or None
+
+
+def _rate_limit(value: str | RateLimit) -> RateLimit | None:
+    return parse_rate_limit(value) if isinstance(value, str) else value
+
+
+def _prepare_threshold(value: str | int) -> int | None:
+    """psycopg's `prepare_threshold`: a count of executions, or None (never prepare) for
+    empty or `none`."""
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    return None if text.lower() in ("", "none") else int(text)
+
+
+def _check_prepare_threshold(text: str) -> None:
+    text = text.strip()
+    if text.lower() not in ("", "none") and not text.isdigit():
+        raise ValidationError(
+            f"must be a whole number of executions (0 prepares at once) or none, got {text!r}"
+        )
+
+
 def load_settings(*, read_dotenv: bool = True) -> Settings:
     """Read settings from the process environment (and `.env`); raise ConfigError naming
     every bad variable at once."""
     env = Env(eager=False)
     if read_dotenv:
         env.read_env(".env", recurse=False, override=False)
-    positive = Range(min=1)
+    defaults = {field.name: field.default for field in msgspec.structs.fields(Settings)}
     values: dict[str, Any] = {
-        "env": env.str(
-            "KINETRIA_ENV", "development", validate=OneOf([e.value for e in Environment])
-        ),
-        "database_url": env.str("DATABASE_URL", "") or None,
-        "home": Path(env.str("KINETRIA_HOME", ".kinetria")),
-        "host": env.str("HOST", "127.0.0.1"),
-        "port": env.int("PORT", 8000, validate=Range(min=1, max=65535)),
-        "workers": env.int("WORKERS", 1, validate=Range(min=1, max=64)),
-        "log_level": env.str(
-            "LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
-        ),
-        "pool_min_size": env.int("DB_POOL_MIN_SIZE", 2, validate=positive),
-        "pool_max_size": env.int("DB_POOL_MAX_SIZE", 10, validate=positive),
-        "pool_timeout_s": env.float("DB_POOL_TIMEOUT", 5.0, validate=Range(min=0.01)),
-        "db_connect_timeout_s": env.float("DB_CONNECT_TIMEOUT", 5.0, validate=Range(min=0.1)),
-        "db_startup_timeout_s": env.float("DB_STARTUP_TIMEOUT", 30.0, validate=Range(min=0)),
-        "statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", 10_000, validate=Range(min=0)),
-        "slow_query_ms": env.float("SLOW_QUERY_MS", 500.0, validate=Range(min=0)),
-        "max_body_bytes": env.int("MAX_BODY_BYTES", 1_048_576, validate=Range(min=1024)),
-        "import_max_bytes": env.int(
-            "IMPORT_MAX_BYTES", 20 * 1_048_576, validate=Range(min=1024, max=1 << 30)
-        ),
-        "import_timeout_s": env.float("IMPORT_TIMEOUT_S", 120.0, validate=Range(min=1)),
-        "import_sync_max_bytes": env.int(
-            "IMPORT_SYNC_MAX_BYTES", 1_048_576, validate=Range(min=0, max=1 << 30)
-        ),
-        "jwt_secret": env.str("JWT_SECRET", DEFAULT_JWT_SECRET),
-        "access_token_ttl_s": env.int("ACCESS_TOKEN_TTL_S", 900, validate=Range(min=30, max=900)),
-        "refresh_token_idle_days": env.int(
-            "REFRESH_TOKEN_IDLE_DAYS", 30, validate=Range(min=1, max=365)
-        ),
-        "sync_retention_days": env.int(
-            "SYNC_RETENTION_DAYS", 90, validate=Range(min=1, max=36_500)
-        ),
-        "login_max_failures": env.int("LOGIN_MAX_FAILURES", 5, validate=positive),
-        "login_window_s": env.int("LOGIN_WINDOW_S", 900, validate=positive),
-        "cors_origins": tuple(env.list("CORS_ALLOWED_ORIGINS", [])),
-        # Scale-out: behind a connection pooler, a read replica for statistics
-        "database_replica_url": env.str("DATABASE_REPLICA_URL", "") or None,
-        # rate limits (abuse limits, app/ratelimit.py)
-        **{
-            f"rate_limit_{name}": env.str(
-                f"RATE_LIMIT_{name.upper()}", default, validate=_check_rate_limit
-            )
-            for name, default in RATE_LIMIT_DEFAULTS.items()
-        },
-        "rate_limit_timeout_ms": env.int("RATE_LIMIT_TIMEOUT_MS", 250, validate=positive),
-        "trusted_proxies": env.list("TRUSTED_PROXIES", [], validate=_check_networks),  # pyright: ignore[reportArgumentType]
-        "trusted_proxy_header": env.str(
-            "TRUSTED_PROXY_HEADER", "x-forwarded-for", validate=_check_proxy_header
-        ),
-        # ended logins: LISTEN needs a session of its own (not PgBouncer's transaction mode)
-        "database_listen_url": env.str("DATABASE_LISTEN_URL", "") or None,
-        # reliability: connections, deadlines, readiness and drain (README "Reliability")
-        "pool_max_waiting": env.int("DB_POOL_MAX_WAITING", 64, validate=Range(min=0)),
-        "http_max_connections": env.int("HTTP_MAX_CONNECTIONS", 1024, validate=positive),
-        "http_header_timeout_s": env.float(
-            "HTTP_HEADER_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=3600)
-        ),
-        "http_body_timeout_s": env.float(
-            "HTTP_BODY_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=3600)
-        ),
-        "ready_timeout_s": env.float("READY_TIMEOUT_S", 0.8, validate=Range(min=0.05, max=10)),
-        "shutdown_drain_s": env.float("SHUTDOWN_DRAIN_S", 5.0, validate=Range(min=0)),
-        "shutdown_timeout_s": env.float("SHUTDOWN_TIMEOUT_S", 30.0, validate=Range(min=0.1)),
-        # observability: the operator listener (metrics, detailed health), tracing
-        "metrics_host": env.str("METRICS_HOST", "127.0.0.1"),
-        "metrics_port": env.int("METRICS_PORT", 9464, validate=Range(min=0, max=65535)),
-        "otlp_endpoint": env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") or None,
-        # webhooks: private, loopback and link-local destinations (development and tests only)
-        "webhook_allow_private": env.bool("WEBHOOK_ALLOW_PRIVATE", False),
-        # the background worker and email (README "Background worker", "Email")
-        "worker_concurrency": env.int("WORKER_CONCURRENCY", 10, validate=Range(min=1, max=200)),
-        "worker_host": env.str("WORKER_HOST", "127.0.0.1"),
-        "worker_port": env.int("WORKER_PORT", 9465, validate=Range(min=0, max=65535)),
-        "worker_stop_timeout_s": env.float("WORKER_STOP_TIMEOUT_S", 20.0, validate=Range(min=0)),
-        "worker_stalled_after_s": env.float(
-            "WORKER_STALLED_AFTER_S", 30.0, validate=Range(min=5, max=3600)
-        ),
-        "serve_worker": env.bool("SERVE_WORKER", True),
-        "smtp_url": env.str("SMTP_URL", "") or None,
-        "smtp_timeout_s": env.float("SMTP_TIMEOUT_S", 30.0, validate=Range(min=0.1, max=600)),
-        "mail_from": env.str("MAIL_FROM", "Kinetria <no-reply@localhost>"),
+        v.field: getattr(env, v.read)(v.name, defaults[v.field], validate=v.check)
+        for v in VARIABLES
     }
     problems: list[str] = []
-    prepare_threshold = _prepare_threshold(env.str("DB_PREPARE_THRESHOLD", "0"))
-    if isinstance(prepare_threshold, str):
-        problems.append(f"DB_PREPARE_THRESHOLD: {prepare_threshold}")
-    else:
-        values["prepare_threshold"] = prepare_threshold
     try:
         env.seal()
     except EnvValidationError as exc:
         errors: dict[str, Any] = exc.error_messages  # pyright: ignore[reportAssignmentType]
         for name, messages in errors.items():
             problems.append(f"{name}: {' '.join(str(m) for m in _flatten(messages))}")
+    problems += _inconsistencies(values)
+    if problems:
+        raise ConfigError(problems)
+    for variable in VARIABLES:
+        if variable.finish is not None:
+            values[variable.field] = variable.finish(values[variable.field])
+    return Settings(**values)
+
+
+def _inconsistencies(values: dict[str, Any]) -> list[str]:
+    """What is wrong with valid values together, or in production."""
+    problems: list[str] = []
     sizes = (values["pool_min_size"], values["pool_max_size"])
     if all(isinstance(size, int) for size in sizes) and sizes[0] > sizes[1]:
         problems.append("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
@@ -245,14 +209,7 @@ def load_settings(*, read_dotenv: bool = True) -> Settings:
                 "WEBHOOK_ALLOW_PRIVATE: must not be true in production (it lets webhooks "
                 "reach private addresses)"
             )
-    if problems:
-        raise ConfigError(problems)
-    values["env"] = Environment(values["env"])
-    for name in RATE_LIMIT_DEFAULTS:
-        values[f"rate_limit_{name}"] = parse_rate_limit(values[f"rate_limit_{name}"])
-    values["trusted_proxy_header"] = values["trusted_proxy_header"].lower()
-    values["trusted_proxies"] = tuple(n.strip() for n in values["trusted_proxies"] if n.strip())
-    return Settings(**values)
+    return problems
 
 
 SMTP_STARTTLS = ("auto", "required", "off")
@@ -284,28 +241,7 @@ def smtp_url_problem(url: str) -> str | None:
     return None
 
 
-def _prepare_threshold(text: str) -> int | str | None:
-    """psycopg's `prepare_threshold`: a count of executions, or None (never prepare) for
-    empty or `none`; a string says what is wrong."""
-    text = text.strip()
-    if text.lower() in ("", "none"):
-        return None
-    if not text.isdigit():
-        return f"must be a whole number of executions (0 prepares at once) or none, got {text!r}"
-    return int(text)
-
-
 # rate limits (abuse limits, app/ratelimit.py): `QUOTA/WINDOW_S` or `off`
-RATE_LIMIT_DEFAULTS = {
-    "register": "5/60",
-    "login": "30/60",
-    "refresh": "60/60",
-    "password_reset": "5/3600",
-    "writes": "600/60",
-    "stats": "60/60",
-    "password_reset_email": "3/3600",
-    "verify_email": "5/3600",
-}
 _RATE_LIMIT = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,6})\s*$")
 
 
@@ -365,3 +301,99 @@ def _flatten(messages: Any) -> list[Any]:
     if isinstance(messages, list):
         return [m for value in messages for m in _flatten(value)]  # pyright: ignore[reportUnknownVariableType]
     return [messages]
+
+
+def _networks(networks: list[str]) -> tuple[str, ...]:
+    return tuple(n.strip() for n in networks if n.strip())
+
+
+def _rate(field: str, name: str) -> Variable:
+    return Variable(field, name, check=_check_rate_limit, finish=_rate_limit)
+
+
+_POSITIVE = Range(min=1)
+_PORT = Range(min=0, max=65535)
+_LOG_LEVELS = OneOf(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+
+# Every variable of the README's configuration table but PROMETHEUS_MULTIPROC_DIR and
+# GIT_REVISION (read where they are used), in the order of Settings.
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "env", "KINETRIA_ENV", check=OneOf([e.value for e in Environment]), finish=Environment
+    ),
+    Variable("database_url", "DATABASE_URL", finish=_none_if_empty),
+    Variable("home", "KINETRIA_HOME", finish=Path),
+    Variable("host", "HOST"),
+    Variable("port", "PORT", "int", Range(min=1, max=65535)),
+    Variable("workers", "WORKERS", "int", Range(min=1, max=64)),
+    Variable("log_level", "LOG_LEVEL", check=_LOG_LEVELS),
+    Variable("pool_min_size", "DB_POOL_MIN_SIZE", "int", _POSITIVE),
+    Variable("pool_max_size", "DB_POOL_MAX_SIZE", "int", _POSITIVE),
+    Variable("pool_timeout_s", "DB_POOL_TIMEOUT", "float", Range(min=0.01)),
+    Variable("db_connect_timeout_s", "DB_CONNECT_TIMEOUT", "float", Range(min=0.1)),
+    Variable("db_startup_timeout_s", "DB_STARTUP_TIMEOUT", "float", Range(min=0)),
+    Variable("statement_timeout_ms", "DB_STATEMENT_TIMEOUT_MS", "int", Range(min=0)),
+    Variable("slow_query_ms", "SLOW_QUERY_MS", "float", Range(min=0)),
+    Variable("max_body_bytes", "MAX_BODY_BYTES", "int", Range(min=1024)),
+    Variable("import_max_bytes", "IMPORT_MAX_BYTES", "int", Range(min=1024, max=1 << 30)),
+    Variable("import_timeout_s", "IMPORT_TIMEOUT_S", "float", Range(min=1)),
+    Variable("import_sync_max_bytes", "IMPORT_SYNC_MAX_BYTES", "int", Range(min=0, max=1 << 30)),
+    Variable("jwt_secret", "JWT_SECRET"),
+    Variable("access_token_ttl_s", "ACCESS_TOKEN_TTL_S", "int", Range(min=30, max=900)),
+    Variable("refresh_token_idle_days", "REFRESH_TOKEN_IDLE_DAYS", "int", Range(min=1, max=365)),
+    Variable("sync_retention_days", "SYNC_RETENTION_DAYS", "int", Range(min=1, max=36_500)),
+    Variable("login_max_failures", "LOGIN_MAX_FAILURES", "int", _POSITIVE),
+    Variable("login_window_s", "LOGIN_WINDOW_S", "int", _POSITIVE),
+    Variable("cors_origins", "CORS_ALLOWED_ORIGINS", "list", finish=tuple),
+    Variable(
+        "prepare_threshold",
+        "DB_PREPARE_THRESHOLD",
+        check=_check_prepare_threshold,
+        finish=_prepare_threshold,
+    ),
+    Variable("database_replica_url", "DATABASE_REPLICA_URL", finish=_none_if_empty),
+    _rate("rate_limit_register", "RATE_LIMIT_REGISTER"),
+    _rate("rate_limit_login", "RATE_LIMIT_LOGIN"),
+    _rate("rate_limit_refresh", "RATE_LIMIT_REFRESH"),
+    _rate("rate_limit_password_reset", "RATE_LIMIT_PASSWORD_RESET"),
+    _rate("rate_limit_writes", "RATE_LIMIT_WRITES"),
+    _rate("rate_limit_stats", "RATE_LIMIT_STATS"),
+    _rate("rate_limit_password_reset_email", "RATE_LIMIT_PASSWORD_RESET_EMAIL"),
+    _rate("rate_limit_verify_email", "RATE_LIMIT_VERIFY_EMAIL"),
+    Variable("rate_limit_timeout_ms", "RATE_LIMIT_TIMEOUT_MS", "int", _POSITIVE),
+    Variable(
+        "trusted_proxies",
+        "TRUSTED_PROXIES",
+        "list",
+        check=_check_networks,
+        finish=_networks,
+    ),
+    Variable(
+        "trusted_proxy_header",
+        "TRUSTED_PROXY_HEADER",
+        check=_check_proxy_header,
+        finish=str.lower,
+    ),
+    # LISTEN needs a session of its own (not PgBouncer's transaction mode)
+    Variable("database_listen_url", "DATABASE_LISTEN_URL", finish=_none_if_empty),
+    Variable("pool_max_waiting", "DB_POOL_MAX_WAITING", "int", Range(min=0)),
+    Variable("http_max_connections", "HTTP_MAX_CONNECTIONS", "int", _POSITIVE),
+    Variable("http_header_timeout_s", "HTTP_HEADER_TIMEOUT_S", "float", Range(min=0.1, max=3600)),
+    Variable("http_body_timeout_s", "HTTP_BODY_TIMEOUT_S", "float", Range(min=0.1, max=3600)),
+    Variable("ready_timeout_s", "READY_TIMEOUT_S", "float", Range(min=0.05, max=10)),
+    Variable("shutdown_drain_s", "SHUTDOWN_DRAIN_S", "float", Range(min=0)),
+    Variable("shutdown_timeout_s", "SHUTDOWN_TIMEOUT_S", "float", Range(min=0.1)),
+    Variable("metrics_host", "METRICS_HOST"),
+    Variable("metrics_port", "METRICS_PORT", "int", _PORT),
+    Variable("otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", finish=_none_if_empty),
+    Variable("webhook_allow_private", "WEBHOOK_ALLOW_PRIVATE", "bool"),
+    Variable("worker_concurrency", "WORKER_CONCURRENCY", "int", Range(min=1, max=200)),
+    Variable("worker_host", "WORKER_HOST"),
+    Variable("worker_port", "WORKER_PORT", "int", _PORT),
+    Variable("worker_stop_timeout_s", "WORKER_STOP_TIMEOUT_S", "float", Range(min=0)),
+    Variable("worker_stalled_after_s", "WORKER_STALLED_AFTER_S", "float", Range(min=5, max=3600)),
+    Variable("serve_worker", "SERVE_WORKER", "bool"),
+    Variable("smtp_url", "SMTP_URL", finish=_none_if_empty),
+    Variable("smtp_timeout_s", "SMTP_TIMEOUT_S", "float", Range(min=0.1, max=600)),
+    Variable("mail_from", "MAIL_FROM"),
+)

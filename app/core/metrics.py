@@ -22,6 +22,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
+# 10 ms to 10 s: the slow end, the same for requests and queries so that the two compare.
+SLOW_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Resolve a 2 ms median: 0.25 ms steps up to 2 ms, then wider ones up to 10 s.
 LATENCY_BUCKETS = (
     0.0005,
@@ -36,16 +38,7 @@ LATENCY_BUCKETS = (
     0.004,
     0.005,
     0.0075,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.5,
-    5.0,
-    10.0,
+    *SLOW_BUCKETS,
 )
 QUERY_BUCKETS = (
     0.0001,
@@ -57,16 +50,7 @@ QUERY_BUCKETS = (
     0.002,
     0.003,
     0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.5,
-    5.0,
-    10.0,
+    *SLOW_BUCKETS,
 )
 UNMATCHED_ROUTE = "unmatched"  # requests that matched no route: never their raw path
 STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
@@ -91,100 +75,9 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
-        r = self.registry
-
-        def live_gauge(name: str, documentation: str) -> Gauge:
-            """A gauge summed over the live worker processes."""
-            return Gauge(name, documentation, multiprocess_mode="livesum", registry=r)
-
-        def counter(name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
-            return Counter(name, documentation, labels, registry=r)
-
-        self.request_duration = Histogram(
-            "kinetria_http_request_duration_seconds",
-            "HTTP requests: time from arrival to the last byte of the response, by route "
-            "template, method and status class",
-            ["route", "method", "status_class"],
-            buckets=LATENCY_BUCKETS,
-            registry=r,
-        )
-        self.in_flight = live_gauge(
-            "kinetria_http_requests_in_flight", "HTTP requests being handled now"
-        )
-        self.queued = Histogram(
-            "kinetria_http_request_queue_seconds",
-            "Time a request waited before its handler ran: for a trusted proxy's "
-            "X-Request-Start, since the proxy saw it; then until it got a database connection",
-            buckets=LATENCY_BUCKETS,
-            registry=r,
-        )
-        self.errors = counter(
-            "kinetria_http_errors_total",
-            "Error responses, by error_code of the error body and HTTP status",
-            ["error_code", "status"],
-        )
-        self.pool_size = live_gauge(
-            "kinetria_db_pool_connections", "Connections the database pools hold open"
-        )
-        self.pool_idle = live_gauge(
-            "kinetria_db_pool_idle_connections", "Open connections no request is using"
-        )
-        self.pool_in_use = live_gauge(
-            "kinetria_db_pool_in_use_connections", "Connections lent to requests now"
-        )
-        self.pool_max = live_gauge(
-            "kinetria_db_pool_max_connections",
-            "The most connections the pools may open (DB_POOL_MAX_SIZE per worker)",
-        )
-        self.pool_waiting = live_gauge(
-            "kinetria_db_pool_waiting_requests", "Requests waiting for a connection now"
-        )
-        self.pool_timeouts = counter(
-            "kinetria_db_pool_timeouts",
-            "Requests that got no connection within DB_POOL_TIMEOUT (answered 503)",
-        )
-        self.query_duration = Histogram(
-            "kinetria_db_query_duration_seconds",
-            "SQL statements run, by their file under queries/ (without .sql)",
-            ["query"],
-            buckets=QUERY_BUCKETS,
-            registry=r,
-        )
-        self.slow_queries = counter(
-            "kinetria_db_slow_queries",
-            "Statements slower than SLOW_QUERY_MS, by SQL file",
-            ["query"],
-        )
-        self.token_cache = counter(
-            "kinetria_token_cache_lookups",
-            "Access-token checks: hit (verified before), miss (signature and claims checked)",
-            ["result"],
-        )
-        self.rate_limit_refusals = counter(
-            "kinetria_rate_limit_refusals",
-            "Requests refused with 429 by a rate limit or throttle, by limit",
-            ["limit"],
-        )
-        self.login_failures = counter(
-            "kinetria_login_failures", "Failed password checks, by reason", ["reason"]
-        )
-        self.registrations = counter("kinetria_registrations", "Accounts registered")
-        self.training_sessions = counter(
-            "kinetria_training_sessions",
-            "Training sessions started, completed and abandoned",
-            ["event"],
-        )
-        self.sets_logged = counter("kinetria_sets_logged", "Set records logged")
-        self.worker_starts = counter("kinetria_worker_starts", "API worker processes started")
-        # every fixed label value exists from the start, so a chart shows 0, not nothing
-        self.token_hit = self.token_cache.labels("hit")
-        self.token_miss = self.token_cache.labels("miss")
-        for event in SESSION_EVENTS:
-            self.training_sessions.labels(event)
-        for reason in LOGIN_FAILURE_REASONS:
-            self.login_failures.labels(reason)
-        for limit in RATE_LIMITS:
-            self.rate_limit_refusals.labels(limit)
+        self._add_http_metrics()
+        self._add_pool_metrics()
+        self._add_event_metrics()
         # The request path only adds to these plain Python numbers; flush() hands them to
         # prometheus-client (whose multiprocess values are a locked write to a file each)
         # once a second and at shutdown. Measured: ~20 µs less per request.
@@ -194,6 +87,107 @@ class Metrics:
         self.in_flight_now = 0
         self.token_hits = 0
         self.token_misses = 0
+
+    def _live_gauge(self, name: str, documentation: str) -> Gauge:
+        """A gauge summed over the live worker processes."""
+        return Gauge(name, documentation, multiprocess_mode="livesum", registry=self.registry)
+
+    def _counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+        return Counter(name, documentation, labels, registry=self.registry)
+
+    def _histogram(
+        self, name: str, documentation: str, labels: Sequence[str], buckets: Sequence[float]
+    ) -> Histogram:
+        return Histogram(name, documentation, labels, buckets=buckets, registry=self.registry)
+
+    def _add_http_metrics(self) -> None:
+        self.request_duration = self._histogram(
+            "kinetria_http_request_duration_seconds",
+            "HTTP requests: time from arrival to the last byte of the response, by route "
+            "template, method and status class",
+            ["route", "method", "status_class"],
+            LATENCY_BUCKETS,
+        )
+        self.in_flight = self._live_gauge(
+            "kinetria_http_requests_in_flight", "HTTP requests being handled now"
+        )
+        self.queued = self._histogram(
+            "kinetria_http_request_queue_seconds",
+            "Time a request waited before its handler ran: for a trusted proxy's "
+            "X-Request-Start, since the proxy saw it; then until it got a database connection",
+            (),
+            LATENCY_BUCKETS,
+        )
+        self.errors = self._counter(
+            "kinetria_http_errors_total",
+            "Error responses, by error_code of the error body and HTTP status",
+            ["error_code", "status"],
+        )
+
+    def _add_pool_metrics(self) -> None:
+        self.pool_size = self._live_gauge(
+            "kinetria_db_pool_connections", "Connections the database pools hold open"
+        )
+        self.pool_idle = self._live_gauge(
+            "kinetria_db_pool_idle_connections", "Open connections no request is using"
+        )
+        self.pool_in_use = self._live_gauge(
+            "kinetria_db_pool_in_use_connections", "Connections lent to requests now"
+        )
+        self.pool_max = self._live_gauge(
+            "kinetria_db_pool_max_connections",
+            "The most connections the pools may open (DB_POOL_MAX_SIZE per worker)",
+        )
+        self.pool_waiting = self._live_gauge(
+            "kinetria_db_pool_waiting_requests", "Requests waiting for a connection now"
+        )
+        self.pool_timeouts = self._counter(
+            "kinetria_db_pool_timeouts",
+            "Requests that got no connection within DB_POOL_TIMEOUT (answered 503)",
+        )
+        self.query_duration = self._histogram(
+            "kinetria_db_query_duration_seconds",
+            "SQL statements run, by their file under queries/ (without .sql)",
+            ["query"],
+            QUERY_BUCKETS,
+        )
+        self.slow_queries = self._counter(
+            "kinetria_db_slow_queries",
+            "Statements slower than SLOW_QUERY_MS, by SQL file",
+            ["query"],
+        )
+
+    def _add_event_metrics(self) -> None:
+        self.token_cache = self._counter(
+            "kinetria_token_cache_lookups",
+            "Access-token checks: hit (verified before), miss (signature and claims checked)",
+            ["result"],
+        )
+        self.rate_limit_refusals = self._counter(
+            "kinetria_rate_limit_refusals",
+            "Requests refused with 429 by a rate limit or throttle, by limit",
+            ["limit"],
+        )
+        self.login_failures = self._counter(
+            "kinetria_login_failures", "Failed password checks, by reason", ["reason"]
+        )
+        self.registrations = self._counter("kinetria_registrations", "Accounts registered")
+        self.training_sessions = self._counter(
+            "kinetria_training_sessions",
+            "Training sessions started, completed and abandoned",
+            ["event"],
+        )
+        self.sets_logged = self._counter("kinetria_sets_logged", "Set records logged")
+        self.worker_starts = self._counter("kinetria_worker_starts", "API worker processes started")
+        # every fixed label value exists from the start, so a chart shows 0, not nothing
+        self.token_hit = self.token_cache.labels("hit")
+        self.token_miss = self.token_cache.labels("miss")
+        for limit in RATE_LIMITS:
+            self.rate_limit_refusals.labels(limit)
+        for event in SESSION_EVENTS:
+            self.training_sessions.labels(event)
+        for reason in LOGIN_FAILURE_REASONS:
+            self.login_failures.labels(reason)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         key = (route, method, status // 100)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
 
 from app.core.client_address import ClientAddresses
 from app.core.config import Settings
@@ -102,24 +102,100 @@ def with_request_context(
     tracing: Tracing | None = None,
     addresses: ClientAddresses | None = None,
 ) -> ASGIApp:
-    metrics = metrics or Metrics()
-    tracing = tracing or Tracing(None)
-    addresses = addresses or ClientAddresses((), "x-forwarded-for")
-    observe_request = metrics.observe_request
-    default_max_body = settings.max_body_bytes
-    body_timeout_s = settings.http_body_timeout_s
-    pool_timeout_s = settings.pool_timeout_s
+    return RequestLayer(
+        app,
+        settings,
+        lifecycle,
+        metrics or Metrics(),
+        tracing or Tracing(None),
+        addresses or ClientAddresses((), "x-forwarded-for"),
+    )
 
-    async def request_context(scope: Scope, receive: Receive, send: Send) -> None:
+
+class RequestLayer:
+    """The ASGI layer around the app: what is fixed for every request, read once here; each
+    HTTP request is an `_Exchange` of its own (one object, its state in slots)."""
+
+    __slots__ = (
+        "addresses",
+        "app",
+        "body_timeout_s",
+        "default_max_body",
+        "lifecycle",
+        "metrics",
+        "observe_request",
+        "pool_timeout_s",
+        "settings",
+        "tracing",
+    )
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        lifecycle: Lifecycle | None,
+        metrics: Metrics,
+        tracing: Tracing,
+        addresses: ClientAddresses,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.lifecycle = lifecycle
+        self.metrics = metrics
+        self.tracing = tracing
+        self.addresses = addresses
+        self.observe_request = metrics.observe_request
+        self.default_max_body = settings.max_body_bytes
+        self.body_timeout_s = settings.http_body_timeout_s
+        self.pool_timeout_s = settings.pool_timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await app(scope, receive, send)
+            await self.app(scope, receive, send)
             return
-        arrived = time.perf_counter()
-        timing = Timing(arrived, pool_timeout_s)
-        max_body = default_max_body
+        await _Exchange(self, scope, receive, send).run()
+
+
+class _Exchange:
+    """One HTTP request on its way through the layer: its id, trace and timing, what was
+    received and sent, and its deadline."""
+
+    __slots__ = (
+        "app_done",
+        "arrived",
+        "context",
+        "cut_short",
+        "draining",
+        "handle",
+        "late",
+        "layer",
+        "length_text",
+        "loop",
+        "max_body",
+        "method",
+        "receive",
+        "received",
+        "receiving",
+        "request_id",
+        "request_start",
+        "scope",
+        "send",
+        "size",
+        "started",
+        "status",
+        "task",
+        "timing",
+        "trace_header",
+        "user_agent",
+    )
+
+    def __init__(self, layer: RequestLayer, scope: HTTPScope, receive: Receive, send: Send) -> None:
+        self.arrived = arrived = time.perf_counter()
+        self.timing = timing = Timing(arrived, layer.pool_timeout_s)
+        self.max_body = layer.default_max_body
         if scope["path"] == IMPORT_PATH:  # an import file: its own limit and deadline
-            max_body = settings.import_max_bytes
-            timing.budget_s = settings.import_timeout_s
+            self.max_body = layer.settings.import_max_bytes
+            timing.budget_s = layer.settings.import_timeout_s
         incoming_id = traceparent = user_agent = request_start = length_text = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
@@ -133,174 +209,181 @@ def with_request_context(
             elif name == b"content-length":
                 length_text = value
         if incoming_id is not None and _VALID_REQUEST_ID.match(incoming_id):
-            request_id = incoming_id.decode("ascii")
+            self.request_id = request_id = incoming_id.decode("ascii")
         else:
-            request_id = uuid.uuid4().hex
-        method: str = scope["method"]
+            self.request_id = request_id = uuid.uuid4().hex
+        self.method = method = scope["method"]
         scope["state"]["request_id"] = request_id
         scope["state"][TIMING_KEY] = timing
-        context = tracing.start(request_id, traceparent, method)
-        token = current_request_id.set(request_id)
-        context_token = current_request.set(context)
+        self.context = layer.tracing.start(request_id, traceparent, method)
+        self.trace_header = traceparent_header(self.context)
+        self.user_agent = user_agent
+        self.request_start = request_start
+        self.length_text = length_text
+        self.layer = layer
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.size = self.received = 0
+        self.status = 500
+        self.started = self.receiving = self.cut_short = self.app_done = False
+        self.draining = layer.lifecycle is not None and layer.lifecycle.draining
+        self.late: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        metrics = self.layer.metrics
+        token = current_request_id.set(self.request_id)
+        context_token = current_request.set(self.context)
         metrics_token = current_metrics.set(metrics)
-        trace_header = traceparent_header(context)
         metrics.in_flight_now += 1
-        size = 0
-        status = 500
-        started = False
-        receiving = False
-        received = 0
-        draining = lifecycle is not None and lifecycle.draining
-
-        async def receive_within_limits() -> ReceiveMessage:
-            nonlocal receiving, received
-            receiving = True
-            began = time.perf_counter()
-            try:
-                async with asyncio.timeout_at(
-                    asyncio.get_running_loop().time() + arrived + body_timeout_s - began
-                ):
-                    message = await receive()
-            except TimeoutError:
-                raise BodyTimeout(
-                    "body_timeout",
-                    f"The request body did not arrive within {body_timeout_s:g} s",
-                ) from None
-            finally:
-                receiving = False
-                timing.body_s += time.perf_counter() - began
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > max_body:
-                    raise BodyTooLarge("payload_too_large", "The request body is too large")
-            return message
-
-        async def send_with_request_id(message: Message) -> None:
-            nonlocal status, started, size
-            if cut_short:
-                return  # answered already, at the deadline
-            if message["type"] == "http.response.start":
-                started = True
-                status = message["status"]
-                headers: list[Any] = list(message.get("headers", ()))
-                headers.append((b"x-request-id", request_id.encode("ascii")))
-                headers.append((b"traceparent", trace_header))
-                if draining or (lifecycle is not None and lifecycle.draining):
-                    headers.append((b"connection", b"close"))
-                message["headers"] = headers
-            elif message["type"] == "http.response.body":
-                size += len(message.get("body", b""))
-            await send(message)
-
-        def finish() -> None:
-            """The request's metrics, span and access line, once it is answered."""
-            duration = time.perf_counter() - arrived
-            route: str = scope.get("path_template") or UNMATCHED_ROUTE
-            observe_request(route, method, status, duration)
-            queued = timing.queued_s
-            if request_start is not None and addresses.peer_is_trusted(scope):
-                queued += _proxy_queue_s(request_start)
-            if queued:
-                metrics.observe_queued(queued)
-            end_request_span(context, method, route, status)
-            if not log.isEnabledFor(logging.INFO):
-                return
-            user = scope["state"].get("user")
-            _write_access_line(
-                {
-                    "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                    "level": "info",
-                    "logger": log.name,
-                    "event": "request",
-                    "request_id": request_id,
-                    "trace_id": context.trace_id,
-                    "span_id": context.span_id,
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(duration * 1000, 2),
-                    "body_ms": round(timing.body_s * 1000, 2),
-                    "queued_ms": round(queued * 1000, 2),
-                    "handler_ms": round((duration - timing.body_s - timing.queued_s) * 1000, 2),
-                    "response_bytes": size,
-                    "client": addresses.of(scope),
-                    "user_agent": user_agent[:MAX_USER_AGENT].decode("latin-1")
-                    if user_agent
-                    else None,
-                    "user_id": str(user.id) if user is not None else None,
-                }
-            )
-
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        cut_short = False
-        app_done = False
-        late: asyncio.Task[None] | None = None
-
-        async def answer_late() -> None:
-            """The 503 at the deadline, sent at once: a cancelled query can take psycopg
-            seconds to give up (it asks the server to cancel it, then waits)."""
-            nonlocal status
-            status = 503
-            try:
-                await send_error(
-                    send,
-                    503,
-                    "deadline_exceeded",
-                    "The request took too long, try again shortly",
-                    request_id,
-                    [(b"retry-after", b"1"), (b"x-request-id", request_id.encode("ascii"))],
-                )
-                finish()  # now, not when the cancelled query gives up
-            finally:
-                if task is not None and not app_done:
-                    task.cancel()
-
-        def at_deadline() -> None:
-            nonlocal handle, cut_short, started, late
-            if started or task is None:
-                return
-            left = timing.deadline() - time.perf_counter()
-            if receiving or left > 0.001:  # the body's time moves the deadline on
-                handle = loop.call_later(max(left, 0.01), at_deadline)
-                return
-            cut_short = started = True  # from now on, what the app sends is dropped
-            late = loop.create_task(answer_late())
-
-        handle = loop.call_later(timing.budget_s, at_deadline)
+        self.loop = loop = asyncio.get_running_loop()
+        self.task = task = asyncio.current_task()
+        self.handle = loop.call_later(self.timing.budget_s, self.at_deadline)
         try:
+            length_text = self.length_text
             length = int(length_text) if length_text is not None and length_text.isdigit() else None
-            if length is not None and length > max_body:
-                status = 413
+            if length is not None and length > self.max_body:
+                self.status = 413
                 await send_error(
-                    send_with_request_id,
+                    self.send_with_request_id,
                     413,
                     "payload_too_large",
                     "The request body is too large",
-                    request_id,
+                    self.request_id,
                     [(b"connection", b"close")],
                 )
                 return
             try:
-                await app(scope, receive_within_limits, send_with_request_id)
+                await self.layer.app(
+                    self.scope, self.receive_within_limits, self.send_with_request_id
+                )
             except asyncio.CancelledError:
-                if not cut_short or task is None:
+                if not self.cut_short or task is None:
                     raise
                 task.uncancel()
             finally:
-                app_done = True
-            if late is not None:
-                await late
+                self.app_done = True
+            if self.late is not None:
+                await self.late
         finally:
-            handle.cancel()
+            self.handle.cancel()
             metrics.in_flight_now -= 1
-            if late is None:
-                finish()
+            if self.late is None:
+                self.finish()
             current_metrics.reset(metrics_token)
             current_request.reset(context_token)
             current_request_id.reset(token)
 
-    return request_context
+    async def receive_within_limits(self) -> ReceiveMessage:
+        self.receiving = True
+        began = time.perf_counter()
+        body_timeout_s = self.layer.body_timeout_s
+        try:
+            async with asyncio.timeout_at(
+                asyncio.get_running_loop().time() + self.arrived + body_timeout_s - began
+            ):
+                message = await self.receive()
+        except TimeoutError:
+            raise BodyTimeout(
+                "body_timeout",
+                f"The request body did not arrive within {body_timeout_s:g} s",
+            ) from None
+        finally:
+            self.receiving = False
+            self.timing.body_s += time.perf_counter() - began
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.max_body:
+                raise BodyTooLarge("payload_too_large", "The request body is too large")
+        return message
+
+    async def send_with_request_id(self, message: Message) -> None:
+        if self.cut_short:
+            return  # answered already, at the deadline
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.status = message["status"]
+            headers: list[Any] = list(message.get("headers", ()))
+            headers.append((b"x-request-id", self.request_id.encode("ascii")))
+            headers.append((b"traceparent", self.trace_header))
+            lifecycle = self.layer.lifecycle
+            if self.draining or (lifecycle is not None and lifecycle.draining):
+                headers.append((b"connection", b"close"))
+            message["headers"] = headers
+        elif message["type"] == "http.response.body":
+            self.size += len(message.get("body", b""))
+        await self.send(message)
+
+    def finish(self) -> None:
+        """The request's metrics, span and access line, once it is answered."""
+        layer = self.layer
+        scope = self.scope
+        timing = self.timing
+        status = self.status
+        method = self.method
+        duration = time.perf_counter() - self.arrived
+        route: str = scope.get("path_template") or UNMATCHED_ROUTE
+        layer.observe_request(route, method, status, duration)
+        queued = timing.queued_s
+        if self.request_start is not None and layer.addresses.peer_is_trusted(scope):
+            queued += _proxy_queue_s(self.request_start)
+        if queued:
+            layer.metrics.observe_queued(queued)
+        end_request_span(self.context, method, route, status)
+        if not log.isEnabledFor(logging.INFO):
+            return
+        user = scope["state"].get("user")
+        user_agent = self.user_agent
+        _write_access_line(
+            {
+                "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "level": "info",
+                "logger": log.name,
+                "event": "request",
+                "request_id": self.request_id,
+                "trace_id": self.context.trace_id,
+                "span_id": self.context.span_id,
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(duration * 1000, 2),
+                "body_ms": round(timing.body_s * 1000, 2),
+                "queued_ms": round(queued * 1000, 2),
+                "handler_ms": round((duration - timing.body_s - timing.queued_s) * 1000, 2),
+                "response_bytes": self.size,
+                "client": layer.addresses.of(scope),
+                "user_agent": user_agent[:MAX_USER_AGENT].decode("latin-1") if user_agent else None,
+                "user_id": str(user.id) if user is not None else None,
+            }
+        )
+
+    async def answer_late(self) -> None:
+        """The 503 at the deadline, sent at once: a cancelled query can take psycopg
+        seconds to give up (it asks the server to cancel it, then waits)."""
+        self.status = 503
+        try:
+            await send_error(
+                self.send,
+                503,
+                "deadline_exceeded",
+                "The request took too long, try again shortly",
+                self.request_id,
+                [(b"retry-after", b"1"), (b"x-request-id", self.request_id.encode("ascii"))],
+            )
+            self.finish()  # now, not when the cancelled query gives up
+        finally:
+            if self.task is not None and not self.app_done:
+                self.task.cancel()
+
+    def at_deadline(self) -> None:
+        if self.started or self.task is None:
+            return
+        left = self.timing.deadline() - time.perf_counter()
+        if self.receiving or left > 0.001:  # the body's time moves the deadline on
+            self.handle = self.loop.call_later(max(left, 0.01), self.at_deadline)
+            return
+        self.cut_short = self.started = True  # from now on, what the app sends is dropped
+        self.late = self.loop.create_task(self.answer_late())
 
 
 def route_of(scope: Scope) -> str:
