@@ -293,6 +293,22 @@ GENEROUS_RATE_LIMITS = {
 }
 
 
+# Argon2id with its smallest parameters in the apps the tests build (a production hash costs
+# a fifth of a second of CPU, and the suite registers and logs in hundreds of times), unless
+# the running test is marked `real_password_hashing` (`password_hashing` sets this per test).
+_minimal_password_hashing = True
+
+
+@pytest.fixture(autouse=True)
+def password_hashing(request: pytest.FixtureRequest) -> Iterator[None]:
+    global _minimal_password_hashing
+    _minimal_password_hashing = request.node.get_closest_marker("real_password_hashing") is None
+    try:
+        yield
+    finally:
+        _minimal_password_hashing = True
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     if _pgbouncer is not None:
         # LISTEN cannot go through transaction pooling: the listener connects directly
@@ -312,6 +328,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         # every test client calls from one address and tests make many calls: limits far
         # above what any test does, so only the tests of the limits meet them
         **GENEROUS_RATE_LIMITS,
+        "password_hash_minimal": _minimal_password_hashing,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]
