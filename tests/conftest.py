@@ -22,7 +22,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -286,14 +286,31 @@ def template_database(admin_url: str) -> Iterator[str]:
     drop_database(admin_url, name)
 
 
-@pytest.fixture
-def db_url(admin_url: str, template_database: str) -> Iterator[str]:
-    """A fresh, fully migrated database of this test's own."""
+@contextmanager
+def migrated_copy(admin_url: str, template_database: str) -> Iterator[str]:
+    """A fresh copy of the template database, dropped afterwards."""
     name = f"kinetria_test_{uuid.uuid4().hex[:12]}"
     own_server = not os.environ.get("TEST_DATABASE_URL")
     url = create_database(admin_url, name, template=template_database, file_copy=own_server)
-    yield url
-    drop_database(admin_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(admin_url, name)
+
+
+@pytest.fixture
+def db_url(admin_url: str, template_database: str) -> Iterator[str]:
+    """A fresh, fully migrated database of this test's own."""
+    with migrated_copy(admin_url, template_database) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_db_url(admin_url: str, template_database: str) -> Iterator[str]:
+    """A fresh, fully migrated database shared by the tests of one module: for the servers
+    a module starts once for all its tests (each test then uses data of its own)."""
+    with migrated_copy(admin_url, template_database) as url:
+        yield url
 
 
 GENEROUS_RATE_LIMITS = {
