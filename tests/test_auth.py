@@ -18,6 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from litestar.testing import AsyncTestClient, TestClient
 
+from app.core.config import Settings, load_settings
 from app.core.passwords import MEMORY_COST_KIB, PARALLELISM, TIME_COST
 from app.main import create_app
 from tests.api import (
@@ -81,6 +82,7 @@ def test_register_creates_the_account_and_logs_it_in(client: Client, db_url: str
     assert row["metadata"]["user_agent"] == "Kinetria-iOS/3.1"
 
 
+@pytest.mark.real_password_hashing
 def test_passwords_are_stored_as_argon2id_and_tokens_as_hashes(client: Client, db_url: str) -> None:
     body = register(client)
     refresh_token = body["refresh_token"]
@@ -100,6 +102,21 @@ def test_passwords_are_stored_as_argon2id_and_tokens_as_hashes(client: Client, d
     assert PASSWORD not in password_hash
     assert PasswordHasher().verify(password_hash, PASSWORD)
     assert tokens == [(hashlib.sha256(refresh_token.encode()).digest(), "testclient")]
+
+
+def test_the_suites_own_apps_hash_with_the_smallest_parameters(client: Client, db_url: str) -> None:
+    """Unmarked tests' apps hash with Argon2id's smallest parameters (tests/conftest.py), which
+    nothing outside the code sets: settings from the environment, and the defaults, hash with
+    the production parameters."""
+    register(client, "ann@example.com")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        row = conn.execute("SELECT password_hash FROM users").fetchone()
+    assert row is not None
+    assert row[0].startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert PasswordHasher().verify(row[0], PASSWORD)
+    assert login(client, "ann@example.com").status_code == 200
+    assert load_settings(read_dotenv=False).password_hash_minimal is False
+    assert Settings().password_hash_minimal is False
 
 
 def test_register_with_a_taken_email_is_409(client: Client, db_url: str) -> None:
@@ -327,6 +344,7 @@ def test_wrong_password_and_unknown_email_answer_the_same(client: Client, db_url
     assert all("nobody" not in str(r) for r in failed)  # the email tried is not kept
 
 
+@pytest.mark.real_password_hashing
 def test_unknown_email_takes_as_long_as_a_wrong_password(db_url: str) -> None:
     """The unknown email is checked against a dummy hash. A lookup alone takes a few ms, an
     Argon2id check over a hundred: without the dummy check the medians would differ twentyfold;
@@ -348,6 +366,7 @@ def test_unknown_email_takes_as_long_as_a_wrong_password(db_url: str) -> None:
     assert 0.4 < unknown / wrong < 2.5, (wrong, unknown)
 
 
+@pytest.mark.real_password_hashing
 def test_each_app_has_its_own_dummy_hash_with_the_real_parameters(
     client: Client, db_url: str
 ) -> None:
@@ -374,6 +393,7 @@ def test_login_rejects_malformed_bodies(client: Client) -> None:
         assert error["details"][0]["message"] == message
 
 
+@pytest.mark.real_password_hashing
 def test_login_upgrades_a_hash_with_old_parameters(client: Client, db_url: str) -> None:
     old = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1).hash(PASSWORD)
     user_id = uuid.uuid4()

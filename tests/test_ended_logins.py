@@ -25,16 +25,29 @@ from tests.test_server import free_port, running_server
 PASSWORD = "Ended-Means-Ended-Passphrase-5521"
 
 
-@pytest.fixture
-def servers(db_url: str) -> Iterator[tuple[str, str]]:
-    """Server A with one worker, server B with two, sharing `db_url`."""
-    env = {"DATABASE_URL": db_url, "JWT_SECRET": TEST_JWT_SECRET, "KINETRIA_ENV": "test"}
+# the servers are started once for the module, so its tests run in one worker process
+pytestmark = pytest.mark.xdist_group("ended_logins_servers")
+
+
+@pytest.fixture(scope="module")
+def servers(module_db_url: str) -> Iterator[tuple[str, str]]:
+    """Server A with one worker, server B with two, sharing `module_db_url`; each test signs
+    up a user of its own (`email`)."""
+    env = {"DATABASE_URL": module_db_url, "JWT_SECRET": TEST_JWT_SECRET, "KINETRIA_ENV": "test"}
     with (
         running_server(env, "--workers", "1") as (base_a, _),
         running_server(env, "--workers", "2") as (base_b, _),
     ):
-        wait_for_listeners(db_url, 3)
+        wait_for_listeners(module_db_url, 3)
         yield base_a, base_b
+
+
+@pytest.fixture
+def email(servers: tuple[str, str], module_db_url: str) -> str:
+    """The email of this test's own user on the shared servers, once all their workers
+    listen (a test before may have cut them off)."""
+    wait_for_listeners(module_db_url, 3)
+    return f"ann-{uuid.uuid4().hex[:10]}@example.com"
 
 
 def wait_for_listeners(db_url: str, count: int) -> None:
@@ -108,10 +121,12 @@ def refused_within_a_second(base: str, token: str) -> None:
         assert call(base, "GET", "/v1/me", token).status_code == 401
 
 
-def test_a_deleted_account_is_refused_on_the_other_server(servers: tuple[str, str]) -> None:
+def test_a_deleted_account_is_refused_on_the_other_server(
+    servers: tuple[str, str], email: str
+) -> None:
     a, b = servers
-    ann = sign_up(a, "ann@example.com")
-    laptop = log_in(b, "ann@example.com", "laptop")
+    ann = sign_up(a, email)
+    laptop = log_in(b, email, "laptop")
     works_everywhere(servers, ann["access_token"])
     works_everywhere(servers, laptop["access_token"])
     assert call(a, "DELETE", "/v1/me", ann["access_token"]).status_code == 204
@@ -120,10 +135,10 @@ def test_a_deleted_account_is_refused_on_the_other_server(servers: tuple[str, st
     refused_within_a_second(a, laptop["access_token"])
 
 
-def test_a_logout_is_refused_on_the_other_server(servers: tuple[str, str]) -> None:
+def test_a_logout_is_refused_on_the_other_server(servers: tuple[str, str], email: str) -> None:
     a, b = servers
-    ann = sign_up(a, "ann@example.com")
-    laptop = log_in(a, "ann@example.com", "laptop")
+    ann = sign_up(a, email)
+    laptop = log_in(a, email, "laptop")
     works_everywhere(servers, ann["access_token"])
     works_everywhere(servers, laptop["access_token"])
     body = {"refresh_token": ann["refresh_token"]}
@@ -132,10 +147,12 @@ def test_a_logout_is_refused_on_the_other_server(servers: tuple[str, str]) -> No
     works_everywhere(servers, laptop["access_token"])  # only that login ended
 
 
-def test_an_ended_login_is_refused_on_the_other_server(servers: tuple[str, str]) -> None:
+def test_an_ended_login_is_refused_on_the_other_server(
+    servers: tuple[str, str], email: str
+) -> None:
     a, b = servers
-    ann = sign_up(a, "ann@example.com")
-    laptop = log_in(b, "ann@example.com", "laptop")
+    ann = sign_up(a, email)
+    laptop = log_in(b, email, "laptop")
     works_everywhere(servers, laptop["access_token"])
     logins = call(a, "GET", "/v1/me/logins", ann["access_token"]).json()["items"]
     [other] = [login for login in logins if not login["current"]]
@@ -146,12 +163,12 @@ def test_an_ended_login_is_refused_on_the_other_server(servers: tuple[str, str])
 
 
 def test_a_password_change_ends_the_other_logins_on_every_server(
-    servers: tuple[str, str],
+    servers: tuple[str, str], email: str
 ) -> None:
     a, b = servers
-    ann = sign_up(a, "ann@example.com")
-    laptop = log_in(b, "ann@example.com", "laptop")
-    tablet = log_in(a, "ann@example.com", "tablet")
+    ann = sign_up(a, email)
+    laptop = log_in(b, email, "laptop")
+    tablet = log_in(a, email, "tablet")
     for tokens in (ann, laptop, tablet):
         works_everywhere(servers, tokens["access_token"])
     me = call(a, "GET", "/v1/me", ann["access_token"])
@@ -171,15 +188,15 @@ def test_a_password_change_ends_the_other_logins_on_every_server(
 
 
 def test_a_lost_listening_connection_trusts_nothing_until_it_is_back(
-    servers: tuple[str, str], db_url: str
+    servers: tuple[str, str], module_db_url: str, email: str
 ) -> None:
     a, b = servers
-    ann = sign_up(a, "ann@example.com")
-    laptop = log_in(b, "ann@example.com", "laptop")
-    tablet = log_in(b, "ann@example.com", "tablet")
+    ann = sign_up(a, email)
+    laptop = log_in(b, email, "laptop")
+    tablet = log_in(b, email, "tablet")
     for tokens in (ann, laptop, tablet):
         works_everywhere(servers, tokens["access_token"])
-    with psycopg.connect(db_url, autocommit=True) as conn:
+    with psycopg.connect(module_db_url, autocommit=True) as conn:
         killed = conn.execute(
             "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
             " FROM pg_stat_activity WHERE application_name = %s"
@@ -202,7 +219,7 @@ def test_a_lost_listening_connection_trusts_nothing_until_it_is_back(
             assert call(base, "GET", "/v1/me", laptop["access_token"]).status_code == 401
     works_everywhere(servers, ann["access_token"])
     # the listeners come back on their own, and notifications work again
-    wait_for_listeners(db_url, 3)
+    wait_for_listeners(module_db_url, 3)
     works_everywhere(servers, tablet["access_token"])
     tablet_logout = {"refresh_token": tablet["refresh_token"]}
     response = call(b, "POST", "/v1/auth/logout", tablet["access_token"], json=tablet_logout)

@@ -101,6 +101,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     smtp_timeout_s: float = 30.0
     mail_from: str = "Kinetria <no-reply@localhost>"
+    # the test suite's apps only, set in code (no environment variable): Argon2id with its
+    # smallest parameters (app/core/passwords.py minimal_hasher)
+    password_hash_minimal: bool = False
 
     def __repr__(self) -> str:  # never print the secret
         return f"Settings(env={self.env.value}, host={self.host}, port={self.port})"
