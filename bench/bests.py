@@ -4,14 +4,21 @@ personal records it reports, in one transaction) on one pooled connection, with 
 of that connection's server process measured around it.
 
     uv run python -m bench.bests [--history 20000] [--batches 100] [--rounds 5]
+    uv run python -m bench.bests --session-sets 0 200 2000
 
-Seeds a throwaway embedded database with two users: `long` has `--history` earlier sets of
-the exercise (weights and reps spread as people train), `none` has no set at all. Each round
-logs `--batches` batches of 10 sets for each user in turn into their session in progress,
-deleting each batch after it is measured (not measured), so every batch meets the same data:
-a session of 10 sets, and the user's history as seeded. Prints JSON: per user, the median over
-rounds of the server process's CPU microseconds per batch (from /proc/<pid>/schedstat) and
-the wall-clock microseconds per batch seen by the client, with the spread.
+Seeds a throwaway embedded database (with `--seed-users` demo users first, for tables of a
+real database's size) and two users: `long` has `--history` earlier sets of
+the exercise (weights and reps spread as people train) in a completed session, `none` has no
+set at all. For each `--session-sets` size (default 0), each user's session in progress is
+first filled with that many sets (of another exercise, so the history of the measured one
+stays as seeded; not measured); then each round logs `--batches` batches of 10 sets for each
+user in turn into that session, deleting each batch after it is measured (not measured), so
+every batch meets the same data: the session as filled, and the user's history as seeded.
+Prints JSON: per session size and user, the median over rounds of the server process's CPU
+microseconds per batch (from /proc/<pid>/schedstat) and the wall-clock microseconds per
+batch seen by the client, with the spread; and the server CPU of two reads of the soak's mix
+for the same user and session: the first page of sessions (which counts each one's sets) and
+the records.
 """
 
 from __future__ import annotations
@@ -19,8 +26,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -100,6 +110,42 @@ def setup(url: str, history: int) -> tuple[uuid.UUID, dict[str, tuple[uuid.UUID,
     return exercise_id, users
 
 
+def fill_session(
+    url: str, user_id: uuid.UUID, session_id: uuid.UUID, exercise_id: uuid.UUID, size: int
+) -> None:
+    """The session in progress holding `size` sets of `exercise_id` (and nothing else), as if
+    logged over the last hours."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM set_records WHERE session_id = %s", (session_id,))
+        conn.execute(
+            """
+            INSERT INTO set_records (id, session_id, user_id, exercise_id, position, set_type,
+                                     reps, weight_kg, performed_at)
+            SELECT gen_random_uuid(), %(session)s, %(user)s, %(exercise)s, g - 1, 'normal',
+                   8, 20 + 2.5 * (g %% 8), now() - interval '6 hours' + g * interval '1 second'
+            FROM generate_series(1, %(n)s) AS g
+            """,
+            {"session": session_id, "user": user_id, "exercise": exercise_id, "n": size},
+        )
+        conn.execute("UPDATE sessions SET next_set_position = %s WHERE id = %s", (size, session_id))
+        kept = conn.execute("SELECT to_regproc('personal_bests_recompute')").fetchone()
+        if kept is not None and kept[0] is not None:
+            conn.execute(
+                "SELECT personal_bests_recompute(%s, ARRAY[%s]::uuid[])", (user_id, exercise_id)
+            )
+        conn.execute("VACUUM ANALYZE set_records, sessions")
+
+
+def other_exercise(url: str, exercise_id: uuid.UUID) -> uuid.UUID:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT id FROM exercises WHERE user_id IS NULL AND id <> %s ORDER BY name, id LIMIT 1",
+            (exercise_id,),
+        ).fetchone()
+        assert row is not None
+        return row[0]
+
+
 def batch(exercise_id: uuid.UUID, i: int) -> list[SetCreate]:
     return [
         SetCreate(exercise_id=exercise_id, reps=5 + (i + j) % 4, weight=60.0 + (j % 3) * 2.5)
@@ -122,27 +168,74 @@ async def measure(
         pid = (await (await conn.execute("SELECT pg_backend_pid()")).fetchone() or [0])[0]
         for user_id, session_id in users.values():  # warm: plans prepared and cached
             for i in range(10):
-                await log_sets(
+                logged, _ = await log_sets(
                     db, user_id=user_id, session_id=session_id, data=batch(exercise_id, i)
                 )
-            await conn.execute("DELETE FROM set_records WHERE session_id = %s", (session_id,))
+                await conn.execute(
+                    "DELETE FROM set_records WHERE id = ANY(%s)",
+                    ([record.id for record in logged.sets],),
+                )
         for _ in range(rounds):
             for name, (user_id, session_id) in users.items():
                 cpu_ns, wall_s = 0, 0.0
                 for i in range(batches):
                     cpu, wall = server_cpu_ns(pid), time.perf_counter()
-                    await log_sets(
+                    logged, _ = await log_sets(
                         db, user_id=user_id, session_id=session_id, data=batch(exercise_id, i)
                     )
                     wall_s += time.perf_counter() - wall
                     cpu_ns += server_cpu_ns(pid) - cpu
-                    # not measured: the session holds these 10 sets only, the user's history
-                    # stays as it was
+                    # not measured: the session holds what it was filled with, the user's
+                    # history stays as it was
                     await conn.execute(
-                        "DELETE FROM set_records WHERE session_id = %s", (session_id,)
+                        "DELETE FROM set_records WHERE id = ANY(%s)",
+                        ([record.id for record in logged.sets],),
                     )
                 found[name]["wall"].append(wall_s / batches * 1e6)
                 found[name]["cpu"].append(cpu_ns / batches / 1e3)
+    return found
+
+
+def measure_reads(
+    url: str, users: dict[str, tuple[uuid.UUID, uuid.UUID]], rounds: int, runs: int = 40
+) -> dict[str, dict[str, float]]:
+    """Server CPU microseconds of two reads the soak mixes in, per user: the first page of
+    20 sessions (queries/sessions/list.sql, which counts each session's sets) and the
+    records (queries/stats/records.sql), median of `rounds` rounds of `runs` runs."""
+    queries = load_queries()
+    found: dict[str, dict[str, float]] = {}
+    with psycopg.connect(url, autocommit=True, prepare_threshold=0) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+        assert row is not None
+        pid: int = row[0]
+        for name, (user_id, _) in users.items():
+            reads = {
+                "list_sessions": (
+                    queries["sessions/list"].sql,
+                    {
+                        "user_id": user_id,
+                        "status": None,
+                        "from_date": None,
+                        "to_date": None,
+                        "after_started_at": None,
+                        "after_id": None,
+                        "limit": 20,
+                    },
+                ),
+                "stats_records": (
+                    queries["stats/records"].sql,
+                    {"user_id": user_id, "exercise_id": None},
+                ),
+            }
+            found[name] = {}
+            for read, (sql, params) in reads.items():
+                per_round: list[float] = []
+                for _ in range(rounds):
+                    cpu = server_cpu_ns(pid)
+                    for _ in range(runs):
+                        conn.execute(sql, params).fetchall()
+                    per_round.append((server_cpu_ns(pid) - cpu) / runs / 1e3)
+                found[name][read] = round(statistics.median(per_round))
     return found
 
 
@@ -159,23 +252,57 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=20_000)
     parser.add_argument("--batches", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--session-sets",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="sets already in the session in progress when the batches are logged",
+    )
+    parser.add_argument(
+        "--seed-users",
+        type=int,
+        default=0,
+        help="seed this many demo users first (kinetria db seed; 1,000: about 1 M sets)",
+    )
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="kinetria-bench-bests-"))
     home.chmod(0o755)  # the server runs as its own OS user when we are root
     server = EmbeddedPostgres(home)
     try:
         run_dbmate(server.url, "up", capture=True)
+        if args.seed_users:
+            # other users' data around them, so that the tables (and the plans) have the
+            # sizes of a real database rather than of two users
+            subprocess.run(
+                [sys.executable, "-m", "app.cli", "db", "seed", "--users", str(args.seed_users)],
+                env={**os.environ, "DATABASE_URL": server.url},
+                check=True,
+                capture_output=True,
+            )
         exercise_id, users = setup(server.url, args.history)
-        found = asyncio.run(measure(server.url, exercise_id, users, args.batches, args.rounds))
+        filler = other_exercise(server.url, exercise_id)
         report: dict[str, Any] = {
             "history": args.history,
             "batches": args.batches,
             "rounds": args.rounds,
-            "postgres_cpu_us_per_batch": {u: summary(v["cpu"]) for u, v in found.items()},
-            "wall_us_per_batch": {u: summary(v["wall"]) for u, v in found.items()},
+            "seed_users": args.seed_users,
+            "load_average": list(os.getloadavg()),
+            "by_session_sets": {},
         }
-        cpu = report["postgres_cpu_us_per_batch"]
-        report["long_over_none"] = round(cpu["long"]["median"] / cpu["none"]["median"], 3)
+        for size in args.session_sets:
+            for user_id, session_id in users.values():
+                fill_session(server.url, user_id, session_id, filler, size)
+            found = asyncio.run(measure(server.url, exercise_id, users, args.batches, args.rounds))
+            cpu = {u: summary(v["cpu"]) for u, v in found.items()}
+            report["by_session_sets"][str(size)] = {
+                "postgres_cpu_us_per_batch": cpu,
+                "wall_us_per_batch": {u: summary(v["wall"]) for u, v in found.items()},
+                "long_over_none": round(cpu["long"]["median"] / cpu["none"]["median"], 3),
+                "reads_postgres_cpu_us": measure_reads(server.url, users, args.rounds),
+            }
+            print(f"session of {size} sets: done", file=sys.stderr, flush=True)
+        report["load_average_after"] = list(os.getloadavg())
         print(json.dumps(report, indent=2))
     finally:
         server.stop()

@@ -24,65 +24,77 @@
 --   asks stats/records_set_by instead.
 -- * Weights arrive in the unit entered (default: the user's preferred unit) and are stored
 --   in kg; sets are shown back in the unit entered (set_record_document).
+-- * Cost: each set costs one index probe of set_records (is its id stored?) and one of
+--   exercises (its name, and whether the caller may use it), as correlated subqueries so
+--   that the plan is the same whatever the tables' sizes (a join here is planned for the
+--   100 rows a JSON array is assumed to hold and turns into a scan of the whole table once
+--   set_records is small enough); nothing reads the session's other sets or the user's
+--   history, so a batch costs the same in a session of 2,000 sets and for a user with
+--   20,000 earlier sets of the exercise as for a new one (bench/bests.py). `input` is
+--   MATERIALIZED so that the probe runs once per set, not once per column of `stored` read.
+--   How many sets are new and what refuses the batch are counted once (verdict).
 -- returns: one SetLogOutcome
-WITH input AS (
+WITH input AS MATERIALIZED (
     SELECT item.ord::integer - 1 AS idx, x.id, x.exercise_id,
            coalesce(x.set_type, 'normal') AS set_type, x.reps, x.weight,
            coalesce(x.weight_unit,
                     (SELECT u.preferred_weight_unit FROM users u WHERE u.id = %(user_id)s),
                     'kg') AS weight_unit,
-           x.duration_s, x.distance_m, x.rpe, x.performed_at, coalesce(x.notes, '') AS notes
+           x.duration_s, x.distance_m, x.rpe, x.performed_at, coalesce(x.notes, '') AS notes,
+           -- NULL: not an exercise the caller can use
+           (SELECT e.name FROM exercises e
+            WHERE e.id = x.exercise_id AND (e.user_id IS NULL OR e.user_id = %(user_id)s))
+               AS exercise_name,
+           -- the set already stored under this id, if any (its id is NULL otherwise)
+           (SELECT r FROM set_records r WHERE r.id = x.id) AS stored
     FROM jsonb_array_elements(%(sets)s::jsonb) WITH ORDINALITY AS item(doc, ord)
     CROSS JOIN LATERAL jsonb_to_record(item.doc) AS x(
         id uuid, exercise_id uuid, set_type set_type, reps integer, weight numeric,
         weight_unit weight_unit, duration_s integer, distance_m numeric, rpe numeric,
         performed_at timestamptz, notes text)
 ),
+checked AS (
+    -- fresh: no set has this id yet; same: the stored one is this set, replayed
+    SELECT i.*, (i.stored).id IS NULL AS fresh,
+           coalesce((i.stored).user_id = %(user_id)s
+                    AND (i.stored).session_id = %(session_id)s
+                    AND (i.stored).exercise_id = i.exercise_id
+                    AND (i.stored).set_type = i.set_type
+                    AND (i.stored).reps IS NOT DISTINCT FROM i.reps
+                    AND (i.stored).weight_kg
+                        IS NOT DISTINCT FROM weight_to_kg(i.weight, i.weight_unit)
+                    AND (i.weight IS NULL OR (i.stored).weight_unit = i.weight_unit)
+                    AND (i.stored).duration_s IS NOT DISTINCT FROM i.duration_s
+                    AND (i.stored).distance_m IS NOT DISTINCT FROM i.distance_m
+                    AND (i.stored).rpe IS NOT DISTINCT FROM i.rpe
+                    AND (i.performed_at IS NULL OR (i.stored).performed_at = i.performed_at)
+                    AND (i.stored).notes = i.notes, false) AS same
+    FROM input i
+),
 target AS (
     SELECT s.status, s.version
     FROM sessions s
     WHERE s.id = %(session_id)s AND s.user_id = %(user_id)s
 ),
-stored AS (
-    SELECT i.idx, r.id,
-           coalesce(r.user_id = %(user_id)s
-                    AND r.session_id = %(session_id)s
-                    AND r.exercise_id = i.exercise_id
-                    AND r.set_type = i.set_type
-                    AND r.reps IS NOT DISTINCT FROM i.reps
-                    AND r.weight_kg IS NOT DISTINCT FROM weight_to_kg(i.weight, i.weight_unit)
-                    AND (i.weight IS NULL OR r.weight_unit = i.weight_unit)
-                    AND r.duration_s IS NOT DISTINCT FROM i.duration_s
-                    AND r.distance_m IS NOT DISTINCT FROM i.distance_m
-                    AND r.rpe IS NOT DISTINCT FROM i.rpe
-                    AND (i.performed_at IS NULL OR r.performed_at = i.performed_at)
-                    AND r.notes = i.notes, false) AS same
-    FROM input i
-    JOIN set_records r ON r.id = i.id
-),
-fresh AS (
-    SELECT i.*
-    FROM input i
-    WHERE NOT EXISTS (SELECT 1 FROM stored st WHERE st.idx = i.idx)
-),
-unknown_exercise AS (
-    SELECT f.idx
-    FROM fresh f
-    WHERE NOT EXISTS (
-        SELECT 1 FROM exercises e
-        WHERE e.id = f.exercise_id AND (e.user_id IS NULL OR e.user_id = %(user_id)s)
-    )
+verdict AS (
+    -- one row: how many sets are new, and what refuses the batch
+    SELECT count(*) FILTER (WHERE c.fresh) AS fresh,
+           coalesce(array_agg(c.idx ORDER BY c.idx) FILTER (WHERE NOT c.fresh AND NOT c.same),
+                    '{}') AS id_conflicts,
+           coalesce(array_agg(c.idx ORDER BY c.idx)
+                        FILTER (WHERE c.fresh AND c.exercise_name IS NULL), '{}')
+               AS unknown_exercises
+    FROM checked c
 ),
 reserved AS (
     UPDATE sessions s
-    SET next_set_position = s.next_set_position + (SELECT count(*) FROM fresh),
+    SET next_set_position = s.next_set_position + v.fresh,
         version = s.version + 1,
         updated_at = now()
+    FROM verdict v
     WHERE s.id = %(session_id)s AND s.user_id = %(user_id)s AND s.status = 'in_progress'
-      AND EXISTS (SELECT 1 FROM fresh)
-      AND NOT EXISTS (SELECT 1 FROM unknown_exercise)
-      AND NOT EXISTS (SELECT 1 FROM stored st WHERE NOT st.same)
-    RETURNING s.id, s.next_set_position - (SELECT count(*) FROM fresh) AS first_position,
+      AND v.fresh > 0 AND v.id_conflicts = '{}' AND v.unknown_exercises = '{}'
+    RETURNING s.id, s.next_set_position - v.fresh AS first_position, v.fresh AS created,
               s.version, session_event_document(s) AS document
 ),
 inserted AS (
@@ -93,10 +105,22 @@ inserted AS (
            rs.first_position + row_number() OVER (ORDER BY f.idx) - 1,
            f.set_type, f.reps, weight_to_kg(f.weight, f.weight_unit), f.weight_unit,
            f.duration_s, f.distance_m, f.rpe, coalesce(f.performed_at, now()), f.notes
-    FROM fresh f
+    FROM checked f
     CROSS JOIN reserved rs
-    RETURNING r.id, r.session_id, r.exercise_id, r.position, r.set_type, r.reps, r.weight_kg,
+    WHERE f.fresh
+    RETURNING r.id, r.exercise_id, r.position, r.set_type, r.reps, r.weight_kg,
               r.performed_at, r AS stored_set
+),
+shown AS (
+    -- each set of the request as the API shows it: inserted here, or replayed
+    SELECT f.idx, n.id, n.position, (n.stored_set).version,
+           set_record_document(n.stored_set, f.exercise_name) AS document
+    FROM inserted n
+    JOIN checked f ON f.id = n.id
+    UNION ALL
+    SELECT c.idx, c.id, NULL, NULL, set_record_document(c.stored, c.exercise_name)
+    FROM checked c
+    WHERE NOT c.fresh AND c.same
 ),
 new_values AS (
     SELECT n.id, n.exercise_id, n.position, n.performed_at, b.kind, b.value
@@ -128,8 +152,8 @@ bests AS (
 ),
 counter AS (
     INSERT INTO sync_counters AS c (user_id, last_position)
-    SELECT %(user_id)s, (SELECT count(*) FROM inserted) + 1
-    FROM reserved
+    SELECT %(user_id)s, rs.created + 1
+    FROM reserved rs
     ON CONFLICT (user_id) DO UPDATE SET last_position = c.last_position + excluded.last_position
     RETURNING c.last_position
 ),
@@ -137,45 +161,25 @@ recorded AS (
     INSERT INTO change_events
         (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)
     SELECT %(user_id)s,
-           c.last_position - (SELECT count(*) FROM inserted) - 1
-               + row_number() OVER (ORDER BY n.position),
-           'set.created'::change_event_type, 'set'::change_entity_type, n.id, (n.stored_set).version,
-           to_jsonb(set_record_document(n.stored_set, e.name)), %(request_id)s
-    FROM inserted n
-    JOIN exercises e ON e.id = n.exercise_id
+           c.last_position - rs.created - 1 + row_number() OVER (ORDER BY sh.position),
+           'set.created'::change_event_type, 'set'::change_entity_type, sh.id, sh.version,
+           to_jsonb(sh.document), %(request_id)s
+    FROM shown sh
     CROSS JOIN counter c
+    CROSS JOIN reserved rs
+    WHERE sh.position IS NOT NULL
     UNION ALL
     SELECT %(user_id)s, c.last_position, 'session.updated'::change_event_type,
            'session'::change_entity_type, rs.id, rs.version,
            rs.document, %(request_id)s
     FROM reserved rs
     CROSS JOIN counter c
-),
-shown AS (
-    SELECT f.idx, n.exercise_id, n.stored_set
-    FROM inserted n
-    JOIN fresh f ON f.id = n.id
-    UNION ALL
-    SELECT st.idx, r.exercise_id, r
-    FROM stored st
-    JOIN set_records r ON r.id = st.id
-    WHERE st.same
 )
-SELECT EXISTS (SELECT 1 FROM target) AS session_found,
-       (SELECT t.status FROM target t) AS session_status,
-       coalesce((SELECT rs.version FROM reserved rs), (SELECT t.version FROM target t))
-           AS session_version,
-       (SELECT count(*) FROM fresh)::integer AS fresh,
-       (SELECT count(*) FROM inserted)::integer AS created,
-       coalesce((SELECT array_agg(st.idx ORDER BY st.idx) FROM stored st WHERE NOT st.same),
-                '{}') AS id_conflicts,
-       coalesce((SELECT array_agg(u.idx ORDER BY u.idx) FROM unknown_exercise u), '{}')
-           AS unknown_exercises,
-       coalesce((
-           SELECT json_agg(set_record_document(sh.stored_set, e.name) ORDER BY sh.idx)
-           FROM shown sh
-           JOIN exercises e ON e.id = sh.exercise_id
-       ), '[]') AS sets,
+SELECT t.status IS NOT NULL AS session_found, t.status AS session_status,
+       coalesce(rs.version, t.version) AS session_version,
+       v.fresh::integer AS fresh, coalesce(rs.created, 0)::integer AS created,
+       v.id_conflicts, v.unknown_exercises,
+       coalesce((SELECT json_agg(sh.document ORDER BY sh.idx) FROM shown sh), '[]') AS sets,
        coalesce((
            SELECT json_agg(json_build_object(
                       'set_id', b.id, 'exercise_id', b.exercise_id, 'kind', b.kind,
@@ -183,4 +187,7 @@ SELECT EXISTS (SELECT 1 FROM target) AS session_found,
                   ORDER BY b.position, b.kind)
            FROM beaten b
            WHERE b.previous IS NULL OR b.value > b.previous
-       ), '[]') AS records;
+       ), '[]') AS records
+FROM verdict v
+LEFT JOIN target t ON true
+LEFT JOIN reserved rs ON true;
