@@ -46,7 +46,6 @@ from app.imports.models import (
     DistanceUnit,
     ImportFormat,
     ImportJob,
-    ImportJobPage,
     ImportOptions,
     ImportResult,
 )
@@ -158,7 +157,6 @@ async def create(
 
 index = IMPORTS.index(
     list_imports,
-    ImportJobPage,
     operation_id="listImports",
     summary="List background imports",
     description="Your imports that ran (or run) in the background, newest first, each with "
@@ -166,8 +164,6 @@ index = IMPORTS.index(
 )
 show = IMPORTS.show(
     get_import,
-    ImportJob,
-    statuses=(404,),
     codes={404: NOT_FOUND},
     operation_id="getImport",
     summary="Get a background import",
