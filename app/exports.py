@@ -157,21 +157,34 @@ async def json_chunks(db: Db, user_id: UUID) -> AsyncIterator[bytes]:
     yield b"]}\n"
 
 
-async def _json_items(
-    read: Callable[[tuple[Any, Any]], Awaitable[list[T]]], key: Callable[[T], tuple[Any, Any]]
-) -> AsyncIterator[bytes]:
-    """The items of every page `read(after)` answers (keyset on `key`, PAGE at a time), as
-    the inside of a JSON array."""
-    after: tuple[Any, Any] = (None, None)
-    first = True
+async def _pages(
+    read: Callable[[tuple[Any, ...]], Awaitable[list[T]]],
+    key: Callable[[T], tuple[Any, ...]],
+    *,
+    size: int,
+    first: tuple[Any, ...],
+) -> AsyncIterator[list[T]]:
+    """Every page `read(after)` answers, `size` rows at most, keyset on `key`: from `first`
+    (all None: the beginning) to the first page shorter than `size` (empty pages left out)."""
+    after = first
     while True:
         items = await read(after)
         if items:
-            yield (b"" if first else b",") + b",".join(_encode(item) for item in items)
-            first = False
-        if len(items) < PAGE:
+            yield items
+        if len(items) < size:
             break
         after = key(items[-1])
+
+
+async def _json_items(
+    read: Callable[[tuple[Any, ...]], Awaitable[list[T]]], key: Callable[[T], tuple[Any, ...]]
+) -> AsyncIterator[bytes]:
+    """The items of every page `read(after)` answers (keyset on `key`, PAGE at a time), as
+    the inside of a JSON array."""
+    separator = b""
+    async for items in _pages(read, key, size=PAGE, first=(None, None)):
+        yield separator + b",".join(_encode(item) for item in items)
+        separator = b","
 
 
 def _number(value: Decimal | None) -> str:
@@ -190,13 +203,36 @@ def _local(moment: datetime | None, zone: str) -> str:
         return moment.isoformat()
 
 
+def _csv_row(r: CsvSetRow) -> tuple[Any, ...]:
+    return (
+        r.title,
+        _local(r.started_at, r.timezone),
+        _local(r.ended_at, r.timezone),
+        r.timezone,
+        r.description,
+        r.exercise_title,
+        r.superset_id or "",
+        r.exercise_notes or "",
+        r.position,
+        r.set_type.value,
+        _number(r.weight_kg),
+        _number(r.weight),
+        r.weight_unit.value,
+        "" if r.reps is None else r.reps,
+        _number(None if r.distance_m is None else r.distance_m / 1000),
+        "" if r.duration_s is None else r.duration_s,
+        _number(r.rpe),
+        r.set_notes,
+    )
+
+
 async def csv_chunks(db: Db, user_id: UUID) -> AsyncIterator[bytes]:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    after: tuple[Any, Any, Any] = (None, None, None)
-    while True:
-        rows = await db.many(
+    yield out.getvalue().encode()
+    pages = _pages(
+        lambda after: db.many(
             "exports/set_rows",
             CsvSetRow,
             user_id=user_id,
@@ -204,36 +240,16 @@ async def csv_chunks(db: Db, user_id: UUID) -> AsyncIterator[bytes]:
             after_id=after[1],
             after_position=after[2],
             limit=CSV_PAGE,
-        )
-        for r in rows:
-            writer.writerow(
-                (
-                    r.title,
-                    _local(r.started_at, r.timezone),
-                    _local(r.ended_at, r.timezone),
-                    r.timezone,
-                    r.description,
-                    r.exercise_title,
-                    r.superset_id or "",
-                    r.exercise_notes or "",
-                    r.position,
-                    r.set_type.value,
-                    _number(r.weight_kg),
-                    _number(r.weight),
-                    r.weight_unit.value,
-                    "" if r.reps is None else r.reps,
-                    _number(None if r.distance_m is None else r.distance_m / 1000),
-                    "" if r.duration_s is None else r.duration_s,
-                    _number(r.rpe),
-                    r.set_notes,
-                )
-            )
-        yield out.getvalue().encode()
+        ),
+        lambda r: (r.started_at, r.session_id, r.position),
+        size=CSV_PAGE,
+        first=(None, None, None),
+    )
+    async for rows in pages:
         out.seek(0)
         out.truncate()
-        if len(rows) < CSV_PAGE:
-            break
-        after = (rows[-1].started_at, rows[-1].session_id, rows[-1].position)
+        writer.writerows(_csv_row(r) for r in rows)
+        yield out.getvalue().encode()
 
 
 async def _stream(state: State, user_id: UUID, export_format: ExportFormat) -> AsyncIterator[bytes]:

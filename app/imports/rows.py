@@ -90,13 +90,19 @@ class Catalogue:
         self.ids: dict[str, UUID] = {}  # a name as written -> its exercise
         self.new: dict[UUID, Row] = {}  # the custom exercises to create
 
+    def _exported(self, written: str) -> tuple[UUID | None, str]:
+        """A Kinetria export's "<exported id>|<name>": the system exercise it keeps (None
+        for a custom one) and the name."""
+        exported_id, name = written.split("|", 1)
+        return (UUID(exported_id) if UUID(exported_id) in self.system_ids else None), name
+
     def add(self, written: str, sets: list[ImportedSet]) -> None:
         """Give a name the file uses its exercise, a new custom one when nothing matches."""
         name = written
-        if self.doc is not None:  # "<exported id>|<name>": a system exercise keeps its id
-            exported_id, name = written.split("|", 1)
-            if UUID(exported_id) in self.system_ids:
-                self.ids[written] = UUID(exported_id)
+        if self.doc is not None:
+            system, name = self._exported(written)
+            if system is not None:
+                self.ids[written] = system
                 return
         found = self.matcher.find(name)
         if found is None:
@@ -115,15 +121,13 @@ class Catalogue:
                 self.new.setdefault(new_id, _exercise_row(new_id, exported.name, exported, []))
 
     def planned(self, written: str) -> UUID:
-        """The exercise of a workout's plan entry ("<exported id>|<name>")."""
+        """The exercise of a workout's plan entry ("<exported id>|<name>"); one no session
+        uses and the catalogue does not know is the export's custom one (add_exported)."""
         if written not in self.ids:
-            exported_id, name = written.split("|", 1)
-            if UUID(exported_id) in self.system_ids:
-                self.ids[written] = UUID(exported_id)
-            else:
-                self.ids[written] = self.matcher.find(name) or self.derive(
-                    "exercise", normalized(name)
-                )
+            system, name = self._exported(written)
+            self.ids[written] = (
+                system or self.matcher.find(name) or self.derive("exercise", normalized(name))
+            )
         return self.ids[written]
 
 
