@@ -55,7 +55,7 @@ from app.core.lifecycle import Lifecycle, die_with_parent
 from app.core.logs import configure_logging
 from app.core.metrics import Metrics
 from app.core.openapi import openapi_config
-from app.core.request_log import with_request_context
+from app.core.request_log import RequestLayer
 from app.core.tracing import Tracing
 from app.core.tracing import tracer_provider as tracing_provider_from
 from app.core.validation import check_json_body
@@ -332,7 +332,7 @@ def create_app(
         logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,
     )
-    app.asgi_handler = with_request_context(
+    app.asgi_handler = RequestLayer(
         app.asgi_handler, settings, lifecycle, metrics=metrics, tracing=tracing, addresses=addresses
     )
     return app
