@@ -6,7 +6,7 @@ import asyncio
 import gc
 import time
 from collections.abc import AsyncGenerator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Request, Router
@@ -15,6 +15,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from app import (
@@ -39,7 +40,14 @@ from app import (
 from app.core import passwords, security
 from app.core.client_address import ClientAddresses
 from app.core.config import Settings, load_settings
-from app.core.db import Db, keep_reconnecting, load_queries, migration_versions, open_pool
+from app.core.db import (
+    Db,
+    Queries,
+    keep_reconnecting,
+    load_queries,
+    migration_versions,
+    open_pool,
+)
 from app.core.deadline import ConnectionGate, timing_of
 from app.core.ended_logins import LoginGate
 from app.core.errors import exception_handlers
@@ -47,7 +55,7 @@ from app.core.lifecycle import Lifecycle, die_with_parent
 from app.core.logs import configure_logging
 from app.core.metrics import Metrics
 from app.core.openapi import openapi_config
-from app.core.request_log import with_request_context
+from app.core.request_log import RequestLayer
 from app.core.tracing import Tracing
 from app.core.tracing import tracer_provider as tracing_provider_from
 from app.core.validation import check_json_body
@@ -73,7 +81,8 @@ def with_complete_options(router: Router) -> Router:
 METRICS_FLUSH_S = 1.0  # how often the metrics see the pool and what requests counted
 
 
-def route_handlers() -> list[ControllerRouterHandler]:
+def route_handlers(provide_replica_db: Provide) -> list[ControllerRouterHandler]:
+    """Every router; the statistics routes read through `provide_replica_db`."""
     routers = [
         health.router,
         auth.router,
@@ -92,7 +101,13 @@ def route_handlers() -> list[ControllerRouterHandler]:
         stats.router,
         sync.router,
     ]
-    return [with_complete_options(router) for router in routers]
+    complete = [with_complete_options(router) for router in routers]
+    return [
+        Router("/", route_handlers=[router], dependencies={"db": provide_replica_db})
+        if router is stats.router
+        else router
+        for router in complete
+    ]
 
 
 # What browser code may send, and read, across origins: the bearer token, the conditional
@@ -122,30 +137,98 @@ def cors_config(settings: Settings) -> CORSConfig | None:
     )
 
 
-def create_app(
+class Connections:
+    """How a request gets its Db: a pooled connection within what is left of its pool timeout
+    (counted from its arrival), past its route's rate limit."""
+
+    __slots__ = ("gate", "limiter", "metrics", "queries", "replica_gate", "slow_query_ms")
+
+    def __init__(
+        self,
+        settings: Settings,
+        queries: Queries,
+        metrics: Metrics,
+        limiter: ratelimit.RateLimiter,
+    ) -> None:
+        self.queries = queries
+        self.slow_query_ms = settings.slow_query_ms
+        self.metrics = metrics
+        self.limiter = limiter
+        self.gate = ConnectionGate(settings.pool_max_size, settings.pool_max_waiting)
+        self.replica_gate = ConnectionGate(settings.pool_max_size, settings.pool_max_waiting)
+
+    def db(self, conn: AsyncConnection[Any]) -> Db:
+        return Db(conn, self.queries, self.slow_query_ms, self.metrics)
+
+    @asynccontextmanager
+    async def pooled(
+        self,
+        pool_of: Callable[[], AsyncConnectionPool[Any]],
+        gate: ConnectionGate,
+        request: Request[Any, Any, Any],
+    ) -> AsyncGenerator[Db]:
+        """A connection within what is left of the pool timeout since the request arrived."""
+        timing = timing_of(request.scope)
+        if timing is None:
+            async with pool_of().connection() as conn:
+                yield self.db(conn)
+            return
+        waiting = time.perf_counter()
+        try:
+            await gate.acquire(timing.connection_timeout())
+        except BaseException:
+            timing.queued_s += time.perf_counter() - waiting
+            raise
+        try:
+            pool = pool_of()  # the same pool takes it back, should it be replaced meanwhile
+            try:
+                conn = await pool.getconn(timeout=timing.connection_timeout())
+            finally:
+                timing.queued_s += time.perf_counter() - waiting
+            try:
+                yield self.db(conn)
+            finally:
+                await pool.putconn(conn)
+        finally:
+            gate.release()
+
+    def providers(self) -> tuple[Provide, Provide]:
+        """The `db` dependency of every route, and the one of the statistics routes: from
+        DATABASE_REPLICA_URL's pool when it is set (a read replica, which may lag the
+        primary), else the primary's. The rate limit is always counted on the primary: a
+        replica cannot write."""
+
+        async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[Db]:
+            async with self.pooled(lambda: state.pool, self.gate, request) as db:
+                await self.limiter.check(db, request)  # the route's rate limit, if it has one
+                yield db
+
+        async def provide_replica_db(
+            state: State, request: Request[Any, Any, Any]
+        ) -> AsyncGenerator[Db]:
+            if state.replica_pool is None:
+                async with self.pooled(lambda: state.pool, self.gate, request) as db:
+                    await self.limiter.check(db, request)
+                    yield db
+                return
+            await self.limiter.check_on_primary(state.pool, request, self.db)
+            async with self.pooled(lambda: state.replica_pool, self.replica_gate, request) as db:
+                yield db
+
+        return Provide(provide_db), Provide(provide_replica_db)
+
+
+def lifespan_of(
     settings: Settings,
-    *,
-    metrics: Metrics | None = None,
-    tracer_provider: TracerProvider | None = None,
-) -> Litestar:
-    """The app. `metrics` and `tracer_provider` are built from `settings` unless given
-    (tests pass their own, e.g. a provider with an in-memory exporter)."""
-    if not settings.database_url:
-        raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
-    database_url = settings.database_url
-    queries = load_queries()
-    metrics = metrics or Metrics()
-    tracing = Tracing(tracer_provider or tracing_provider_from(settings))
-    addresses = ClientAddresses(settings.trusted_proxies, settings.trusted_proxy_header)
-    limiter = ratelimit.RateLimiter(settings, addresses)
+    database_url: str,
+    metrics: Metrics,
+    tracing: Tracing,
+    lifecycle: Lifecycle,
+    login_gate: LoginGate,
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """The app's life: its pools (the primary, kept reconnecting; the replica's, if any), the
+    drain watch, the ended-login listener and the metrics sampler."""
     replica_url = settings.database_replica_url
-    login_gate = LoginGate(
-        settings.database_listen_url or database_url,
-        connect_timeout_s=settings.db_connect_timeout_s,
-    )
-    lifecycle = Lifecycle.from_env()
-    gate = ConnectionGate(settings.pool_max_size, settings.pool_max_waiting)
-    replica_gate = ConnectionGate(settings.pool_max_size, settings.pool_max_waiting)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None]:
@@ -169,89 +252,68 @@ def create_app(
                 metrics.flush()
                 tracing.shutdown()
 
-    @asynccontextmanager
-    async def pooled(
-        pool_of: Callable[[], AsyncConnectionPool[Any]],
-        gate: ConnectionGate,
-        request: Request[Any, Any, Any],
-    ) -> AsyncGenerator[Db]:
-        """A connection within what is left of the pool timeout since the request arrived."""
-        timing = timing_of(request.scope)
-        if timing is None:
-            async with pool_of().connection() as conn:
-                yield Db(conn, queries, settings.slow_query_ms, metrics)
-            return
-        waiting = time.perf_counter()
-        try:
-            await gate.acquire(timing.connection_timeout())
-        except BaseException:
-            timing.queued_s += time.perf_counter() - waiting
-            raise
-        try:
-            pool = pool_of()  # the same pool takes it back, should it be replaced meanwhile
-            try:
-                conn = await pool.getconn(timeout=timing.connection_timeout())
-            finally:
-                timing.queued_s += time.perf_counter() - waiting
-            try:
-                yield Db(conn, queries, settings.slow_query_ms, metrics)
-            finally:
-                await pool.putconn(conn)
-        finally:
-            gate.release()
+    return lifespan
 
-    async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[Db]:
-        async with pooled(lambda: state.pool, gate, request) as db:
-            await limiter.check(db, request)  # the route's rate limit, if it has one
-            yield db
 
-    async def provide_replica_db(
-        state: State, request: Request[Any, Any, Any]
-    ) -> AsyncGenerator[Db]:
-        """The statistics' connection: from DATABASE_REPLICA_URL's pool when it is set (a
-        read replica, which may lag the primary), else the primary's. The rate limit is
-        always counted on the primary: a replica cannot write."""
-        if state.replica_pool is None:
-            async with pooled(lambda: state.pool, gate, request) as db:
-                await limiter.check(db, request)
-                yield db
-            return
-        await limiter.check_on_primary(
-            state.pool, request, lambda conn: Db(conn, queries, settings.slow_query_ms, metrics)
-        )
-        async with pooled(lambda: state.replica_pool, replica_gate, request) as db:
-            yield db
+def app_state(
+    settings: Settings,
+    queries: Queries,
+    metrics: Metrics,
+    lifecycle: Lifecycle,
+    addresses: ClientAddresses,
+    login_gate: LoginGate,
+    limiter: ratelimit.RateLimiter,
+) -> State:
+    """What handlers and dependencies reach through `request.app.state`; the pools are set
+    by the lifespan."""
+    return State(
+        {
+            "settings": settings,
+            "migration_versions": migration_versions(),
+            "queries": queries,
+            "pool": None,
+            "replica_pool": None,
+            "lifecycle": lifecycle,
+            "token_verifier": security.AccessTokenVerifier(settings, metrics=metrics),
+            "api_key_verifier": security.ApiKeyVerifier(),
+            "metrics": metrics,
+            "client_addresses": addresses,
+            "login_gate": login_gate,
+            "rate_limiter": limiter,
+        }
+    )
 
-    handlers = [
-        # every statistics route reads through provide_replica_db
-        Router("/", route_handlers=[stats.router], dependencies={"db": Provide(provide_replica_db)})
-        if handler is stats.router
-        else handler
-        for handler in route_handlers()
-    ]
 
+def create_app(
+    settings: Settings,
+    *,
+    metrics: Metrics | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Litestar:
+    """The app. `metrics` and `tracer_provider` are built from `settings` unless given
+    (tests pass their own, e.g. a provider with an in-memory exporter)."""
+    if not settings.database_url:
+        raise ValueError("create_app needs settings.database_url (the CLI starts a database)")
+    queries = load_queries()
+    metrics = metrics or Metrics()
+    tracing = Tracing(tracer_provider or tracing_provider_from(settings))
+    addresses = ClientAddresses(settings.trusted_proxies, settings.trusted_proxy_header)
+    limiter = ratelimit.RateLimiter(settings, addresses)
+    login_gate = LoginGate(
+        settings.database_listen_url or settings.database_url,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    )
+    lifecycle = Lifecycle.from_env()
+    provide_db, provide_replica_db = Connections(settings, queries, metrics, limiter).providers()
     app = Litestar(
-        route_handlers=handlers,
-        lifespan=[lifespan],
+        route_handlers=route_handlers(provide_replica_db),
+        lifespan=[
+            lifespan_of(settings, settings.database_url, metrics, tracing, lifecycle, login_gate)
+        ],
         on_startup=[passwords.on_startup],
-        state=State(
-            {
-                "settings": settings,
-                "migration_versions": migration_versions(),
-                "queries": queries,
-                "pool": None,
-                "replica_pool": None,
-                "lifecycle": lifecycle,
-                "token_verifier": security.AccessTokenVerifier(settings, metrics=metrics),
-                "api_key_verifier": security.ApiKeyVerifier(),
-                "metrics": metrics,
-                "client_addresses": addresses,
-                "login_gate": login_gate,
-                "rate_limiter": limiter,
-            }
-        ),
+        state=app_state(settings, queries, metrics, lifecycle, addresses, login_gate, limiter),
         dependencies={
-            "db": Provide(provide_db),
+            "db": provide_db,
             "current_user": Provide(security.provide_current_user, sync_to_thread=False),
         },
         guards=[security.require_access_token],
@@ -270,13 +332,8 @@ def create_app(
         logging_config=None,  # ours: JSON lines, configured by the CLI
         debug=False,
     )
-    app.asgi_handler = with_request_context(
-        app.asgi_handler,
-        settings,
-        lifecycle,
-        metrics=metrics,
-        tracing=tracing,
-        addresses=addresses,
+    app.asgi_handler = RequestLayer(
+        app.asgi_handler, settings, lifecycle, metrics=metrics, tracing=tracing, addresses=addresses
     )
     return app
 

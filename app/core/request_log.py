@@ -93,25 +93,6 @@ async def send_error(
 IMPORT_PATH = "/v1/imports"
 
 
-def with_request_context(
-    app: ASGIApp,
-    settings: Settings,
-    lifecycle: Lifecycle | None = None,
-    *,
-    metrics: Metrics | None = None,
-    tracing: Tracing | None = None,
-    addresses: ClientAddresses | None = None,
-) -> ASGIApp:
-    return RequestLayer(
-        app,
-        settings,
-        lifecycle,
-        metrics or Metrics(),
-        tracing or Tracing(None),
-        addresses or ClientAddresses((), "x-forwarded-for"),
-    )
-
-
 class RequestLayer:
     """The ASGI layer around the app: what is fixed for every request, read once here; each
     HTTP request is an `_Exchange` of its own (one object, its state in slots)."""
@@ -121,11 +102,12 @@ class RequestLayer:
         "app",
         "body_timeout_s",
         "default_max_body",
+        "import_max_bytes",
+        "import_timeout_s",
         "lifecycle",
         "metrics",
         "observe_request",
         "pool_timeout_s",
-        "settings",
         "tracing",
     )
 
@@ -133,21 +115,24 @@ class RequestLayer:
         self,
         app: ASGIApp,
         settings: Settings,
-        lifecycle: Lifecycle | None,
-        metrics: Metrics,
-        tracing: Tracing,
-        addresses: ClientAddresses,
+        lifecycle: Lifecycle | None = None,
+        *,
+        metrics: Metrics | None = None,
+        tracing: Tracing | None = None,
+        addresses: ClientAddresses | None = None,
     ) -> None:
         self.app = app
-        self.settings = settings
         self.lifecycle = lifecycle
-        self.metrics = metrics
-        self.tracing = tracing
-        self.addresses = addresses
+        self.metrics = metrics = metrics or Metrics()
+        self.tracing = tracing or Tracing(None)
+        self.addresses = addresses or ClientAddresses((), "x-forwarded-for")
         self.observe_request = metrics.observe_request
         self.default_max_body = settings.max_body_bytes
         self.body_timeout_s = settings.http_body_timeout_s
         self.pool_timeout_s = settings.pool_timeout_s
+        # POST /v1/imports: a file, with its own limit and deadline
+        self.import_max_bytes = settings.import_max_bytes
+        self.import_timeout_s = settings.import_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -193,21 +178,22 @@ class _Exchange:
         self.arrived = arrived = time.perf_counter()
         self.timing = timing = Timing(arrived, layer.pool_timeout_s)
         self.max_body = layer.default_max_body
-        if scope["path"] == IMPORT_PATH:  # an import file: its own limit and deadline
-            self.max_body = layer.settings.import_max_bytes
-            timing.budget_s = layer.settings.import_timeout_s
-        incoming_id = traceparent = user_agent = request_start = length_text = None
+        if scope["path"] == IMPORT_PATH:
+            self.max_body = layer.import_max_bytes
+            timing.budget_s = layer.import_timeout_s
+        incoming_id = traceparent = None
+        self.user_agent = self.request_start = self.length_text = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming_id = value
             elif name == b"traceparent":
                 traceparent = value
             elif name == b"user-agent":
-                user_agent = value
+                self.user_agent = value
             elif name == b"x-request-start":
-                request_start = value
+                self.request_start = value
             elif name == b"content-length":
-                length_text = value
+                self.length_text = value
         if incoming_id is not None and _VALID_REQUEST_ID.match(incoming_id):
             self.request_id = request_id = incoming_id.decode("ascii")
         else:
@@ -217,9 +203,6 @@ class _Exchange:
         scope["state"][TIMING_KEY] = timing
         self.context = layer.tracing.start(request_id, traceparent, method)
         self.trace_header = traceparent_header(self.context)
-        self.user_agent = user_agent
-        self.request_start = request_start
-        self.length_text = length_text
         self.layer = layer
         self.scope = scope
         self.receive = receive

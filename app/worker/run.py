@@ -24,7 +24,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -67,11 +67,10 @@ class WorkerMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         info = build_info()
-        Gauge(
+        self._gauge(
             "kinetria_worker_build_info",
             "The worker's build: always 1, labelled by version and revision",
             ["version", "revision"],
-            registry=self.registry,
         ).labels(info.version, info.revision).set(1)
         self.jobs = Counter(
             "kinetria_worker_jobs",
@@ -87,26 +86,24 @@ class WorkerMetrics:
             buckets=JOB_BUCKETS,
             registry=self.registry,
         )
-        self.running = Gauge(
-            "kinetria_worker_jobs_running",
-            "Jobs running on this worker now",
-            registry=self.registry,
+        self.running = self._gauge(
+            "kinetria_worker_jobs_running", "Jobs running on this worker now"
         )
-        self.queue_jobs = Gauge(
+        self.queue_jobs = self._gauge(
             "kinetria_worker_queue_jobs",
             "Jobs in the shared queue at the scrape, by queue and status (every worker "
             "reports the same figures)",
             ["queue", "status"],
-            registry=self.registry,
         )
-        self.up = Gauge(
-            "kinetria_worker_up",
-            "1 while the worker takes jobs, 0 while it stops",
-            registry=self.registry,
+        self.up = self._gauge(
+            "kinetria_worker_up", "1 while the worker takes jobs, 0 while it stops"
         )
         # what the jobs count themselves, on the same registry (jobs reach it through their
         # context: `context.additional_context["metrics"]`)
         self.webhooks = WebhookMetrics(self.registry)
+
+    def _gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+        return Gauge(name, documentation, labels, registry=self.registry)
 
     async def middleware(
         self, call_next: Callable[[], Awaitable[Any]], context: JobContext, worker: Worker
@@ -192,51 +189,7 @@ async def serve_health(
         return None
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request_line = await asyncio.wait_for(reader.readline(), timeout=5)
-            while (await asyncio.wait_for(reader.readline(), timeout=5)) not in (
-                b"\r\n",
-                b"\n",
-                b"",
-            ):
-                pass
-            parts = request_line.decode("latin-1").split()
-            path = parts[1].split("?", 1)[0] if len(parts) >= 2 else ""
-            method = parts[0] if parts else ""
-            if method != "GET":
-                status, ctype, body = 405, "application/json", _error(405, "method_not_allowed")
-            elif path == "/health":
-                health = Health(
-                    status="ok" if state["running"] else "stopping",
-                    service="kinetria-worker",
-                    version=build_info().version,
-                    jobs_running=int(metrics.running._value.get()),  # pyright: ignore[reportPrivateUsage]
-                )
-                status = 200 if state["running"] else 503
-                ctype, body = "application/json", msgspec.json.encode(health)
-            elif path == "/metrics":
-                with contextlib.suppress(Exception):  # the queue figures are best effort
-                    await asyncio.wait_for(metrics.refresh_queue(worker_app), timeout=2)
-                status, ctype, body = 200, CONTENT_TYPE_LATEST, generate_latest(metrics.registry)
-            else:
-                status, ctype, body = 404, "application/json", _error(404, "not_found")
-            reason = {
-                200: "OK",
-                404: "Not Found",
-                405: "Method Not Allowed",
-                503: "Service Unavailable",
-            }
-            writer.write(
-                f"HTTP/1.1 {status} {reason[status]}\r\nContent-Type: {ctype}\r\n"
-                f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n"
-                "Connection: close\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-        except (TimeoutError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+        await _serve_one(reader, writer, metrics, worker_app, state)
 
     try:
         server = await asyncio.start_server(handle, settings.worker_host, settings.worker_port)
@@ -249,6 +202,67 @@ async def serve_health(
     host, port = server.sockets[0].getsockname()[:2]
     log.info("worker health listener", extra={"host": host, "port": port})
     return server
+
+
+_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+
+
+async def _serve_one(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    metrics: WorkerMetrics,
+    worker_app: procrastinate.App,
+    state: dict[str, Any],
+) -> None:
+    """One request on one connection, then the connection is closed."""
+    try:
+        request_line = await asyncio.wait_for(reader.readline(), timeout=5)
+        while (await asyncio.wait_for(reader.readline(), timeout=5)) not in (
+            b"\r\n",
+            b"\n",
+            b"",
+        ):
+            pass
+        parts = request_line.decode("latin-1").split()
+        path = parts[1].split("?", 1)[0] if len(parts) >= 2 else ""
+        method = parts[0] if parts else ""
+        status, ctype, body = await _answer(method, path, metrics, worker_app, state)
+        writer.write(
+            f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: {ctype}\r\n"
+            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n"
+            "Connection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+    except (TimeoutError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def _answer(
+    method: str,
+    path: str,
+    metrics: WorkerMetrics,
+    worker_app: procrastinate.App,
+    state: dict[str, Any],
+) -> tuple[int, str, bytes]:
+    """The status, content type and body for `method path`."""
+    if method != "GET":
+        return 405, "application/json", _error(405, "method_not_allowed")
+    if path == "/health":
+        health = Health(
+            status="ok" if state["running"] else "stopping",
+            service="kinetria-worker",
+            version=build_info().version,
+            jobs_running=int(metrics.running._value.get()),  # pyright: ignore[reportPrivateUsage]
+        )
+        return 200 if state["running"] else 503, "application/json", msgspec.json.encode(health)
+    if path == "/metrics":
+        with contextlib.suppress(Exception):  # the queue figures are best effort
+            await asyncio.wait_for(metrics.refresh_queue(worker_app), timeout=2)
+        return 200, CONTENT_TYPE_LATEST, generate_latest(metrics.registry)
+    return 404, "application/json", _error(404, "not_found")
 
 
 def _error(status: int, code: str) -> bytes:
