@@ -15,7 +15,12 @@ figures as JSON (also written to bench/results/soak.json).
 
 The mix, per user in turn: GET /v1/workouts/{id} 30 %, GET /v1/sessions?limit=20 25 %,
 GET /v1/me 15 %, GET /v1/stats/records 10 %, POST /v1/sessions/{id}/sets (two sets) 20 %.
-The run removes the sets and sessions it created.
+Each user logs into a session of at most --session-sets sets (default 30, a real workout's
+10-40): the write that would exceed it first finishes the session and starts a new one
+(POST .../finish, POST /v1/sessions: two more requests on the same connection, in that
+write's latency). --session-sets 0 keeps one session for the whole run, which grows by
+thousands of sets. The run removes the sets and sessions it created and puts each user's
+session in progress back as it was.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 import uvloop
 
 from bench.run import (
@@ -66,37 +72,105 @@ MIX = (
 )
 
 
-def raw_requests(users: list[BenchUser], exercise_id: str) -> list[tuple[str, bytes]]:
-    """The requests of the mix, as the bytes sent: one cycle of 20 per user, users in turn."""
-    body = json.dumps(set_batch(exercise_id, size=2)).encode()
+# a request of the mix: its kind, its user, and the bytes sent (None: a write, built when
+# it is sent, for the user's session of the moment)
+Request = tuple[str, BenchUser, bytes | None]
+
+
+def raw_requests(users: list[BenchUser]) -> list[Request]:
+    """The requests of the mix: one cycle of 20 per user, users in turn."""
     cycle = [name for share, name in MIX for _ in range(share)]
-    requests: list[tuple[str, bytes]] = []
+    requests: list[Request] = []
     for position in range(len(cycle)):
         for number, user in enumerate(users):
             # every user runs through the whole cycle, each from another place in it
             kind = cycle[(position + number) % len(cycle)]
-            requests.append((kind, _request_bytes(kind, user, body)))
+            read = {
+                "get_workout": f"/v1/workouts/{user.workout_id}",
+                "list_sessions": "/v1/sessions?limit=20",
+                "get_me": "/v1/me",
+                "stats_records": "/v1/stats/records",
+            }.get(kind)
+            requests.append(
+                (kind, user, None if read is None else _request_bytes("GET", read, user))
+            )
     return requests
 
 
-def _request_bytes(kind: str, user: BenchUser, body: bytes) -> bytes:
-    method, path, content = {
-        "get_workout": ("GET", f"/v1/workouts/{user.workout_id}", b""),
-        "list_sessions": ("GET", "/v1/sessions?limit=20", b""),
-        "get_me": ("GET", "/v1/me", b""),
-        "stats_records": ("GET", "/v1/stats/records", b""),
-        "log_2_sets": ("POST", f"/v1/sessions/{user.session_id}/sets", body),
-    }[kind]
+def _request_bytes(method: str, path: str, user: BenchUser, content: bytes = b"") -> bytes:
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: soak\r\nAuthorization: Bearer {user.token}\r\n"
         + (
             f"Content-Type: application/json\r\nContent-Length: {len(content)}\r\n"
-            if content
+            if content or method == "POST"
             else ""
         )
         + "\r\n"
     )
     return head.encode() + content
+
+
+class Sessions:
+    """Each user's session in progress, and how many sets it holds: the write that would take
+    it past `per_session` sets (0: never) first finishes it and starts a new one. A user's
+    writes go one at a time (a lock per user), as from one phone."""
+
+    def __init__(self, users: list[BenchUser], exercise_id: str, per_session: int) -> None:
+        self.body = json.dumps(set_batch(exercise_id, size=2)).encode()
+        self.per_session = per_session
+        self.original = {user.user_id: user.session_id for user in users}
+        self.current = dict(self.original)
+        self.logged = dict.fromkeys(self.original, 0)
+        self.started = 0  # sessions started by the run
+        self.locks: dict[str, asyncio.Lock] = {}
+
+    def bind(self) -> None:
+        """New locks for the event loop about to run (each phase runs its own)."""
+        self.locks = {user_id: asyncio.Lock() for user_id in self.original}
+
+    async def log(self, connection: Connection, user: BenchUser) -> int:
+        """Log two sets for `user` (after a new session if due); the first non-2xx status
+        met, or the log's."""
+        async with self.locks[user.user_id]:
+            if self.per_session and self.logged[user.user_id] + 2 > self.per_session:
+                status = await self._next_session(connection, user)
+                if not 200 <= status < 300:
+                    return status
+            path = f"/v1/sessions/{self.current[user.user_id]}/sets"
+            status = await connection.send(_request_bytes("POST", path, user, self.body))
+            if 200 <= status < 300:
+                self.logged[user.user_id] += 2
+            return status
+
+    async def _next_session(self, connection: Connection, user: BenchUser) -> int:
+        finish = f"/v1/sessions/{self.current[user.user_id]}/finish"
+        status = await connection.send(_request_bytes("POST", finish, user))
+        if not 200 <= status < 300:
+            return status
+        status, body = await connection.exchange(
+            _request_bytes("POST", "/v1/sessions", user, b"{}")
+        )
+        if 200 <= status < 300:
+            self.current[user.user_id] = json.loads(body)["id"]
+            self.logged[user.user_id] = 0
+            self.started += 1
+        return status
+
+    def restore(self, url: str) -> None:
+        """Put each user's session in progress from before the run back as it was (the
+        sessions the run started are removed by forget_logged_sets)."""
+        with psycopg.connect(url) as conn:
+            conn.execute(
+                "UPDATE sessions SET status = 'in_progress', ended_at = NULL"
+                " WHERE id = ANY(%s::uuid[]) AND status <> 'in_progress'",
+                (list(self.original.values()),),
+            )
+
+    async def send(self, connection: Connection, request: Request) -> int:
+        _, user, raw = request
+        if raw is None:
+            return await self.log(connection, user)
+        return await connection.send(raw)
 
 
 # ---- a small HTTP/1.1 keep-alive client (cheap, so the load costs little CPU) -----------
@@ -110,6 +184,11 @@ class Connection:
 
     async def send(self, request: bytes) -> int:
         """Send one request and read its answer; its status (0: the connection failed)."""
+        return (await self.exchange(request))[0]
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send one request and read its answer: its status (0: the connection failed) and
+        its body (chunked bodies are read, not kept)."""
         try:
             if self.reader is not None and self.reader.at_eof():
                 self.close()  # the server closed it while it was idle (keep-alive timeout)
@@ -119,7 +198,7 @@ class Connection:
             self.writer.write(request)
             status_line = await self.reader.readline()
             status = int(status_line.split()[1])
-            length, chunked, close = 0, False, False
+            length, chunked, close, body = 0, False, False, b""
             while True:
                 line = await self.reader.readline()
                 if line in (b"\r\n", b""):
@@ -137,13 +216,13 @@ class Connection:
                     await self.reader.readexactly(size + 2)
                 await self.reader.readline()
             elif length:
-                await self.reader.readexactly(length)
+                body = await self.reader.readexactly(length)
             if close:
                 self.close()
-            return status
+            return status, body
         except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
             self.close()
-            return 0
+            return 0, b""
 
     def close(self) -> None:
         if self.writer is not None:
@@ -188,10 +267,16 @@ def rss_kib(pid: int) -> dict[int, int]:
 
 
 async def capacity(
-    host: str, port: int, requests: list[tuple[str, bytes]], seconds: float, connections: int
+    host: str,
+    port: int,
+    requests: list[Request],
+    sessions: Sessions,
+    seconds: float,
+    connections: int,
 ) -> float:
     """Requests/s of the mix, closed loop: `connections` clients each sending as soon as its
     answer came; the first two seconds are not counted."""
+    sessions.bind()
     source = itertools.cycle(requests)
     counted = 0
     start = time.perf_counter()
@@ -201,7 +286,7 @@ async def capacity(
         nonlocal counted
         connection = Connection(host, port)
         while (now := time.perf_counter()) < stop_at:
-            await connection.send(next(source)[1])
+            await sessions.send(connection, next(source))
             if now >= warm_until:
                 counted += 1
         connection.close()
@@ -213,13 +298,15 @@ async def capacity(
 async def soak(
     host: str,
     port: int,
-    requests: list[tuple[str, bytes]],
+    requests: list[Request],
+    sessions: Sessions,
     rate: float,
     minutes: int,
     connections: int,
     server_pid: int,
 ) -> list[dict[str, Any]]:
     """The mix at `rate` requests/s for `minutes`; one report per minute."""
+    sessions.bind()
     idle: asyncio.LifoQueue[Connection] = asyncio.LifoQueue()
     for _ in range(connections):
         idle.put_nowait(Connection(host, port))
@@ -229,11 +316,11 @@ async def soak(
     start = time.perf_counter()
     interval = 1 / rate
 
-    async def one(request: bytes, due: float, minute: Minute) -> None:
+    async def one(request: Request, due: float, minute: Minute) -> None:
         connection = await idle.get()
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT_S):
-                status = await connection.send(request)
+                status = await sessions.send(connection, request)
         except TimeoutError:
             connection.close()
             status = 0
@@ -252,7 +339,7 @@ async def soak(
             delay = due - time.perf_counter()
             if delay > 0.0005:
                 await asyncio.sleep(delay)
-            task = asyncio.create_task(one(next(source)[1], due, minute))
+            task = asyncio.create_task(one(next(source), due, minute))
             pending.add(task)
             task.add_done_callback(pending.discard)
             sent += 1
@@ -273,6 +360,7 @@ async def soak(
             # how much CPU the server got, and how busy the (shared) machine was
             "server_cpu_pct": round((cpu_now - cpu_before) / (now - then) * 100, 1),
             "load_average_1m": os.getloadavg()[0],
+            "sessions_started": sessions.started,
         }
         cpu_before, then = cpu_now, now
         reports.append(report)
@@ -311,6 +399,13 @@ def main(argv: list[str] | None = None) -> None:
         "docs/benchmarks.md)",
     )
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--session-sets",
+        type=int,
+        default=30,
+        help="sets per session: a user's write that would exceed it starts a new session "
+        "(0: one session for the whole run)",
+    )
     args = parser.parse_args(argv)
     # SIGTERM stops the run like Ctrl-C: the server and the database are stopped on the way out
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -326,13 +421,21 @@ def main(argv: list[str] | None = None) -> None:
             os.sched_setaffinity(0, {LOAD_CORE})  # the load, like wrk, beside PostgreSQL
             started = database_now(url)
             users = bench_users(base, url, args.connections)
-            requests = raw_requests(users, system_exercise(url))
+            requests = raw_requests(users)
+            sessions = Sessions(users, system_exercise(url), args.session_sets)
             host, port = base.removeprefix("http://").split(":")
             try:
                 measured = None
                 if args.rate is None:
                     measured = uvloop.run(
-                        capacity(host, int(port), requests, args.capacity_seconds, args.connections)
+                        capacity(
+                            host,
+                            int(port),
+                            requests,
+                            sessions,
+                            args.capacity_seconds,
+                            args.connections,
+                        )
                     )
                     print(f"capacity of the mix: {measured:.0f} requests/s", file=sys.stderr)
                 rate = args.rate or args.load * (measured or 0)
@@ -342,10 +445,20 @@ def main(argv: list[str] | None = None) -> None:
                     file=sys.stderr,
                 )
                 minutes = uvloop.run(
-                    soak(host, int(port), requests, rate, args.minutes, args.connections, pid)
+                    soak(
+                        host,
+                        int(port),
+                        requests,
+                        sessions,
+                        rate,
+                        args.minutes,
+                        args.connections,
+                        pid,
+                    )
                 )
             finally:
                 forget_logged_sets(url, users, started)
+                sessions.restore(url)
     report = summarize(minutes, measured, rate, args)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "soak.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -360,7 +473,12 @@ def summarize(
     growth = (last - warm) / warm * 100 if warm else 0.0
     return {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "settings": {"minutes": args.minutes, "workers": args.workers, "mix": dict(MIX)},
+        "settings": {
+            "minutes": args.minutes,
+            "workers": args.workers,
+            "mix": dict(MIX),
+            "session_sets": args.session_sets,
+        },
         "capacity_rps": round(measured, 1) if measured else None,
         "rate_rps": round(rate, 1),
         "minutes": minutes,

@@ -161,7 +161,9 @@ recorded AS (
     INSERT INTO change_events
         (user_id, "position", event_type, entity_type, entity_id, version, document, request_id)
     SELECT %(user_id)s,
-           c.last_position - rs.created - 1 + row_number() OVER (ORDER BY sh.position),
+           -- the sets' positions are first_position, first_position + 1, ...: their
+           -- events' are the counter's first ones, in the same order
+           c.last_position - rs.created + sh.position - rs.first_position,
            'set.created'::change_event_type, 'set'::change_entity_type, sh.id, sh.version,
            to_jsonb(sh.document), %(request_id)s
     FROM shown sh
