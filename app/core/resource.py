@@ -108,17 +108,19 @@ def _signed(
 def reading(
     path: str,
     read: Operation,
-    returns: Any,
     *,
     query: Mapping[str, Filter],
     path_ids: Sequence[str] = (),
     passed_as: Mapping[str, str] | None = None,
-    **route: Any,
+    codes: Codes,
+    returns: Any = None,
+    **doc: Any,
 ) -> HTTPRouteHandler:
     """A GET whose handler passes the caller's id, the ids in `path` (`path_ids`) and the
     `query` parameters, each by its name (or the one `passed_as` gives), to `read`, and
-    answers what it returns."""
+    answers what it returns (`returns`, or the type its annotation names)."""
     renamed = passed_as or {}
+    returns = _answer(read) if returns is None else returns
 
     async def handler(db: Db, current_user: CurrentUser, **given: Any) -> Any:
         arguments = {renamed.get(k, k): v for k, v in given.items()}
@@ -129,7 +131,8 @@ def reading(
         *(_param(name, FromPath[UUID]) for name in path_ids),
         *(_param(name, kind, default) for name, (kind, default) in query.items()),
     ]
-    return get(path, **route)(_signed(handler, read.__name__, params, returns))
+    signed = _signed(handler, read.__name__, params, returns)
+    return get(path, responses=responses(codes=codes), **doc)(signed)
 
 
 def listing(
@@ -145,10 +148,10 @@ def listing(
     return reading(
         "/",
         list_items,
-        page,
         query={**PAGING, **(filters or {})},
         passed_as=passed_as,
-        responses=responses(codes={400: "invalid_cursor"}),
+        codes={400: "invalid_cursor"},
+        returns=page,
         **doc,
     )
 

@@ -28,10 +28,9 @@ from uuid import UUID
 from litestar import Router
 from litestar.params import QueryParameter
 
-from app.core.http import responses
 from app.core.resource import PAGING, KindFilter, reading
 from app.ratelimit import rate_limited
-from app.stats.models import BodyStats, Bucket, HistoryPage, Records, Summary, VolumeReport
+from app.stats.models import Bucket
 from app.stats.operations import (
     body_statistics,
     exercise_history,
@@ -62,7 +61,6 @@ _DAYS = {"from_date": (FromDate, None), "to_date": (ToDate, None), "tz": (TimeZo
 records = reading(
     "/stats/records",
     personal_records,
-    Records,
     query={
         "exercise_id": (
             Annotated[
@@ -79,12 +77,11 @@ records = reading(
     "`one_rep_max_formula`) and the best single-set volume (weight x reps), each with the "
     "set, session and time that achieved it (the earliest on a tie). Warmup sets do not "
     "count; a set with 0 reps holds no record. Weights in kilograms.",
-    responses=responses(404, codes=_NOT_FOUND),
+    codes=_NOT_FOUND,
 )
 history = reading(
     "/exercises/{exercise_id:uuid}/history",
     exercise_history,
-    HistoryPage,
     path_ids=["exercise_id"],
     query={**PAGING, **_DAYS},
     operation_id="getExerciseHistory",
@@ -95,14 +92,11 @@ history = reading(
     "then most reps). Warmup sets do not count. `from`/`to` are local dates in `tz`, "
     "inclusive. Cursor pagination. An exercise you cannot see is 404; one you never "
     "logged has no items.",
-    responses=responses(
-        404, codes={400: "invalid_cursor, invalid_range, unknown_time_zone", **_NOT_FOUND}
-    ),
+    codes={400: "invalid_cursor, invalid_range, unknown_time_zone", **_NOT_FOUND},
 )
 volume = reading(
     "/stats/volume",
     training_volume,
-    VolumeReport,
     query={
         "bucket": (
             Annotated[Bucket, QueryParameter(description="Bucket length")],
@@ -117,12 +111,11 @@ volume = reading(
     "exercise. `from`/`to` are local dates, inclusive, at most 731 days apart (two years); "
     "by default the 12 weeks or months up to today. Every bucket of the range is listed, "
     "empty ones too. Warmup sets do not count.",
-    responses=responses(codes={400: "invalid_range, range_too_large, unknown_time_zone"}),
+    codes={400: "invalid_range, range_too_large, unknown_time_zone"},
 )
 summary = reading(
     "/stats/summary",
     training_summary,
-    Summary,
     query={"tz": (TimeZone, "UTC")},
     operation_id="getTrainingSummary",
     summary="Training summary",
@@ -131,12 +124,11 @@ summary = reading(
     "the number of consecutive weeks, ending with this week (or with last week while this "
     "week has no completed session yet), each with at least one completed session. Weeks "
     "and months are local to `tz`; a session counts in the week it started.",
-    responses=responses(codes={400: "unknown_time_zone"}),
+    codes={400: "unknown_time_zone"},
 )
 body = reading(
     "/stats/body",
     body_statistics,
-    BodyStats,
     query={
         "kind": (KindFilter, None),
         **_DAYS,
@@ -151,7 +143,7 @@ body = reading(
     "Values are kilograms, centimetres or percent (`unit`), whatever unit they were "
     "entered in. `from`/`to` are local dates in `tz`, inclusive, at most 731 days apart; "
     "by default the 90 days up to today.",
-    responses=responses(codes={400: "invalid_range, range_too_large, unknown_time_zone"}),
+    codes={400: "invalid_range, range_too_large, unknown_time_zone"},
 )
 
 # under /v1: the history of an exercise is also read from the exercise
