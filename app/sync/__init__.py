@@ -15,10 +15,8 @@ from __future__ import annotations
 from litestar import Router
 from litestar.params import Parameter
 
-from app.core.http import responses
 from app.core.pagination import CursorParam
 from app.core.resource import reading
-from app.sync.models import ChangePage, SnapshotPage
 from app.sync.operations import read_changes, read_snapshot
 
 MAX_LIMIT = 1000
@@ -57,21 +55,19 @@ SNAPSHOT_DOC = (
 changes = reading(
     "/changes",
     read_changes,
-    ChangePage,
     query={"limit": (int, FeedLimit), "cursor": (str | None, CursorParam)},
     operation_id="listChanges",
     summary="Read the change feed",
     description=CHANGES_DOC,
-    responses=responses(410, codes={400: "invalid_cursor", 410: "cursor_expired"}),
+    codes={400: "invalid_cursor", 410: "cursor_expired"},
 )
 snapshot = reading(
     "/snapshot",
     read_snapshot,
-    SnapshotPage,
     query={"limit": (int, SnapshotLimit), "cursor": (str | None, CursorParam)},
     operation_id="getSnapshot",
     summary="Take and page a snapshot",
     description=SNAPSHOT_DOC,
-    responses=responses(410, codes={400: "invalid_cursor", 410: "snapshot_expired"}),
+    codes={400: "invalid_cursor", 410: "snapshot_expired"},
 )
 router = Router("/v1/sync", route_handlers=[changes, snapshot], tags=["sync"])
