@@ -804,6 +804,50 @@ COMMENT ON FUNCTION public.import_document(i public.imports) IS 'A background im
 
 
 --
+-- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_tokens (
+    user_id uuid NOT NULL,
+    purpose public.account_token_purpose NOT NULL,
+    token_hash bytea NOT NULL,
+    email text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
+    CONSTRAINT account_tokens_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+
+--
+-- Name: TABLE account_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.account_tokens IS 'Mailed single-use tokens (SHA-256 only): at most one per account and purpose, the newest; deleted when used. Cascades with the user.';
+
+
+--
+-- Name: pending_email_change(uuid, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pending_email_change(owner uuid, current_email text) RETURNS TABLE(email text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT t.email
+    FROM public.account_tokens t
+   WHERE ((t.user_id = pending_email_change.owner) AND (t.purpose = 'verify_email'::public.account_token_purpose) AND (t.expires_at > now()) AND (t.email <> pending_email_change.current_email));
+END;
+
+
+--
+-- Name: FUNCTION pending_email_change(owner uuid, current_email text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.pending_email_change(owner uuid, current_email text) IS 'The address of the account''s pending email change (its live verification token mailed to another address); no row when none.';
+
+
+--
 -- Name: personal_bests_add(uuid, uuid[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2040,30 +2084,6 @@ END;
 --
 
 COMMENT ON FUNCTION public.workout_plan_document(owner uuid, workout uuid) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
-
-
---
--- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.account_tokens (
-    user_id uuid NOT NULL,
-    purpose public.account_token_purpose NOT NULL,
-    token_hash bytea NOT NULL,
-    email text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    expires_at timestamp with time zone NOT NULL,
-    CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
-    CONSTRAINT account_tokens_expires_at_check CHECK ((expires_at > created_at)),
-    CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
-);
-
-
---
--- Name: TABLE account_tokens; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.account_tokens IS 'Mailed single-use tokens (SHA-256 only): at most one per account and purpose, the newest; deleted when used. Cascades with the user.';
 
 
 --
@@ -3622,4 +3642,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204710100'),
     ('20261204800100'),
     ('20261204800200'),
-    ('20261204900000');
+    ('20261204900000'),
+    ('20261204920000');
