@@ -804,6 +804,28 @@ COMMENT ON FUNCTION public.import_document(i public.imports) IS 'A background im
 
 
 --
+-- Name: notify_login_ended(uuid, uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.notify_login_ended(owner uuid, login uuid) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify(
+        'kinetria_logins_ended', json_build_object('user_id', owner, 'login_id', login)::text
+    );
+END;
+$$;
+
+
+--
+-- Name: FUNCTION notify_login_ended(owner uuid, login uuid); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.notify_login_ended(owner uuid, login uuid) IS 'Tell every server, at commit, that a login (NULL: every login) of the user has ended (channel kinetria_logins_ended).';
+
+
+--
 -- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3643,4 +3665,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204800100'),
     ('20261204800200'),
     ('20261204900000'),
-    ('20261204920000');
+    ('20261204920000'),
+    ('20261204920100');
