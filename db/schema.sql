@@ -47,6 +47,28 @@ COMMENT ON TYPE public.account_token_purpose IS 'What a mailed account token is 
 
 
 --
+-- Name: api_key_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.api_key_document AS (
+	id uuid,
+	name text,
+	scopes text[],
+	created_at timestamp with time zone,
+	last_used_at timestamp with time zone,
+	expires_at timestamp with time zone,
+	version integer
+);
+
+
+--
+-- Name: TYPE api_key_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.api_key_document IS 'A personal API key as the API shows it (ApiKey), never the key or its hash; built by api_key_document(api_keys).';
+
+
+--
 -- Name: api_key_scope; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -612,6 +634,55 @@ CREATE TYPE public.workout_status AS ENUM (
 );
 
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: api_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_keys (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    scopes public.api_key_scope[] NOT NULL,
+    key_hash bytea NOT NULL,
+    expires_at timestamp with time zone,
+    last_used_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT api_keys_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT api_keys_key_hash_check CHECK ((octet_length(key_hash) = 32)),
+    CONSTRAINT api_keys_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 2))),
+    CONSTRAINT api_keys_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE api_keys; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.api_keys IS 'Personal API keys (Authorization: Bearer kin_...). key_hash is the SHA-256 of the key; the key itself is never stored. Cascades with the user.';
+
+
+--
+-- Name: api_key_document(public.api_keys); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.api_key_document(k public.api_keys) RETURNS public.api_key_document
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ROW((k).id, (k).name, ((k).scopes)::text[], (k).created_at, (k).last_used_at, (k).expires_at, (k).version)::public.api_key_document;
+
+
+--
+-- Name: FUNCTION api_key_document(k public.api_keys); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.api_key_document(k public.api_keys) IS 'A personal API key as the API shows it: its scopes as text, never the key or its hash.';
+
+
 --
 -- Name: body_measurement_from_metric(numeric, public.body_measurement_unit); Type: FUNCTION; Schema: public; Owner: -
 --
@@ -627,10 +698,6 @@ CREATE FUNCTION public.body_measurement_from_metric(metric_value numeric, unit p
 
 COMMENT ON FUNCTION public.body_measurement_from_metric(metric_value numeric, unit public.body_measurement_unit) IS 'A body measurement in kg, cm or percent, shown in unit (pounds and inches rounded to 3 decimals, the precision the API accepts).';
 
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: body_measurements; Type: TABLE; Schema: public; Owner: -
@@ -2106,35 +2173,6 @@ END;
 --
 
 COMMENT ON FUNCTION public.workout_plan_document(owner uuid, workout uuid) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
-
-
---
--- Name: api_keys; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.api_keys (
-    id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    name text NOT NULL,
-    scopes public.api_key_scope[] NOT NULL,
-    key_hash bytea NOT NULL,
-    expires_at timestamp with time zone,
-    last_used_at timestamp with time zone,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT api_keys_expires_at_check CHECK ((expires_at > created_at)),
-    CONSTRAINT api_keys_key_hash_check CHECK ((octet_length(key_hash) = 32)),
-    CONSTRAINT api_keys_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
-    CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 2))),
-    CONSTRAINT api_keys_version_check CHECK ((version >= 1))
-);
-
-
---
--- Name: TABLE api_keys; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.api_keys IS 'Personal API keys (Authorization: Bearer kin_...). key_hash is the SHA-256 of the key; the key itself is never stored. Cascades with the user.';
 
 
 --
@@ -3666,4 +3704,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204800200'),
     ('20261204900000'),
     ('20261204920000'),
-    ('20261204920100');
+    ('20261204920100'),
+    ('20261204920200');
