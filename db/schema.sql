@@ -47,6 +47,28 @@ COMMENT ON TYPE public.account_token_purpose IS 'What a mailed account token is 
 
 
 --
+-- Name: api_key_document; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.api_key_document AS (
+	id uuid,
+	name text,
+	scopes text[],
+	created_at timestamp with time zone,
+	last_used_at timestamp with time zone,
+	expires_at timestamp with time zone,
+	version integer
+);
+
+
+--
+-- Name: TYPE api_key_document; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TYPE public.api_key_document IS 'A personal API key as the API shows it (ApiKey), never the key or its hash; built by api_key_document(api_keys).';
+
+
+--
 -- Name: api_key_scope; Type: TYPE; Schema: public; Owner: -
 --
 
@@ -631,6 +653,55 @@ CREATE TYPE public.workout_status AS ENUM (
 );
 
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: api_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_keys (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    scopes public.api_key_scope[] NOT NULL,
+    key_hash bytea NOT NULL,
+    expires_at timestamp with time zone,
+    last_used_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT api_keys_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT api_keys_key_hash_check CHECK ((octet_length(key_hash) = 32)),
+    CONSTRAINT api_keys_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 2))),
+    CONSTRAINT api_keys_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: TABLE api_keys; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.api_keys IS 'Personal API keys (Authorization: Bearer kin_...). key_hash is the SHA-256 of the key; the key itself is never stored. Cascades with the user.';
+
+
+--
+-- Name: api_key_document(public.api_keys); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.api_key_document(k public.api_keys) RETURNS public.api_key_document
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ROW((k).id, (k).name, ((k).scopes)::text[], (k).created_at, (k).last_used_at, (k).expires_at, (k).version)::public.api_key_document;
+
+
+--
+-- Name: FUNCTION api_key_document(k public.api_keys); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.api_key_document(k public.api_keys) IS 'A personal API key as the API shows it: its scopes as text, never the key or its hash.';
+
+
 --
 -- Name: body_measurement_from_metric(numeric, public.body_measurement_unit); Type: FUNCTION; Schema: public; Owner: -
 --
@@ -646,10 +717,6 @@ CREATE FUNCTION public.body_measurement_from_metric(metric_value numeric, unit p
 
 COMMENT ON FUNCTION public.body_measurement_from_metric(metric_value numeric, unit public.body_measurement_unit) IS 'A body measurement in kg, cm or percent, shown in unit (pounds and inches rounded to 3 decimals, the precision the API accepts).';
 
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
 
 --
 -- Name: body_measurements; Type: TABLE; Schema: public; Owner: -
@@ -823,6 +890,28 @@ COMMENT ON FUNCTION public.import_document(i public.imports) IS 'A background im
 
 
 --
+-- Name: notify_login_ended(uuid, uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.notify_login_ended(owner uuid, login uuid) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify(
+        'kinetria_logins_ended', json_build_object('user_id', owner, 'login_id', login)::text
+    );
+END;
+$$;
+
+
+--
+-- Name: FUNCTION notify_login_ended(owner uuid, login uuid); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.notify_login_ended(owner uuid, login uuid) IS 'Tell every server, at commit, that a login (NULL: every login) of the user has ended (channel kinetria_logins_ended).';
+
+
+--
 -- Name: on_local_days(timestamp with time zone, text, date, date); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -836,6 +925,50 @@ CREATE FUNCTION public.on_local_days(at timestamp with time zone, zone text, fir
 --
 
 COMMENT ON FUNCTION public.on_local_days(at timestamp with time zone, zone text, first_day date, last_day date) IS 'Whether the instant at falls, in the time zone zone, on a day from first_day to last_day inclusive (NULL: no bound).';
+
+
+--
+-- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_tokens (
+    user_id uuid NOT NULL,
+    purpose public.account_token_purpose NOT NULL,
+    token_hash bytea NOT NULL,
+    email text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
+    CONSTRAINT account_tokens_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+
+--
+-- Name: TABLE account_tokens; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.account_tokens IS 'Mailed single-use tokens (SHA-256 only): at most one per account and purpose, the newest; deleted when used. Cascades with the user.';
+
+
+--
+-- Name: pending_email_change(uuid, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.pending_email_change(owner uuid, current_email text) RETURNS TABLE(email text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    BEGIN ATOMIC
+ SELECT t.email
+    FROM public.account_tokens t
+   WHERE ((t.user_id = pending_email_change.owner) AND (t.purpose = 'verify_email'::public.account_token_purpose) AND (t.expires_at > now()) AND (t.email <> pending_email_change.current_email));
+END;
+
+
+--
+-- Name: FUNCTION pending_email_change(owner uuid, current_email text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.pending_email_change(owner uuid, current_email text) IS 'The address of the account''s pending email change (its live verification token mailed to another address); no row when none.';
 
 
 --
@@ -2178,59 +2311,6 @@ END;
 --
 
 COMMENT ON FUNCTION public.workout_plan_document(owner uuid, workout uuid) IS 'A workout''s exercises in order, as the API shows them (a json list of planned_exercise_document); one row.';
-
-
---
--- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.account_tokens (
-    user_id uuid NOT NULL,
-    purpose public.account_token_purpose NOT NULL,
-    token_hash bytea NOT NULL,
-    email text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    expires_at timestamp with time zone NOT NULL,
-    CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
-    CONSTRAINT account_tokens_expires_at_check CHECK ((expires_at > created_at)),
-    CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
-);
-
-
---
--- Name: TABLE account_tokens; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.account_tokens IS 'Mailed single-use tokens (SHA-256 only): at most one per account and purpose, the newest; deleted when used. Cascades with the user.';
-
-
---
--- Name: api_keys; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.api_keys (
-    id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    name text NOT NULL,
-    scopes public.api_key_scope[] NOT NULL,
-    key_hash bytea NOT NULL,
-    expires_at timestamp with time zone,
-    last_used_at timestamp with time zone,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT api_keys_expires_at_check CHECK ((expires_at > created_at)),
-    CONSTRAINT api_keys_key_hash_check CHECK ((octet_length(key_hash) = 32)),
-    CONSTRAINT api_keys_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
-    CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 2))),
-    CONSTRAINT api_keys_version_check CHECK ((version >= 1))
-);
-
-
---
--- Name: TABLE api_keys; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.api_keys IS 'Personal API keys (Authorization: Bearer kin_...). key_hash is the SHA-256 of the key; the key itself is never stored. Cascades with the user.';
 
 
 --
@@ -3696,4 +3776,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204800200'),
     ('20261204900000'),
     ('20261204910000'),
-    ('20261204910100');
+    ('20261204910100'),
+    ('20261204920000'),
+    ('20261204920100'),
+    ('20261204920200');

@@ -72,7 +72,8 @@ def _account_post(
     **doc: Any,
 ) -> HTTPRouteHandler:
     """A POST of an account flow: its body (at most ACCOUNT_BODY_LIMIT bytes) and the
-    client's audit context go to `operation`; public unless it has a `caller`."""
+    client's audit context go to `operation`, with the caller's id when `caller` names it
+    (logout; the others are public routes, `opt=PUBLIC`)."""
     return calling(
         post,
         path,

@@ -21,7 +21,8 @@ def provide_settings(state: State) -> Settings:
 SETTINGS = {"settings": Provide(provide_settings, sync_to_thread=False)}
 PASSWORDS = {"passwords": Provide(provide_passwords, sync_to_thread=False)}
 
-# the handler parameters that receive them
+# the handler parameters that receive them (`calling(needs=...)`): the settings; the
+# password hasher with the settings its checks go with (the login throttle)
 NEEDS_SETTINGS: dict[str, Any] = {"settings": NamedDependency[Settings]}
 NEEDS_PASSWORDS: dict[str, Any] = {
     "passwords": NamedDependency[Passwords],

@@ -22,7 +22,7 @@ plain functions that run `queries/webhooks/`; the routes are declared here.
 
 from __future__ import annotations
 
-from litestar import Response, get, patch, post
+from litestar import Response, delete, get, patch, post
 from litestar.params import JSONBody
 
 from app.core.calls import calling, shown_once
@@ -144,14 +144,18 @@ rotate = calling(
     response_headers=ETAG_HEADER,
     responses=responses(404, 412, codes={404: _NOT_FOUND}),
 )
-remove = WEBHOOKS.remove(
+remove = calling(
+    delete,
+    WEBHOOKS.item,
     delete_webhook,
+    None,
+    path_ids=_ID,
+    if_match=True,
     operation_id="deleteWebhook",
     summary="Delete a webhook subscription",
     description="Deletes one of your webhook subscriptions and its delivery log; nothing more "
     "is sent to it.",
-    statuses=(404,),
-    codes={404: _NOT_FOUND},
+    responses=responses(404, 412, codes={404: _NOT_FOUND}),
 )
 deliveries = calling(
     get,

@@ -19,44 +19,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Mapping
-from contextlib import asynccontextmanager, suppress
-from functools import cache
+from contextlib import suppress
 from uuid import UUID
 
 import procrastinate
-import psycopg
 from procrastinate import exceptions
 from procrastinate.tasks import configure_task
 
-from app.core.config import Settings
-from app.core.db import Db, Query, configure_connection, connection_kwargs, load_queries
+from app.core.db import Db
 from app.webhooks import delivery
 from app.webhooks.metrics import WebhookMetrics
 from app.worker import JobContext, app, settings_of
+from app.worker.db import job_db
 
 DISPATCH_WINDOW_S = 0.9  # each dispatch job polls this long; a new one starts every second
 POLL_S = 0.1
 QUEUE = "webhooks"
-
-
-@cache
-def _queries() -> Mapping[str, Query]:
-    """The SQL files, read once per worker process (like the API's, at startup)."""
-    return load_queries()
-
-
-@asynccontextmanager
-async def _db(settings: Settings) -> AsyncGenerator[Db]:
-    url = settings.database_url
-    if url is None:
-        raise RuntimeError("the worker needs DATABASE_URL")
-    conn = await psycopg.AsyncConnection.connect(url, **connection_kwargs(settings))
-    try:
-        await configure_connection(conn)
-        yield Db(conn, _queries(), settings.slow_query_ms)
-    finally:
-        await conn.close()
 
 
 def _metrics(context: JobContext) -> WebhookMetrics | None:
@@ -105,7 +83,7 @@ async def dispatch_once(db: Db, jobs: procrastinate.App) -> int:
 async def dispatch(context: JobContext, timestamp: int) -> None:
     settings = settings_of(context)
     deadline = time.monotonic() + DISPATCH_WINDOW_S
-    async with _db(settings) as db:
+    async with job_db(settings) as db:
         while True:
             await dispatch_once(db, context.app)
             if time.monotonic() + POLL_S > deadline:
@@ -116,7 +94,7 @@ async def dispatch(context: JobContext, timestamp: int) -> None:
 @app.task(name="webhooks.deliver", queue=QUEUE, pass_context=True)
 async def deliver(context: JobContext, *, subscription_id: str) -> None:
     settings = settings_of(context)
-    async with _db(settings) as db, delivery.new_client() as http:
+    async with job_db(settings) as db, delivery.new_client() as http:
         await delivery.deliver_subscription(
             db,
             http,
@@ -129,5 +107,5 @@ async def deliver(context: JobContext, *, subscription_id: str) -> None:
 @app.periodic(cron="17 3 * * *", periodic_id="webhooks.prune")
 @app.task(name="webhooks.prune", queue=QUEUE, queueing_lock="webhooks.prune", pass_context=True)
 async def prune(context: JobContext, timestamp: int) -> None:
-    async with _db(settings_of(context)) as db:
+    async with job_db(settings_of(context)) as db:
         await delivery.prune(db)

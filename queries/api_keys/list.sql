@@ -1,14 +1,8 @@
 -- One page of the caller's API keys, newest first, keyset on (created_at, id) (never the
 -- key or its hash; expired keys are listed until revoked).
+-- Its columns are the fields of api_key_document (see db/schema.sql).
 -- returns: many ApiKey
-SELECT
-    k.id,
-    k.name,
-    k.scopes::text[] AS scopes,
-    k.created_at,
-    k.last_used_at,
-    k.expires_at,
-    k.version
+SELECT (api_key_document(k)).*
 FROM api_keys k
 WHERE k.user_id = %(user_id)s
     -- the first page starts after the largest possible key, so this is always an index

@@ -13,10 +13,6 @@ WITH revoked AS (
 )
 SELECT revoked.name
 FROM revoked,
-    LATERAL pg_notify(
-        'kinetria_logins_ended',
-        json_build_object(
-            'user_id', revoked.user_id,
-            'login_id', encode(substring(revoked.key_hash FROM 1 FOR 16), 'hex')::uuid
-        )::text
+    LATERAL notify_login_ended(
+        revoked.user_id, encode(substring(revoked.key_hash FROM 1 FOR 16), 'hex')::uuid
     ) AS notified;

@@ -14,7 +14,4 @@ WITH ended AS (
 )
 SELECT
 FROM ended,
-    LATERAL pg_notify(
-        'kinetria_logins_ended',
-        json_build_object('user_id', ended.user_id, 'login_id', ended.family_id)::text
-    ) AS notified;
+    LATERAL notify_login_ended(ended.user_id, ended.family_id) AS notified;

@@ -12,6 +12,4 @@ WITH deleted AS (
 )
 SELECT
 FROM deleted,
-    LATERAL pg_notify(
-        'kinetria_logins_ended', json_build_object('user_id', deleted.id, 'login_id', NULL)::text
-    ) AS notified;
+    LATERAL notify_login_ended(deleted.id, NULL) AS notified;

@@ -14,11 +14,4 @@ WHERE u.id = %(user_id)s
 RETURNING u.id, u.email, u.display_name, u.preferred_weight_unit, u.version, u.created_at,
     u.updated_at,
     u.email_verified_at IS NOT NULL AS email_verified,
-    (
-        SELECT t.email
-        FROM account_tokens t
-        WHERE t.user_id = %(user_id)s
-            AND t.purpose = 'verify_email'
-            AND t.expires_at > now()
-            AND t.email <> u.email
-    ) AS pending_email;
+    (SELECT p.email FROM pending_email_change(u.id, u.email) AS p) AS pending_email;
