@@ -58,9 +58,10 @@ pytestmark = pytest.mark.xdist_group("docs_page_server")
 
 
 @pytest.fixture(scope="module")
-def base(module_db_url: str) -> Iterator[str]:
+def base(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real server, started once for the module's tests."""
-    with running_server({"DATABASE_URL": module_db_url}) as (url, _):
+    log = tmp_path_factory.mktemp("docs-page-server") / "serve.log"
+    with running_server({"DATABASE_URL": module_db_url}, log=log) as (url, _):
         yield url
 
 
