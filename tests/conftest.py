@@ -137,6 +137,11 @@ SLOW_FIRST = (
     "test_operator_server.py",
     "test_server.py",
     "test_startup.py",
+    "test_ratelimit.py",
+    "test_sync_replica.py",
+    "test_api_keys.py",
+    "test_account_mail.py",
+    "test_webhook_worker.py",
 )
 
 

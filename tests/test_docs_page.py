@@ -10,10 +10,12 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.test_server import running_server
 
@@ -51,20 +53,31 @@ def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_docs_page_renders_the_operations_offline(db_url: str, tmp_path: Path) -> None:
-    with running_server({"DATABASE_URL": db_url}) as (base, _):
-        # the browser really is offline: a page elsewhere does not load
-        elsewhere = chromium("--dump-dom", "https://example.com/", cwd=tmp_path)
-        assert "Example Domain" not in elsewhere.stdout
+# the module's server is started once, so its tests run in one worker process
+pytestmark = pytest.mark.xdist_group("docs_page_server")
 
-        page = chromium("--dump-dom", f"{base}/schema", cwd=tmp_path)
-        shot = chromium(
-            "--window-size=1280,2400",
-            f"--screenshot={tmp_path / 'docs.png'}",
-            f"{base}/schema",
-            cwd=tmp_path,
-        )
-        document = httpx.get(f"{base}/schema/openapi.json").json()
+
+@pytest.fixture(scope="module")
+def base(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real server, started once for the module's tests."""
+    log = tmp_path_factory.mktemp("docs-page-server") / "serve.log"
+    with running_server({"DATABASE_URL": module_db_url}, log=log) as (url, _):
+        yield url
+
+
+def test_the_docs_page_renders_the_operations_offline(base: str, tmp_path: Path) -> None:
+    # the browser really is offline: a page elsewhere does not load
+    elsewhere = chromium("--dump-dom", "https://example.com/", cwd=tmp_path)
+    assert "Example Domain" not in elsewhere.stdout
+
+    page = chromium("--dump-dom", f"{base}/schema", cwd=tmp_path)
+    shot = chromium(
+        "--window-size=1280,2400",
+        f"--screenshot={tmp_path / 'docs.png'}",
+        f"{base}/schema",
+        cwd=tmp_path,
+    )
+    document = httpx.get(f"{base}/schema/openapi.json").json()
     dom = page.stdout
     assert 'class="swagger-ui' in dom, page.stderr[-2000:]
     assert "Kinetria API" in dom
@@ -169,48 +182,43 @@ _TYPE_TOKEN = """(() => {
 })()"""
 
 
-def test_the_authorize_button_sends_the_token_from_the_docs_page(
-    db_url: str, tmp_path: Path
-) -> None:
-    with running_server({"DATABASE_URL": db_url}) as (base, _):
-        registered = httpx.post(
-            f"{base}/v1/auth/register",
-            json={
-                "email": "docs@example.com",
-                "password": "a long docs password",
-                "display_name": "Docs",
-            },
+def test_the_authorize_button_sends_the_token_from_the_docs_page(base: str, tmp_path: Path) -> None:
+    registered = httpx.post(
+        f"{base}/v1/auth/register",
+        json={
+            "email": "docs@example.com",
+            "password": "a long docs password",
+            "display_name": "Docs",
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    token = registered.json()["access_token"]
+    browser = DevTools(tmp_path)
+    try:
+        browser.call("Page.enable", browser.session)
+        browser.call("Page.navigate", browser.session, url=f"{base}/schema")
+        browser.wait_for("!!document.querySelector('.btn.authorize')")
+        browser.evaluate("document.querySelector('.btn.authorize').click()")
+        browser.wait_for("!!document.querySelector('.auth-container input')")
+        browser.evaluate(_TYPE_TOKEN % json.dumps(token))
+        browser.evaluate(
+            "document.querySelector('.auth-container .btn.modal-btn.auth.authorize').click()"
         )
-        assert registered.status_code == 201, registered.text
-        token = registered.json()["access_token"]
-        browser = DevTools(tmp_path)
-        try:
-            browser.call("Page.enable", browser.session)
-            browser.call("Page.navigate", browser.session, url=f"{base}/schema")
-            browser.wait_for("!!document.querySelector('.btn.authorize')")
-            browser.evaluate("document.querySelector('.btn.authorize').click()")
-            browser.wait_for("!!document.querySelector('.auth-container input')")
-            browser.evaluate(_TYPE_TOKEN % json.dumps(token))
-            browser.evaluate(
-                "document.querySelector('.auth-container .btn.modal-btn.auth.authorize').click()"
-            )
-            browser.wait_for("!!document.querySelector('.auth-container .btn-done')")
-            browser.evaluate("document.querySelector('.auth-container .btn-done').click()")
-            browser.evaluate(
-                "document.querySelector('#operations-me-getMe .opblock-summary-control').click()"
-            )
-            browser.wait_for("!!document.querySelector('#operations-me-getMe .try-out__btn')")
-            browser.evaluate("document.querySelector('#operations-me-getMe .try-out__btn').click()")
-            browser.wait_for("!!document.querySelector('#operations-me-getMe .execute')")
-            browser.evaluate("document.querySelector('#operations-me-getMe .execute').click()")
-            status = browser.wait_for(
-                "document.querySelector('#operations-me-getMe .live-responses-table"
-                " tr.response .response-col_status')?.innerText"
-            )
-            curl = browser.evaluate(
-                "document.querySelector('#operations-me-getMe .curl')?.innerText"
-            )
-        finally:
-            browser.close()
+        browser.wait_for("!!document.querySelector('.auth-container .btn-done')")
+        browser.evaluate("document.querySelector('.auth-container .btn-done').click()")
+        browser.evaluate(
+            "document.querySelector('#operations-me-getMe .opblock-summary-control').click()"
+        )
+        browser.wait_for("!!document.querySelector('#operations-me-getMe .try-out__btn')")
+        browser.evaluate("document.querySelector('#operations-me-getMe .try-out__btn').click()")
+        browser.wait_for("!!document.querySelector('#operations-me-getMe .execute')")
+        browser.evaluate("document.querySelector('#operations-me-getMe .execute').click()")
+        status = browser.wait_for(
+            "document.querySelector('#operations-me-getMe .live-responses-table"
+            " tr.response .response-col_status')?.innerText"
+        )
+        curl = browser.evaluate("document.querySelector('#operations-me-getMe .curl')?.innerText")
+    finally:
+        browser.close()
     assert status.strip().startswith("200"), status
     assert f"Authorization: Bearer {token}" in curl, curl

@@ -30,13 +30,16 @@ pytestmark = pytest.mark.xdist_group("ended_logins_servers")
 
 
 @pytest.fixture(scope="module")
-def servers(module_db_url: str) -> Iterator[tuple[str, str]]:
+def servers(
+    module_db_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """Server A with one worker, server B with two, sharing `module_db_url`; each test signs
     up a user of its own (`email`)."""
     env = {"DATABASE_URL": module_db_url, "JWT_SECRET": TEST_JWT_SECRET, "KINETRIA_ENV": "test"}
+    logs = tmp_path_factory.mktemp("ended-logins-servers")
     with (
-        running_server(env, "--workers", "1") as (base_a, _),
-        running_server(env, "--workers", "2") as (base_b, _),
+        running_server(env, "--workers", "1", log=logs / "a.log") as (base_a, _),
+        running_server(env, "--workers", "2", log=logs / "b.log") as (base_b, _),
     ):
         wait_for_listeners(module_db_url, 3)
         yield base_a, base_b

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,8 @@ from app.core.security import issue_access_token
 from tests.conftest import TEST_JWT_SECRET, create_database, make_settings
 from tests.test_server import free_port
 
-pytestmark = pytest.mark.faults
+# the module's own PostgreSQL is started once: its tests run in one worker process
+pytestmark = [pytest.mark.faults, pytest.mark.xdist_group("faults_postgres")]
 
 POOL = 2  # DB_POOL_MAX_SIZE of the servers here
 
@@ -461,10 +462,15 @@ def test_killing_postgres_mid_write_load_loses_no_acknowledged_set(
         threads = [threading.Thread(target=write_load, args=(a,)) for a in athletes]
         for thread in threads:
             thread.start()
-        time.sleep(2)
+        # some sixteen batches acknowledged, then PostgreSQL dies
+        until(lambda: len(acknowledged) >= 5 * 2 * len(athletes), "writes before the kill")
         killed_at = time.monotonic()
         postgres.kill()
-        time.sleep(3)
+        # two answers per writer, on average, since the kill
+        until(
+            lambda: sum(t > killed_at + 0.2 for t, *_ in outcomes) >= 2 * len(athletes),
+            "answers while the database is down",
+        )
         down_health = httpx.get(f"{base}/health", timeout=30)
         started = time.perf_counter()
         down_ready = httpx.get(f"{base}/health/ready", timeout=30)
@@ -475,7 +481,13 @@ def test_killing_postgres_mid_write_load_loses_no_acknowledged_set(
         postgres.start_again()
         watcher.join(timeout=30)
         back_at = back[0]
-        time.sleep(4)
+        # writes succeed again (or the deadline fails the test below)
+        until(
+            lambda: any(t > back_at and status in (200, 201) for t, status, _ in outcomes),
+            "writes after the database is back",
+            required=False,
+        )
+        time.sleep(0.5)  # and go on succeeding for a moment
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
@@ -512,6 +524,19 @@ def test_killing_postgres_mid_write_load_loses_no_acknowledged_set(
     assert down_health.status_code == 200
     assert down_ready.status_code == 503
     assert down_ready.json()["reason"] == "database_unreachable"
+
+
+def until(
+    done: Callable[[], bool], what: str, *, timeout: float = 30, required: bool = True
+) -> None:
+    """Wait until `done()` is true: at most `timeout` seconds, then fail (or, when not
+    `required`, return and let the test's own assertions say what is missing)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            assert not required, f"never happened within {timeout:g} s: {what}"
+            return
+        time.sleep(0.02)
 
 
 def first_connection(url: str) -> float:
@@ -554,7 +579,8 @@ def test_sigterm_under_load_drains_without_a_reset(postgres: OwnPostgres) -> Non
         ]
         for thread in threads:
             thread.start()
-        time.sleep(1)
+        # three answers per client, on average, before the signal
+        until(lambda: len(answered) >= 3 * len(threads), "answers before SIGTERM")
         process.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
         time.sleep(0.2)

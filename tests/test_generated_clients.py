@@ -12,9 +12,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.deploy_tools import ROOT, installing
 from tests.test_server import running_server
@@ -85,29 +87,41 @@ def run(command: list[str | Path], cwd: Path, **env: str) -> str:
     return result.stdout + result.stderr
 
 
-def test_the_typescript_client_runs_the_whole_flow(db_url: str, tmp_path: Path) -> None:
+# the module's server is started once, so its tests run in one worker process
+pytestmark = pytest.mark.xdist_group("generated_clients_server")
+
+
+@pytest.fixture(scope="module")
+def base(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real server, started once for both clients (each flow signs up a user of its
+    own)."""
+    log = tmp_path_factory.mktemp("generated-clients-server") / "serve.log"
+    with running_server({"DATABASE_URL": module_db_url}, log=log) as (url, _):
+        yield url
+
+
+def test_the_typescript_client_runs_the_whole_flow(base: str, tmp_path: Path) -> None:
     modules = node_modules()
     (tmp_path / "node_modules").symlink_to(modules)
     shutil.copy(CLIENTS / "flow.ts", tmp_path / "flow.ts")
     (tmp_path / "tsconfig.json").write_text(json.dumps(TSCONFIG))
-    with running_server({"DATABASE_URL": db_url}) as (base, _):
-        generated = run(
-            [
-                modules / ".bin" / "openapi-typescript",
-                f"{base}/schema/openapi.json",
-                "-o",
-                "api.d.ts",
-                *TS_GENERATOR_FLAGS,
-            ],
-            tmp_path,
-        )
-        assert "api.d.ts" in generated
-        run([modules / ".bin" / "tsc", "-p", "tsconfig.json"], tmp_path)
-        output = run([modules / ".bin" / "tsx", "flow.ts", base], tmp_path)
+    generated = run(
+        [
+            modules / ".bin" / "openapi-typescript",
+            f"{base}/schema/openapi.json",
+            "-o",
+            "api.d.ts",
+            *TS_GENERATOR_FLAGS,
+        ],
+        tmp_path,
+    )
+    assert "api.d.ts" in generated
+    run([modules / ".bin" / "tsc", "-p", "tsconfig.json"], tmp_path)
+    output = run([modules / ".bin" / "tsx", "flow.ts", base], tmp_path)
     assert "typescript client: flow ok" in output
 
 
-def test_the_python_client_runs_the_whole_flow(db_url: str, tmp_path: Path) -> None:
+def test_the_python_client_runs_the_whole_flow(base: str, tmp_path: Path) -> None:
     shutil.copy(CLIENTS / "flow_python.py", tmp_path / "flow_python.py")
     (tmp_path / "pyrightconfig.json").write_text(
         json.dumps(
@@ -119,22 +133,21 @@ def test_the_python_client_runs_the_whole_flow(db_url: str, tmp_path: Path) -> N
             }
         )
     )
-    with running_server({"DATABASE_URL": db_url}) as (base, _):
-        (tmp_path / "openapi.json").write_bytes(httpx.get(f"{base}/schema/openapi.json").content)
-        generated = run(
-            [
-                BIN / "openapi-python-client",
-                "generate",
-                "--path",
-                "openapi.json",
-                "--output-path",
-                "kinetria_client",
-                "--meta",
-                "none",
-            ],
-            tmp_path,
-        )
-        assert "Warning" not in generated, generated
-        run([BIN / "pyright", "-p", "pyrightconfig.json", "--pythonpath", sys.executable], tmp_path)
-        output = run([sys.executable, "flow_python.py", base], tmp_path, PYTHONPATH=str(tmp_path))
+    (tmp_path / "openapi.json").write_bytes(httpx.get(f"{base}/schema/openapi.json").content)
+    generated = run(
+        [
+            BIN / "openapi-python-client",
+            "generate",
+            "--path",
+            "openapi.json",
+            "--output-path",
+            "kinetria_client",
+            "--meta",
+            "none",
+        ],
+        tmp_path,
+    )
+    assert "Warning" not in generated, generated
+    run([BIN / "pyright", "-p", "pyrightconfig.json", "--pythonpath", sys.executable], tmp_path)
+    output = run([sys.executable, "flow_python.py", base], tmp_path, PYTHONPATH=str(tmp_path))
     assert "python client: flow ok" in output

@@ -76,9 +76,14 @@ class Pair:
                 time.sleep(0.05)
 
 
-@pytest.fixture
+# the pair of servers is started once for the module, so its tests run in one worker process
+pytestmark = pytest.mark.xdist_group("read_replica_pair")
+
+
+@pytest.fixture(scope="module")
 def pair() -> Iterator[Pair]:
-    """A migrated embedded primary and a streaming replica of it, each on its own socket."""
+    """A migrated embedded primary and a streaming replica of it, each on its own socket;
+    one pair for the module's tests, each with a user of its own."""
     root = Path(tempfile.mkdtemp(prefix="kinetria-repl-"))
     primary = EmbeddedPostgres(root / "primary")
     owner = os.stat(primary.pgdata).st_uid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -25,23 +26,28 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def running_server(
+    env: dict[str, str], *args: str, log: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`kinetria serve` on a free port, its output in a pipe for `stop` to read, or in the
+    file `log`: a server that outlives a test (one per module) logs more than a pipe nobody
+    reads holds (64 KiB, some 140 requests), and would then stall on its next line."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args],
-        env={**os.environ, "LOG_LEVEL": "INFO", **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with log.open("w") if log else contextlib.nullcontext(subprocess.PIPE) as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args],
+            env={**os.environ, "LOG_LEVEL": "INFO", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                pytest.fail(
-                    f"server exited early:\n{process.stdout.read() if process.stdout else ''}"
-                )
+                output = log.read_text() if log else process.stdout.read() if process.stdout else ""
+                pytest.fail(f"server exited early:\n{output}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
@@ -71,7 +77,9 @@ def test_serves_over_http_with_json_logs(db_url: str) -> None:
     with running_server({"DATABASE_URL": db_url}) as (base, process):
         health = httpx.get(f"{base}/health", headers={"X-Request-ID": "over-http"})
         ready = httpx.get(f"{base}/health/ready")
-        openapi = httpx.get(f"{base}/schema/openapi.json")
+        # the first request for the document builds it: on a busy machine, more than the
+        # client's default 5 s
+        openapi = httpx.get(f"{base}/schema/openapi.json", timeout=60)
         missing = httpx.get(f"{base}/v1/nope")
         lines = stop(process)
     assert health.json()["status"] == "ok"
