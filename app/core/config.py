@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -11,8 +9,21 @@ from typing import Any, NamedTuple
 
 import msgspec
 from environs import Env, EnvValidationError
-from marshmallow import ValidationError
 from marshmallow.validate import OneOf, Range
+
+from app.core.setting_values import (
+    RateLimit,
+    check_networks,
+    check_prepare_threshold,
+    check_proxy_header,
+    check_rate_limit,
+    is_postgres_url,
+    networks,
+    none_if_empty,
+    prepare_threshold,
+    rate_limit,
+    smtp_url_problem,
+)
 
 DEFAULT_JWT_SECRET = "dev-only-insecure-secret-change-me-in-production"
 MIN_SECRET_BYTES = 32
@@ -22,13 +33,6 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
-
-
-class RateLimit(msgspec.Struct, frozen=True):
-    """A rate-limit policy's quota: at most `quota` requests per `window_s` seconds."""
-
-    quota: int
-    window_s: int
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,31 +133,6 @@ class Variable(NamedTuple):
     finish: Callable[[Any], Any] | None = None
 
 
-def _none_if_empty(text: str | None) -> str | None:
-    return text or None
-
-
-def _rate_limit(value: str | RateLimit) -> RateLimit | None:
-    return parse_rate_limit(value) if isinstance(value, str) else value
-
-
-def _prepare_threshold(value: str | int) -> int | None:
-    """psycopg's `prepare_threshold`: a count of executions, or None (never prepare) for
-    empty or `none`."""
-    if isinstance(value, int):
-        return value
-    text = value.strip()
-    return None if text.lower() in ("", "none") else int(text)
-
-
-def _check_prepare_threshold(text: str) -> None:
-    text = text.strip()
-    if text.lower() not in ("", "none") and not text.isdigit():
-        raise ValidationError(
-            f"must be a whole number of executions (0 prepares at once) or none, got {text!r}"
-        )
-
-
 def load_settings(*, read_dotenv: bool = True) -> Settings:
     """Read settings from the process environment (and `.env`); raise ConfigError naming
     every bad variable at once."""
@@ -191,7 +170,7 @@ def _inconsistencies(values: dict[str, Any]) -> list[str]:
         ("DATABASE_URL", "database_url"),
         ("DATABASE_LISTEN_URL", "database_listen_url"),
     ):
-        if values[key] and not _is_postgres_url(values[key]):
+        if values[key] and not is_postgres_url(values[key]):
             problems.append(f"{name}: not a PostgreSQL URL (postgresql://user@host:5432/name)")
     if values["smtp_url"]:
         problem = smtp_url_problem(values["smtp_url"])
@@ -215,89 +194,6 @@ def _inconsistencies(values: dict[str, Any]) -> list[str]:
     return problems
 
 
-SMTP_STARTTLS = ("auto", "required", "off")
-
-
-def smtp_url_problem(url: str) -> str | None:
-    """What is wrong with an SMTP_URL, or None: smtp://[user:password@]host[:port][?starttls=
-    auto|required|off] or smtps://[user:password@]host[:port] (TLS from the first byte)."""
-    from urllib.parse import parse_qs, urlsplit
-
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        return f"not a URL ({exc})"
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        return "must be smtp://[user:password@]host[:port] or smtps://..."
-    if port == 0:
-        return "port 0"
-    query = parse_qs(parts.query)
-    unknown = set(query) - {"starttls"}
-    if unknown:
-        return f"unknown parameter {sorted(unknown)[0]!r} (only starttls)"
-    starttls = query.get("starttls", ["auto"])[-1]
-    if starttls not in SMTP_STARTTLS:
-        return "starttls must be auto, required or off"
-    if parts.scheme == "smtps" and "starttls" in query:
-        return "starttls applies to smtp:// only (smtps:// is TLS from the start)"
-    return None
-
-
-# rate limits (abuse limits, app/ratelimit.py): `QUOTA/WINDOW_S` or `off`
-_RATE_LIMIT = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,6})\s*$")
-
-
-def parse_rate_limit(text: str) -> RateLimit | None:
-    """`600/60` (600 requests per 60 seconds) as a RateLimit, `off` as None."""
-    if text.strip().lower() == "off":
-        return None
-    match = _RATE_LIMIT.match(text)
-    if match is None or int(match[1]) < 1 or not 1 <= int(match[2]) <= 86_400:
-        raise ValueError(text)
-    return RateLimit(int(match[1]), int(match[2]))
-
-
-def _check_rate_limit(text: str) -> None:
-    try:
-        parse_rate_limit(text)
-    except ValueError:
-        raise ValidationError(
-            "must be QUOTA/WINDOW_S (requests per seconds, e.g. 600/60; quota at least 1, "
-            "window 1 to 86400) or off"
-        ) from None
-
-
-def _check_proxy_header(name: str) -> None:
-    if name.lower() not in ("x-forwarded-for", "forwarded"):
-        raise ValidationError("must be X-Forwarded-For or Forwarded")
-
-
-def _check_networks(networks: list[str]) -> None:
-    for network in networks:
-        if not network.strip():
-            continue  # a trailing comma
-        try:
-            ipaddress.ip_network(network.strip(), strict=False)
-        except ValueError:
-            raise ValidationError(
-                f"{network!r} is not an IP address or CIDR network (e.g. 10.0.0.0/8)"
-            ) from None
-
-
-def _is_postgres_url(url: str) -> bool:
-    from psycopg import ProgrammingError
-    from psycopg.conninfo import conninfo_to_dict
-
-    if not url.startswith(("postgresql://", "postgres://")):
-        return False
-    try:
-        conninfo_to_dict(url)
-    except ProgrammingError:
-        return False
-    return True
-
-
 def _flatten(messages: Any) -> list[Any]:
     if isinstance(messages, dict):
         return [m for value in messages.values() for m in _flatten(value)]  # pyright: ignore[reportUnknownVariableType]
@@ -306,12 +202,8 @@ def _flatten(messages: Any) -> list[Any]:
     return [messages]
 
 
-def _networks(networks: list[str]) -> tuple[str, ...]:
-    return tuple(n.strip() for n in networks if n.strip())
-
-
 def _rate(field: str, name: str) -> Variable:
-    return Variable(field, name, check=_check_rate_limit, finish=_rate_limit)
+    return Variable(field, name, check=check_rate_limit, finish=rate_limit)
 
 
 _POSITIVE = Range(min=1)
@@ -327,7 +219,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "env", "KINETRIA_ENV", check=OneOf([e.value for e in Environment]), finish=Environment
     ),
-    Variable("database_url", "DATABASE_URL", finish=_none_if_empty),
+    Variable("database_url", "DATABASE_URL", finish=none_if_empty),
     Variable("home", "KINETRIA_HOME", finish=Path),
     Variable("host", "HOST"),
     Variable("port", "PORT", "int", Range(min=1, max=65535)),
@@ -354,10 +246,10 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "prepare_threshold",
         "DB_PREPARE_THRESHOLD",
-        check=_check_prepare_threshold,
-        finish=_prepare_threshold,
+        check=check_prepare_threshold,
+        finish=prepare_threshold,
     ),
-    Variable("database_replica_url", "DATABASE_REPLICA_URL", finish=_none_if_empty),
+    Variable("database_replica_url", "DATABASE_REPLICA_URL", finish=none_if_empty),
     _rate("rate_limit_register", "RATE_LIMIT_REGISTER"),
     _rate("rate_limit_login", "RATE_LIMIT_LOGIN"),
     _rate("rate_limit_refresh", "RATE_LIMIT_REFRESH"),
@@ -371,17 +263,17 @@ VARIABLES: tuple[Variable, ...] = (
         "trusted_proxies",
         "TRUSTED_PROXIES",
         "list",
-        check=_check_networks,
-        finish=_networks,
+        check=check_networks,
+        finish=networks,
     ),
     Variable(
         "trusted_proxy_header",
         "TRUSTED_PROXY_HEADER",
-        check=_check_proxy_header,
+        check=check_proxy_header,
         finish=str.lower,
     ),
     # LISTEN needs a session of its own (not PgBouncer's transaction mode)
-    Variable("database_listen_url", "DATABASE_LISTEN_URL", finish=_none_if_empty),
+    Variable("database_listen_url", "DATABASE_LISTEN_URL", finish=none_if_empty),
     Variable("pool_max_waiting", "DB_POOL_MAX_WAITING", "int", Range(min=0)),
     Variable("http_max_connections", "HTTP_MAX_CONNECTIONS", "int", _POSITIVE),
     Variable("http_header_timeout_s", "HTTP_HEADER_TIMEOUT_S", "float", Range(min=0.1, max=3600)),
@@ -391,7 +283,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("shutdown_timeout_s", "SHUTDOWN_TIMEOUT_S", "float", Range(min=0.1)),
     Variable("metrics_host", "METRICS_HOST"),
     Variable("metrics_port", "METRICS_PORT", "int", _PORT),
-    Variable("otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", finish=_none_if_empty),
+    Variable("otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", finish=none_if_empty),
     Variable("webhook_allow_private", "WEBHOOK_ALLOW_PRIVATE", "bool"),
     Variable("worker_concurrency", "WORKER_CONCURRENCY", "int", Range(min=1, max=200)),
     Variable("worker_host", "WORKER_HOST"),
@@ -399,7 +291,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("worker_stop_timeout_s", "WORKER_STOP_TIMEOUT_S", "float", Range(min=0)),
     Variable("worker_stalled_after_s", "WORKER_STALLED_AFTER_S", "float", Range(min=5, max=3600)),
     Variable("serve_worker", "SERVE_WORKER", "bool"),
-    Variable("smtp_url", "SMTP_URL", finish=_none_if_empty),
+    Variable("smtp_url", "SMTP_URL", finish=none_if_empty),
     Variable("smtp_timeout_s", "SMTP_TIMEOUT_S", "float", Range(min=0.1, max=600)),
     Variable("mail_from", "MAIL_FROM"),
 )
