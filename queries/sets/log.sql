@@ -24,14 +24,15 @@
 --   asks stats/records_set_by instead.
 -- * Weights arrive in the unit entered (default: the user's preferred unit) and are stored
 --   in kg; sets are shown back in the unit entered (set_record_document).
--- * Cost: each set costs one index probe of set_records (is its id stored?) and one of
+-- * Cost: each set costs two index probes of set_records (is its id the caller's, or
+--   another user's? every probe names its user, as a sharded set_records needs) and one of
 --   exercises (its name, and whether the caller may use it), as correlated subqueries so
 --   that the plan is the same whatever the tables' sizes (a join here is planned for the
 --   100 rows a JSON array is assumed to hold and turns into a scan of the whole table once
 --   set_records is small enough); nothing reads the session's other sets or the user's
 --   history, so a batch costs the same in a session of 2,000 sets and for a user with
 --   20,000 earlier sets of the exercise as for a new one (bench/bests.py). `input` is
---   MATERIALIZED so that the probe runs once per set, not once per column of `stored` read.
+--   MATERIALIZED so that the probes run once per set, not once per column of `stored` read.
 --   How many sets are new and what refuses the batch are counted once (verdict).
 -- returns: one SetLogOutcome
 WITH input AS MATERIALIZED (
@@ -45,8 +46,12 @@ WITH input AS MATERIALIZED (
            (SELECT e.name FROM exercises e
             WHERE e.id = x.exercise_id AND (e.user_id IS NULL OR e.user_id = %(user_id)s))
                AS exercise_name,
-           -- the set already stored under this id, if any (its id is NULL otherwise)
-           (SELECT r FROM set_records r WHERE r.id = x.id) AS stored
+           -- the caller's set already stored under this id, if any (its id is NULL
+           -- otherwise), and whether another user's set holds the id (a clash)
+           (SELECT r FROM set_records r WHERE r.id = x.id AND r.user_id = %(user_id)s)
+               AS stored,
+           EXISTS (SELECT FROM set_records o WHERE o.id = x.id AND o.user_id <> %(user_id)s)
+               AS taken
     FROM jsonb_array_elements(%(sets)s::jsonb) WITH ORDINALITY AS item(doc, ord)
     CROSS JOIN LATERAL jsonb_to_record(item.doc) AS x(
         id uuid, exercise_id uuid, set_type set_type, reps integer, weight numeric,
@@ -55,9 +60,8 @@ WITH input AS MATERIALIZED (
 ),
 checked AS (
     -- fresh: no set has this id yet; same: the stored one is this set, replayed
-    SELECT i.*, (i.stored).id IS NULL AS fresh,
-           coalesce((i.stored).user_id = %(user_id)s
-                    AND (i.stored).session_id = %(session_id)s
+    SELECT i.*, (i.stored).id IS NULL AND NOT i.taken AS fresh,
+           coalesce((i.stored).session_id = %(session_id)s
                     AND (i.stored).exercise_id = i.exercise_id
                     AND (i.stored).set_type = i.set_type
                     AND (i.stored).reps IS NOT DISTINCT FROM i.reps
