@@ -51,5 +51,9 @@ END;
 COMMENT ON FUNCTION record_change_events(uuid, change_event_input[], text) IS 'Append the events, in order, to the change log of the user owner, at the positions after the last one (locking the user''s sync_counters row until the transaction ends); the number recorded.';
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '1min';
+-- squawk-ignore ban-drop-function -- the down path removes exactly what the up path created
 DROP FUNCTION record_change_events(uuid, change_event_input[], text);
+-- squawk-ignore ban-drop-type -- the down path removes exactly what the up path created
 DROP TYPE change_event_input;

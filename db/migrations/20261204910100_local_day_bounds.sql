@@ -21,4 +21,7 @@ CREATE FUNCTION on_local_days(at timestamptz, zone text, first_day date, last_da
 COMMENT ON FUNCTION on_local_days(timestamptz, text, date, date) IS 'Whether the instant at falls, in the time zone zone, on a day from first_day to last_day inclusive (NULL: no bound).';
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '1min';
+-- squawk-ignore ban-drop-function -- the down path removes exactly what the up path created
 DROP FUNCTION on_local_days(timestamptz, text, date, date);
