@@ -125,8 +125,11 @@ def prepare(url: str, users: int, seed: int) -> None:
 
 
 @contextmanager
-def server(url: str, workers: int, cores: str = str(APP_CORE)) -> Iterator[tuple[str, int]]:
-    """`kinetria serve` as in production, pinned to `cores` (the app core): (base URL, pid)."""
+def server(
+    url: str, workers: int, cores: str = str(APP_CORE), log: Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """`kinetria serve` as in production, pinned to `cores` (the app core): (base URL, pid).
+    Its output (the access lines among it) goes to `log`, or nowhere."""
     port = free_port()
     env = {
         "DATABASE_URL": url,
@@ -144,7 +147,7 @@ def server(url: str, workers: int, cores: str = str(APP_CORE)) -> Iterator[tuple
     }
     command = ["-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)]
     base = f"http://127.0.0.1:{port}"
-    with _pinned_process(command, env, f"{base}/health/ready", cores=cores) as pid:
+    with _pinned_process(command, env, f"{base}/health/ready", cores=cores, log=log) as pid:
         yield base, pid
 
 
@@ -187,14 +190,16 @@ def _pinned_process(
     ready_url: str,
     python: str = sys.executable,
     cores: str = str(APP_CORE),
+    log: Path | None = None,
 ) -> Iterator[int]:
     """A Python process on `cores` (the app core), once `ready_url` answers 200; stopped on exit."""
-    process = subprocess.Popen(
-        ["taskset", "-c", cores, python, *arguments],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with log.open("wb") if log else open(os.devnull, "wb") as output:  # the child keeps its copy
+        process = subprocess.Popen(
+            ["taskset", "-c", cores, python, *arguments],
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=output,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -377,7 +382,12 @@ def lua_requests(requests: list[dict[str, str]]) -> str:
 
 
 def run_wrk(
-    base: str, requests: list[dict[str, str]], seconds: int, connections: int, server_pid: int
+    base: str,
+    requests: list[dict[str, str]],
+    seconds: int,
+    connections: int,
+    server_pid: int,
+    cores: str = str(LOAD_CORE),
 ) -> dict[str, float]:
     script = WRK_SCRIPT.replace("{requests}", lua_requests(requests))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
@@ -388,7 +398,7 @@ def run_wrk(
             [
                 "taskset",
                 "-c",
-                str(LOAD_CORE),
+                cores,
                 "wrk",
                 f"-t{connections}",
                 f"-c{connections}",
@@ -497,6 +507,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
+        "--unpinned",
+        action="store_true",
+        help="no pinning: the server, PostgreSQL and wrk share every core (to compare --workers)",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         metavar="SCENARIO",
@@ -520,9 +535,13 @@ def main(argv: list[str] | None = None) -> None:
         else _given(args.database_url) as url
     ):
         prepare(url, args.users, args.seed)
-        if not args.database_url:
+        every_core = ",".join(map(str, sorted(os.sched_getaffinity(0))))
+        app_cores, load_cores = (
+            (every_core, every_core) if args.unpinned else (str(APP_CORE), str(LOAD_CORE))
+        )
+        if not args.database_url and not args.unpinned:
             pin(postmaster_pid(args.home.resolve()), LOAD_CORE)
-        with server(url, args.workers) as (base, pid), ExitStack() as floors:
+        with server(url, args.workers, app_cores) as (base, pid), ExitStack() as floors:
             started = database_now(url)
             users = bench_users(base, url, args.connections)
             plan = scenarios(users, system_exercise(url))
@@ -549,7 +568,9 @@ def main(argv: list[str] | None = None) -> None:
                 for name, requests in plan.items():
                     target, target_pid = targets[name]
                     samples[name].append(
-                        run_wrk(target, requests, args.seconds, args.connections, target_pid)
+                        run_wrk(
+                            target, requests, args.seconds, args.connections, target_pid, load_cores
+                        )
                     )
                 if not args.only:
                     ceilings.append(driver_ceiling(url, users, args.seconds, args.connections))
@@ -650,6 +671,7 @@ def build_report(
             "seconds": args.seconds,
             "connections": args.connections,
             "workers": args.workers,
+            "unpinned": args.unpinned,
         },
         "endpoints": endpoints,
         "peer_ratios": peer_ratios(endpoints),

@@ -2,9 +2,12 @@
 of a snapshot of that user.
 
     uv run python -m bench.sync [--users 200] [--sets-per-user 1000] [--copies 5]
+    uv run python -m bench.sync --copy-of .kinetria-bench --copies 1
 
 On its own embedded PostgreSQL (migrated): `kinetria db seed`'s generator fills --users
-users, then the change log gets --copies events per seeded set (a set.created and
+users (or, with --copy-of, a copy of that seeded embedded database is used: bench.run's,
+10.4 million sets, once bench.run has seeded it), then the change log gets --copies events
+per seeded set (a set.created and
 set.updated ones, each with the set's real document, positions in time order per user), so
 the heaviest user has tens of thousands of events among a million or more. Then, for that
 user, at the start, the middle and the end of their feed:
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -46,11 +50,13 @@ EVENTS = """
 INSERT INTO change_events
     (user_id, "position", event_type, entity_type, entity_id, version, document, created_at)
 SELECT r.user_id,
-       row_number() OVER (PARTITION BY r.user_id ORDER BY r.performed_at, r.id, c.n),
+       coalesce(k.last_position, 0)
+           + row_number() OVER (PARTITION BY r.user_id ORDER BY r.performed_at, r.id, c.n),
        CASE WHEN c.n = 1 THEN 'set.created' ELSE 'set.updated' END::change_event_type,
        'set', r.id, r.version, to_jsonb(set_record_document(r, e.name)), r.performed_at
 FROM set_records r
 JOIN exercises e ON e.id = r.exercise_id
+LEFT JOIN sync_counters k ON k.user_id = r.user_id  -- after the events a copy already has
 CROSS JOIN generate_series(1, %(copies)s) AS c (n)
 """
 COUNTERS = """
@@ -73,6 +79,13 @@ def fill(url: str, copies: int) -> tuple[UUID, int, int]:
     assert row is not None
     assert total is not None
     return row[0], row[1], total[0]
+
+
+def set_count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM set_records").fetchone()
+    assert row is not None
+    return row[0]
 
 
 async def measure(url: str, user_id: UUID, events: int, runs: int) -> dict[str, Any]:
@@ -139,23 +152,36 @@ def main() -> None:
     parser.add_argument("--sets-per-user", type=int, default=1000)
     parser.add_argument("--copies", type=int, default=5)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument(
+        "--copy-of", type=Path, help="a seeded KINETRIA_HOME (stopped) to copy instead of seeding"
+    )
     args = parser.parse_args()
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="kinetria-bench-sync-")))
+    home = Path(tempfile.mkdtemp(prefix="kinetria-bench-sync-"))
+    started = time.perf_counter()
+    if args.copy_of:
+        shutil.copytree(
+            args.copy_of / "pgdata",
+            home / "pgdata",
+            symlinks=True,
+            ignore=shutil.ignore_patterns("postmaster.pid", ".handle_pids.json", ".s.PGSQL.*"),
+        )
+    server = EmbeddedPostgres(home)
     try:
         run_dbmate(server.url, "up", capture=True)
-        started = time.perf_counter()
-        seed_database(
-            server.url,
-            SeedOptions(users=args.users, sets_per_user=args.sets_per_user),
-            progress=False,
-        )
+        if not args.copy_of:
+            seed_database(
+                server.url,
+                SeedOptions(users=args.users, sets_per_user=args.sets_per_user),
+                progress=False,
+            )
         user_id, events, total = fill(server.url, args.copies)
         prepared_s = time.perf_counter() - started
         results = asyncio.run(measure(server.url, user_id, events, args.runs))
         print(
             json.dumps(
                 {
-                    "users": args.users,
+                    "database": str(args.copy_of) if args.copy_of else f"{args.users} users",
+                    "sets": set_count(server.url),
                     "events_total": total,
                     "events_of_heaviest_user": events,
                     "prepare_s": round(prepared_s, 1),
@@ -166,6 +192,7 @@ def main() -> None:
         )
     finally:
         server.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
