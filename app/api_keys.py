@@ -48,7 +48,7 @@ from app.core.http import (
     replayed_or_conflict,
     responses,
 )
-from app.core.pagination import decode_cursor, page_of
+from app.core.pagination import Keyset
 from app.core.resource import Resource, listing
 from app.core.security import API_KEY_PREFIX
 
@@ -168,18 +168,22 @@ async def create_key(
     return replayed_or_conflict(existing, data, _CREATE_FIELDS, "API key"), True
 
 
+# the order of the list: newest first
+BY_CREATION = Keyset.of(ApiKey, "created_at", "id")
+
+
 async def list_keys(db: Db, *, user_id: UUID, limit: int, cursor: str | None) -> ApiKeyPage:
     """A page of the user's keys, newest first."""
-    before = decode_cursor(cursor, tuple[datetime, UUID])
+    before = BY_CREATION.after(cursor)
     rows = await db.many(
         "api_keys/list",
         ApiKey,
         user_id=user_id,
-        before_created_at=before[0] if before else None,
-        before_id=before[1] if before else None,
+        before_created_at=before[0],
+        before_id=before[1],
         limit=limit + 1,
     )
-    return ApiKeyPage(*page_of(rows, limit, lambda key: (key.created_at, key.id)))
+    return ApiKeyPage(*BY_CREATION.page(rows, limit))
 
 
 async def get_key(db: Db, *, user_id: UUID, key_id: UUID) -> ApiKey:

@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 from app.core.db import Db
 from app.core.enums import AuditAction
 from app.core.http import CONTROL_CHARACTERS
-from app.core.pagination import keyset_page
+from app.core.pagination import Keyset
 from app.core.request_log import current_request_id
 from app.core.resource import listing
 
@@ -82,19 +82,16 @@ async def record_account_action(
     await record(db, user_id=user_id, action=action, metadata={**metadata, **context})
 
 
+NEWEST_FIRST = Keyset.of(AuditEntry, "id")
+
+
 async def list_for_user(db: Db, *, user_id: UUID, limit: int, cursor: str | None) -> AuditPage:
     """A page of the user's audit history, newest first."""
-
-    async def read(before: tuple[Any, ...], fetch: int) -> list[AuditEntry]:
-        return await db.many(
-            "audit/list_for_user", AuditEntry, user_id=user_id, before_id=before[0], limit=fetch
-        )
-
-    key_type = tuple[int]
-    page = await keyset_page(
-        read, lambda entry: (entry.id,), cursor=cursor, limit=limit, key_type=key_type
+    before = NEWEST_FIRST.after(cursor)
+    rows = await db.many(
+        "audit/list_for_user", AuditEntry, user_id=user_id, before_id=before[0], limit=limit + 1
     )
-    return AuditPage(*page)
+    return AuditPage(*NEWEST_FIRST.page(rows, limit))
 
 
 # --- routes ------------------------------------------------------------------------------

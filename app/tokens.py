@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -25,7 +24,7 @@ from app.core.db import Db
 from app.core.enums import AuditAction
 from app.core.errors import NotFound
 from app.core.http import new_id, responses
-from app.core.pagination import keyset_page
+from app.core.pagination import Keyset
 from app.core.resource import PAGING
 from app.core.security import CurrentUser
 
@@ -164,30 +163,25 @@ async def prune_expired(db: Db, *, user_id: UUID) -> None:
     await db.execute("tokens/prune_expired", user_id=user_id)
 
 
+# the order of the list of logins: newest first
+BY_CREATION = Keyset.of(Login, "created_at", "id")
+
+
 async def list_logins(db: Db, *, user: CurrentUser, limit: int, cursor: str | None) -> LoginPage:
     """A page of the user's active logins, newest first; `current` marks the login of the
     caller's access token."""
 
-    async def read(before: tuple[Any, ...], fetch: int) -> list[Login]:
-        return await db.many(
-            "tokens/list_logins",
-            Login,
-            user_id=user.id,
-            current_login_id=user.login_id,
-            before_created_at=before[0],
-            before_id=before[1],
-            limit=fetch,
-        )
-
-    key_type = tuple[datetime, UUID]
-    page = await keyset_page(
-        read,
-        lambda login: (login.created_at, login.id),
-        cursor=cursor,
-        limit=limit,
-        key_type=key_type,
+    before = BY_CREATION.after(cursor)
+    rows = await db.many(
+        "tokens/list_logins",
+        Login,
+        user_id=user.id,
+        current_login_id=user.login_id,
+        before_created_at=before[0],
+        before_id=before[1],
+        limit=limit + 1,
     )
-    return LoginPage(*page)
+    return LoginPage(*BY_CREATION.page(rows, limit))
 
 
 # --- routes ------------------------------------------------------------------------------

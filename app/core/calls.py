@@ -35,24 +35,16 @@ from app.core.http import (
     if_match_versions,
     with_etag,
 )
-from app.core.resource import Operation
+from app.core.resource import Operation, param
 from app.core.security import CurrentUser
-
-_EMPTY = inspect.Parameter.empty
-
-
-def _param(name: str, annotation: Any, default: Any = _EMPTY) -> inspect.Parameter:
-    return inspect.Parameter(
-        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
-    )
 
 
 def _needed(name: str, annotation: Any) -> inspect.Parameter:
     """A parameter of `needs`: an annotation, or (annotation, default) like a `Filter`."""
     if isinstance(annotation, tuple):
         kind, default = annotation
-        return _param(name, kind, default)
-    return _param(name, annotation)
+        return param(name, kind, default)
+    return param(name, annotation)
 
 
 def _responder(
@@ -85,14 +77,14 @@ def _parameters(
 ) -> list[inspect.Parameter]:
     """The parameters of a `calling` handler, in the order the document lists them."""
     return [
-        _param("db", NamedDependency[Db]),
-        *([_param("current_user", NamedDependency[CurrentUser])] if caller is not None else []),
-        *(_param(name, FromPath[UUID]) for name in path_ids),
+        param("db", NamedDependency[Db]),
+        *([param("current_user", NamedDependency[CurrentUser])] if caller is not None else []),
+        *(param(name, FromPath[UUID]) for name in path_ids),
         *(_needed(name, annotation) for name, annotation in (needs or {}).items()),
         *([_needed("data", body)] if body is not None else []),
-        *([_param("request", Request[Any, Any, Any])] if context is not None else []),
-        *([_param("if_match", IfMatch, None)] if if_match else []),
-        *([_param("if_none_match", IfNoneMatch, None)] if if_none_match else []),
+        *([param("request", Request[Any, Any, Any])] if context is not None else []),
+        *([param("if_match", IfMatch, None)] if if_match else []),
+        *([param("if_none_match", IfNoneMatch, None)] if if_none_match else []),
     ]
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, get_args
+from typing import Any, Generic, TypeVar
 
 import msgspec
 from litestar.params import Parameter
@@ -71,24 +71,6 @@ def page_of(
         return list(rows), None
     items = list(rows[:limit])
     return items, encode_cursor(*key(items[-1]))
-
-
-async def keyset_page(
-    read: Callable[[tuple[Any, ...], int], Awaitable[Sequence[T]]],
-    key: Callable[[T], tuple[Any, ...]],
-    *,
-    cursor: str | None,
-    limit: int,
-    key_type: Any,
-) -> tuple[list[T], str | None]:
-    """One page of a keyset list and the cursor of the next: `read(after, fetch)` runs the
-    list's query for `fetch` rows (one more than the page, to know whether another follows)
-    after the sort key `after` (all None on the first page); `key` is a row's sort key and
-    `key_type` its tuple type, e.g. `tuple[datetime, UUID]`."""
-    after = decode_cursor(cursor, key_type)
-    first = (None,) * len(get_args(key_type))
-    rows = await read(after if after is not None else first, limit + 1)
-    return page_of(rows, limit, key)
 
 
 @dataclass(frozen=True)

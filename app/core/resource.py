@@ -67,13 +67,14 @@ KindFilter = Annotated[
 ]
 
 
-def _param(name: str, annotation: Any, default: Any = _EMPTY) -> inspect.Parameter:
+def param(name: str, annotation: Any, default: Any = _EMPTY) -> inspect.Parameter:
+    """A keyword-only parameter of a generated handler's signature."""
     return inspect.Parameter(
         name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
     )
 
 
-_CALLER = (_param("db", NamedDependency[Db]), _param("current_user", NamedDependency[CurrentUser]))
+_CALLER = (param("db", NamedDependency[Db]), param("current_user", NamedDependency[CurrentUser]))
 
 
 def _hints(fn: Operation) -> dict[str, Any]:
@@ -128,8 +129,8 @@ def reading(
 
     params = [
         *_CALLER,
-        *(_param(name, FromPath[UUID]) for name in path_ids),
-        *(_param(name, kind, default) for name, (kind, default) in query.items()),
+        *(param(name, FromPath[UUID]) for name in path_ids),
+        *(param(name, kind, default) for name, (kind, default) in query.items()),
     ]
     signed = _signed(handler, read.__name__, params, returns)
     return get(path, responses=responses(codes=codes), **doc)(signed)
@@ -173,7 +174,7 @@ class Resource:
 
     def _ids(self) -> list[inspect.Parameter]:
         """The parameters of the ids in an item's path, outermost first."""
-        return [_param(name, FromPath[UUID]) for name in (*self.within, self.param)]
+        return [param(name, FromPath[UUID]) for name in (*self.within, self.param)]
 
     def router(self, *handlers: HTTPRouteHandler, **options: Any) -> Router:
         return Router(self.path, route_handlers=list(handlers), tags=list(self.tags), **options)
@@ -199,7 +200,7 @@ class Resource:
             item, replayed = await make(db, user_id=current_user.id, data=data)
             return created(item, item.version, f"{self.path}/{item.id}", replayed=replayed)
 
-        handler = _signed(create, "create", [*_CALLER, _param("data", body)], Response[returns])
+        handler = _signed(create, "create", [*_CALLER, param("data", body)], Response[returns])
         documented = {**replay_response(returns), **responses(codes=codes)}
         return post("/", response_headers=CREATED_HEADERS, responses=documented, **doc)(handler)
 
@@ -213,7 +214,7 @@ class Resource:
             item = await fetch(db, user_id=current_user.id, **path)
             return conditional_get(item, item.version, if_none_match)
 
-        params = [*_CALLER, *self._ids(), _param("if_none_match", IfNoneMatch, None)]
+        params = [*_CALLER, *self._ids(), param("if_none_match", IfNoneMatch, None)]
         handler = _signed(show, "show", params, Response[returns])
         specs = responses(304, codes=codes)
         return get(self.item, response_headers=ETAG_HEADER, responses=specs, **doc)(handler)
@@ -247,8 +248,8 @@ class Resource:
         params = [
             *_CALLER,
             *self._ids(),
-            _param("data", body, body_default),
-            _param("if_match", IfMatch, None),
+            param("data", body, body_default),
+            param("if_match", IfMatch, None),
         ]
         handler = _signed(write, route.__name__, params, Response[returns])
         specs = responses(412, codes=codes)
@@ -265,7 +266,7 @@ class Resource:
             versions = if_match_versions(if_match)
             await remove_item(db, user_id=current_user.id, **ids, if_match=versions)
 
-        params = [*_CALLER, *self._ids(), _param("if_match", IfMatch, None)]
+        params = [*_CALLER, *self._ids(), param("if_match", IfMatch, None)]
         handler = _signed(remove, "remove", params, None)
         specs = responses(412, codes=codes)
         return delete(self.item, responses=specs, **doc)(handler)

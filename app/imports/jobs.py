@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -33,7 +32,7 @@ from app.core.db import Db
 from app.core.enums import ImportStatus
 from app.core.errors import ApiError, Conflict, NotFound
 from app.core.http import found, json_param
-from app.core.pagination import decode_cursor, page_of
+from app.core.pagination import Keyset
 from app.core.request_log import current_request_id
 from app.imports.models import (
     ImportFailure,
@@ -103,18 +102,22 @@ async def queue_import(
 NOT_FOUND = "import_not_found"
 
 
+# the order of the list: newest first
+BY_CREATION = Keyset.of(ImportJob, "created_at", "id")
+
+
 async def list_imports(db: Db, *, user_id: UUID, limit: int, cursor: str | None) -> ImportJobPage:
     """The user's background imports, newest first."""
-    after = decode_cursor(cursor, tuple[datetime, UUID])
+    after = BY_CREATION.after(cursor)
     rows = await db.many(
         "imports/list",
         ImportJob,
         user_id=user_id,
-        after_created_at=after[0] if after else None,
-        after_id=after[1] if after else None,
+        after_created_at=after[0],
+        after_id=after[1],
         limit=limit + 1,
     )
-    return ImportJobPage(*page_of(rows, limit, lambda i: (i.created_at, i.id)))
+    return ImportJobPage(*BY_CREATION.page(rows, limit))
 
 
 async def get_import(db: Db, *, user_id: UUID, import_id: UUID) -> ImportJob:

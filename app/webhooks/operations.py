@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -31,7 +30,7 @@ from app.core.http import (
     sent_fields,
     unset_to_none,
 )
-from app.core.pagination import decode_cursor, page_of
+from app.core.pagination import Keyset
 from app.webhooks.addresses import RefusedUrl, check_url
 from app.webhooks.models import (
     Delivery,
@@ -108,18 +107,23 @@ async def _refused(db: Db, user_id: UUID, webhook_id: UUID, if_match: list[int] 
     return refused_write(current and current.version, if_match, _not_found())
 
 
+# the orders of the lists: subscriptions oldest first, deliveries newest first
+BY_CREATION = Keyset.of(Webhook, "created_at", "id")
+BY_SEQUENCE = Keyset.of(Delivery, "sequence")
+
+
 async def list_webhooks(db: Db, *, user_id: UUID, limit: int, cursor: str | None) -> WebhookPage:
     """One page of the user's subscriptions, oldest first."""
-    after = decode_cursor(cursor, tuple[datetime, UUID])
+    after = BY_CREATION.after(cursor)
     rows = await db.many(
         "webhooks/list",
         Webhook,
         user_id=user_id,
-        after_created_at=after[0] if after else None,
-        after_id=after[1] if after else None,
+        after_created_at=after[0],
+        after_id=after[1],
         limit=limit + 1,
     )
-    return WebhookPage(*page_of(rows, limit, lambda w: (w.created_at, w.id)))
+    return WebhookPage(*BY_CREATION.page(rows, limit))
 
 
 async def get_webhook(db: Db, *, user_id: UUID, webhook_id: UUID) -> Webhook:
@@ -252,16 +256,16 @@ async def list_deliveries(
 ) -> DeliveryPage:
     """One page of a subscription's deliveries, newest first."""
     await get_webhook(db, user_id=user_id, webhook_id=webhook_id)
-    before = decode_cursor(cursor, tuple[int])
+    before = BY_SEQUENCE.after(cursor)
     rows = await db.many(
         "webhooks/list_deliveries",
         Delivery,
         webhook_id=webhook_id,
         user_id=user_id,
-        before_sequence=before[0] if before else None,
+        before_sequence=before[0],
         limit=limit + 1,
     )
-    return DeliveryPage(*page_of(rows, limit, lambda d: (d.sequence,)))
+    return DeliveryPage(*BY_SEQUENCE.page(rows, limit))
 
 
 async def redeliver(db: Db, *, user_id: UUID, webhook_id: UUID, delivery_id: UUID) -> Delivery:
