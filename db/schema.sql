@@ -2989,11 +2989,11 @@ ALTER TABLE ONLY public.set_records
 
 
 --
--- Name: set_records set_records_session_id_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: set_records set_records_user_session_position_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.set_records
-    ADD CONSTRAINT set_records_session_id_position_key UNIQUE (session_id, "position");
+    ADD CONSTRAINT set_records_user_session_position_key UNIQUE (user_id, session_id, "position");
 
 
 --
@@ -3779,4 +3779,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261204910100'),
     ('20261204920000'),
     ('20261204920100'),
-    ('20261204920200');
+    ('20261204920200'),
+    ('20261204930000'),
+    ('20261204930100');

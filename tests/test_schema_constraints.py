@@ -187,7 +187,7 @@ def test_two_sets_cannot_share_a_position_in_a_session(conn: psycopg.Connection[
     new_set(conn, session_id, user_id, position=0)
     with pytest.raises(errors.UniqueViolation) as refused:
         new_set(conn, session_id, user_id, position=0)
-    assert refused.value.diag.constraint_name == "set_records_session_id_position_key"
+    assert refused.value.diag.constraint_name == "set_records_user_session_position_key"
 
 
 def test_a_set_belongs_to_the_user_of_its_session(conn: psycopg.Connection[Any]) -> None:
