@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -72,6 +74,7 @@ def fill(url: str, copies: int) -> tuple[UUID, int, int]:
         conn.execute(EVENTS, {"copies": copies})
         conn.execute(COUNTERS)
         conn.execute("VACUUM (ANALYZE) change_events, sync_counters")
+        conn.execute("CHECKPOINT")  # so that writing out the load does not overlap the reads
         row = conn.execute(
             "SELECT user_id, last_position FROM sync_counters ORDER BY last_position DESC LIMIT 1"
         ).fetchone()
@@ -158,13 +161,11 @@ def main() -> None:
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="kinetria-bench-sync-"))
     started = time.perf_counter()
+    home.chmod(0o755)  # the server runs as its own OS user when we are root
     if args.copy_of:
-        shutil.copytree(
-            args.copy_of / "pgdata",
-            home / "pgdata",
-            symlinks=True,
-            ignore=shutil.ignore_patterns("postmaster.pid", ".handle_pids.json", ".s.PGSQL.*"),
-        )
+        # as the files are, owner included (`cp -a`), without the copied server's pid file
+        subprocess.run(["cp", "-a", str(args.copy_of / "pgdata"), str(home)], check=True)
+        (home / "pgdata" / "postmaster.pid").unlink(missing_ok=True)
     server = EmbeddedPostgres(home)
     try:
         run_dbmate(server.url, "up", capture=True)
@@ -176,6 +177,8 @@ def main() -> None:
             )
         user_id, events, total = fill(server.url, args.copies)
         prepared_s = time.perf_counter() - started
+        gc.collect()
+        gc.freeze()  # as the server does once the app is built (app/main.py)
         results = asyncio.run(measure(server.url, user_id, events, args.runs))
         print(
             json.dumps(
