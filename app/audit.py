@@ -82,6 +82,7 @@ async def record_account_action(
     await record(db, user_id=user_id, action=action, metadata={**metadata, **context})
 
 
+# the order of the history: newest first
 NEWEST_FIRST = Keyset.of(AuditEntry, "id")
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -116,6 +117,7 @@ def main() -> None:
                     )
                     assert answer.status_code == 200, (path, answer.status_code, answer.text)
     times = server_times(log)
+    shutil.rmtree(log.parent)
     results: dict[str, Any] = {}
     for label, (email, sets, _) in users.items():
         results[label] = {"email": email, "sets": sets}
